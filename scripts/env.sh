@@ -1,0 +1,16 @@
+# Source this file (bash) to use the built workspace: the venv, ROS, and install/.
+#   source scripts/env.sh
+_UNIINTERVENE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [ ! -f "$_UNIINTERVENE_ROOT/install/setup.bash" ]; then
+  echo "UniIntervene is not built yet: run 'make setup' in $_UNIINTERVENE_ROOT" >&2
+  return 1 2>/dev/null || exit 1
+fi
+# shellcheck disable=SC1091
+source "$_UNIINTERVENE_ROOT/.venv/bin/activate"
+if [ -z "${ROS_DISTRO:-}" ]; then
+  # ROS from the PyPI wheels: the venv is the underlay prefix.
+  export AMENT_PREFIX_PATH="$VIRTUAL_ENV${AMENT_PREFIX_PATH:+:$AMENT_PREFIX_PATH}"
+fi
+# shellcheck disable=SC1091
+source "$_UNIINTERVENE_ROOT/install/setup.bash"
+unset _UNIINTERVENE_ROOT

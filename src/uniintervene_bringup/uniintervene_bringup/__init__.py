@@ -1,0 +1,1 @@
+"""Launch files, parameters, RViz and the uniintervene command line."""

@@ -1,0 +1,1 @@
+"""Future-conditioned action-value critic and temporal value-risk trigger."""

@@ -1,0 +1,1 @@
+"""Intervention memory and goal-conditioned recovery policy."""

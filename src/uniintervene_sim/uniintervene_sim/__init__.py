@@ -1,0 +1,1 @@
+"""Simulated UR7e workcell (MuJoCo), tasks, operator and base policy."""

@@ -1,0 +1,1 @@
+"""Arbitration, safety filter, episode recording, teleop."""

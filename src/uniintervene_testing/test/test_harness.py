@@ -1,0 +1,111 @@
+"""The test harness itself: isolation, process lifecycle, timeouts."""
+
+import os
+import signal
+import time
+
+import pytest
+from std_msgs.msg import String
+
+from uniintervene_testing import processes
+from uniintervene_testing.domain import claim_domain, isolate_environment
+from uniintervene_testing.harness import WaitTimeout
+
+pytest_plugins = ["pytester"]
+
+
+def _pid_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still "exists"; check its state.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(") ")[1][0] != "Z"
+
+
+def test_session_has_an_isolated_domain():
+    assert 1 <= int(os.environ["ROS_DOMAIN_ID"]) <= 101
+    assert os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] == "LOCALHOST"
+
+
+def test_domain_claims_are_exclusive_until_released():
+    first = claim_domain(rng_seed=7)
+    second = claim_domain(rng_seed=7)  # same preference order, so it must skip the first
+    assert first.domain_id != second.domain_id
+    assert int(os.environ["ROS_DOMAIN_ID"]) not in (first.domain_id, second.domain_id)
+    held = first.domain_id
+    first.close()
+    again = claim_domain(rng_seed=7)
+    assert again.domain_id == held
+    again.close()
+    second.close()
+
+
+def test_isolate_environment_drops_conflicting_settings():
+    env = {"ROS_LOCALHOST_ONLY": "1", "ROS_STATIC_PEERS": "10.0.0.2"}
+    isolate_environment(42, env)
+    assert env["ROS_DOMAIN_ID"] == "42"
+    assert env["ROS_AUTOMATIC_DISCOVERY_RANGE"] == "LOCALHOST"
+    assert "ROS_LOCALHOST_ONLY" not in env and "ROS_STATIC_PEERS" not in env
+
+
+def test_unknown_executable_is_a_clear_error():
+    with pytest.raises(FileNotFoundError, match="no installed executable 'nope'"):
+        processes.NodeProcess("uniintervene_testing", "nope")
+
+
+def test_stop_ends_the_whole_process_group_cleanly():
+    process = processes.NodeProcess("uniintervene_testing", "interface_relay",
+                                    params={"interface": "std_msgs/msg/String"})
+    time.sleep(1.0)
+    assert process.is_alive()
+    code = process.stop()
+    assert code == 0, process.output()  # SIGINT is a clean shutdown, not a crash
+    assert not _pid_exists(process.pid)
+    assert process not in processes.running()
+
+
+def test_wait_times_out_with_a_clear_message(ros):
+    probe = ros.probe(String, "/nobody/publishes/this")
+    started = time.monotonic()
+    with pytest.raises(WaitTimeout, match="1 message"):
+        probe.wait_for(count=1, timeout=0.5)
+    assert time.monotonic() - started < 3.0
+
+
+def test_processes_are_stopped_when_a_test_fails(pytester, tmp_path):
+    pid_file = tmp_path / "pid"
+    pytester.makepyfile(f"""
+        def test_fails_with_a_node_running(start_node):
+            process = start_node("uniintervene_testing", "interface_relay",
+                                 params={{"interface": "std_msgs/msg/String"}})
+            open({str(pid_file)!r}, "w").write(str(process.pid))
+            assert False, "deliberate failure"
+    """)
+    result = pytester.runpytest_subprocess("-p", "uniintervene_testing.plugin",
+                                           "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*output of <NodeProcess uniintervene_testing/interface_relay*"])
+    pid = int(pid_file.read_text())
+    assert not _pid_exists(pid)
+
+
+def test_children_die_with_a_killed_test_runner(pytester, tmp_path):
+    pid_file = tmp_path / "pid"
+    pytester.makepyfile(f"""
+        import os, signal, time
+        def test_runner_is_killed(start_node):
+            process = start_node("uniintervene_testing", "interface_relay",
+                                 params={{"interface": "std_msgs/msg/String"}})
+            open({str(pid_file)!r}, "w").write(str(process.pid))
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    pytester.runpytest_subprocess("-p", "uniintervene_testing.plugin", "-p", "no:cacheprovider")
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 5.0
+    while _pid_exists(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _pid_exists(pid):
+        os.kill(pid, signal.SIGKILL)
+        pytest.fail("node process outlived its SIGKILLed test runner")

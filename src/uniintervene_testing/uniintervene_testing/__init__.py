@@ -1,0 +1,1 @@
+"""Test harness for UniIntervene's ROS code (see plugin.py for the pytest fixtures)."""

@@ -1,0 +1,94 @@
+"""An rclpy node inside the test process, and helpers that wait with timeouts.
+
+Spinning happens in the test's own thread (`spin_until`), so callbacks never race the
+assertions that read what they collected.
+"""
+
+import time
+
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.qos import QoSProfile
+
+
+class WaitTimeout(AssertionError):
+    """A waited-for condition did not hold in time (an assertion failure in tests)."""
+
+
+class TopicProbe:
+    """Collects the messages published on one topic."""
+
+    def __init__(self, harness: "RosHarness", msg_type, topic: str, qos: QoSProfile | int = 10):
+        self.harness = harness
+        self.topic = topic
+        self.messages = []
+        self.stamps = []
+        self.subscription = harness.node.create_subscription(msg_type, topic, self._on_msg, qos)
+
+    def _on_msg(self, msg) -> None:
+        self.messages.append(msg)
+        self.stamps.append(time.monotonic())
+
+    def wait_for(self, count: int = 1, timeout: float = 10.0):
+        """Wait until `count` messages arrived in total; return the latest."""
+        self.harness.spin_until(lambda: len(self.messages) >= count, timeout,
+                                f"{count} message(s) on {self.topic}")
+        return self.messages[-1]
+
+    def clear(self) -> None:
+        self.messages.clear()
+        self.stamps.clear()
+
+
+class RosHarness:
+    """One rclpy context and node for a test, with an executor spun on demand."""
+
+    def __init__(self, name: str = "test_harness"):
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context)
+        self.node = rclpy.create_node(name, context=self.context)
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+
+    def spin_until(self, predicate, timeout: float, what: str = "condition"):
+        deadline = time.monotonic() + timeout
+        while True:
+            result = predicate()
+            if result:
+                return result
+            if time.monotonic() >= deadline:
+                raise WaitTimeout(f"timed out after {timeout:.1f} s waiting for {what}")
+            self.executor.spin_once(timeout_sec=0.02)
+
+    def spin_for(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.executor.spin_once(timeout_sec=min(0.02, max(deadline - time.monotonic(), 0)))
+
+    def probe(self, msg_type, topic: str, qos: QoSProfile | int = 10) -> TopicProbe:
+        return TopicProbe(self, msg_type, topic, qos)
+
+    def wait_future(self, future, timeout: float = 10.0, what: str = "future"):
+        self.spin_until(future.done, timeout, what)
+        return future.result()
+
+    def wait_for_subscribers(self, publisher, count: int = 1, timeout: float = 10.0) -> None:
+        self.spin_until(lambda: publisher.get_subscription_count() >= count, timeout,
+                        f"{count} subscriber(s) on {publisher.topic_name}")
+
+    def wait_for_publishers(self, topic: str, count: int = 1, timeout: float = 10.0) -> None:
+        self.spin_until(lambda: self.node.count_publishers(topic) >= count, timeout,
+                        f"{count} publisher(s) on {topic}")
+
+    def wait_for_action_server(self, client, timeout: float = 10.0) -> None:
+        self.spin_until(client.server_is_ready, timeout,
+                        f"action server {client._action_name}")
+
+    def wait_for_service(self, client, timeout: float = 10.0) -> None:
+        self.spin_until(client.service_is_ready, timeout, f"service {client.srv_name}")
+
+    def close(self) -> None:
+        self.executor.shutdown()
+        self.node.destroy_node()
+        if self.context.ok():
+            rclpy.shutdown(context=self.context)

@@ -1,0 +1,1 @@
+"""Helper nodes for transport tests. They prove the middleware, not any product feature."""

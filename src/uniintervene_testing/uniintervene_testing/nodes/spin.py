@@ -1,0 +1,26 @@
+"""Run a node until SIGINT/SIGTERM, exiting cleanly either way."""
+
+import rclpy
+from rclpy.executors import ExternalShutdownException
+
+
+def spin_node(node_factory, args=None, executor_factory=None) -> int:
+    """Create the node (and executor) after rclpy.init, spin, shut down cleanly."""
+    rclpy.init(args=args)
+    node = None
+    try:
+        node = node_factory()
+        if executor_factory is None:
+            rclpy.spin(node)
+        else:
+            executor = executor_factory()
+            executor.add_node(node)
+            executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        if node is not None:
+            node.destroy_node()
+        if rclpy.ok():
+            rclpy.shutdown()
+    return 0
