@@ -16,11 +16,24 @@ if [ -n "${ROS_DISTRO:-}" ]; then
   [ "$ROS_DISTRO" = "jazzy" ] || echo "warning: ROS_DISTRO=$ROS_DISTRO; UniIntervene targets jazzy" >&2
   ROS_SOURCE="system"
   REQUIREMENTS=(requirements/python.txt requirements/system-ros.txt)
+  CONSTRAINTS=()
   VENV_FLAGS=(--system-site-packages)
 else
   ROS_SOURCE="wheels"
   REQUIREMENTS=(requirements/python.txt requirements/ros-jazzy.txt)
+  CONSTRAINTS=(-c requirements/constraints.txt)
   VENV_FLAGS=()
+fi
+
+# Offscreen rendering for MuJoCo (MUJOCO_GL=egl, Mesa's software rasteriser on CPUs).
+GL_PACKAGES=(libegl1 libegl-mesa0 libopengl0 libgl1-mesa-dri)
+if command -v dpkg >/dev/null && ! dpkg -s "${GL_PACKAGES[@]}" >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "==> installing offscreen GL: ${GL_PACKAGES[*]}"
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${GL_PACKAGES[@]}" >/dev/null
+  else
+    echo "warning: MuJoCo rendering needs: sudo apt-get install ${GL_PACKAGES[*]}" >&2
+  fi
 fi
 
 if [ ! -x "$VENV/bin/python" ]; then
@@ -29,12 +42,12 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 
 STAMP="$VENV/.requirements.sha256"
-WANTED="$(cat "${REQUIREMENTS[@]}" scripts/fix_ros_wheel_paths.py | sha256sum | cut -d' ' -f1)-$ROS_SOURCE"
+WANTED="$(cat "${REQUIREMENTS[@]}" requirements/constraints.txt scripts/fix_ros_wheel_paths.py | sha256sum | cut -d' ' -f1)-$ROS_SOURCE"
 if [ "$(cat "$STAMP" 2>/dev/null)" != "$WANTED" ]; then
   echo "==> installing pinned requirements: ${REQUIREMENTS[*]}"
   PIP_ARGS=()
   for file in "${REQUIREMENTS[@]}"; do PIP_ARGS+=(-r "$file"); done
-  "$VENV/bin/python" -m pip install --disable-pip-version-check -q "${PIP_ARGS[@]}"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q "${PIP_ARGS[@]}" "${CONSTRAINTS[@]}"
   if [ "$ROS_SOURCE" = "wheels" ]; then
     "$VENV/bin/python" scripts/fix_ros_wheel_paths.py
   fi
