@@ -26,7 +26,7 @@ LINK_RADII = [0.06, 0.054, 0.045, 0.04, 0.04, 0.035]
 class CameraConfig:
     """The RealSense stand-in: a scene camera over the table, or one on the wrist."""
 
-    mount: str = "scene"  # "scene" or "wrist"
+    mount: str = "wrist"  # "wrist" (as in HiL-SERL) or "scene"
     width: int = 128
     height: int = 128
     fovy: float = 58.0  # RealSense D435 colour vertical field of view, degrees
@@ -36,6 +36,21 @@ class CameraConfig:
             raise ValueError(f"camera mount must be 'scene' or 'wrist', not {self.mount!r}")
         if not (16 <= self.width <= 1920 and 16 <= self.height <= 1080):
             raise ValueError(f"camera resolution {self.width}x{self.height} out of 16..1920x1080")
+
+
+def look_at_xyaxes(eye, target, up=(0.0, 0.0, 1.0)) -> str:
+    """MuJoCo camera xyaxes for a camera at `eye` looking at `target` (it looks along -z)."""
+    forward = np.asarray(target, float) - np.asarray(eye, float)
+    forward /= np.linalg.norm(forward)
+    right = np.cross(forward, up)
+    right /= np.linalg.norm(right)
+    camera_up = np.cross(right, forward)
+    return " ".join(f"{v:.6f}" for v in (*right, *camera_up))
+
+
+# The scene camera sits beside the robot, seeing the table and the wall's face.
+SCENE_CAMERA_EYE = (0.58, -0.38, 0.5)
+SCENE_CAMERA_TARGET = (0.46, 0.16, 0.08)
 
 
 def _quat_rx(angle: float) -> str:
@@ -96,12 +111,14 @@ def build_cell_xml(task_xml: str = "", camera: CameraConfig = CameraConfig(),
                    task_assets: str = "") -> str:
     wrist_camera = ""
     if camera.mount == "wrist":
-        wrist_camera = (f'<camera name="realsense" pos="0.07 0 0.03" fovy="{camera.fovy}" '
-                        'xyaxes="0 -1 0 0.6 0 0.8" mode="fixed"/>')
+        # Beside the palm, 7 cm off-axis, looking along the tool toward the fingertips.
+        wrist_camera = (f'<camera name="realsense" pos="0 0.07 0.08" fovy="{camera.fovy}" '
+                        'xyaxes="1 0 0 0 -0.97 -0.25"/>')
     scene_camera = ""
     if camera.mount == "scene":
-        scene_camera = (f'<camera name="realsense" pos="1.05 0.15 0.55" fovy="{camera.fovy}" '
-                        'xyaxes="0 1 0 -0.55 0 0.83"/>')
+        eye = " ".join(map(str, SCENE_CAMERA_EYE))
+        axes = look_at_xyaxes(SCENE_CAMERA_EYE, SCENE_CAMERA_TARGET)
+        scene_camera = f'<camera name="realsense" pos="{eye}" fovy="{camera.fovy}" xyaxes="{axes}"/>'
     return f"""<mujoco model="uniintervene_ur7e_cell">
   <compiler angle="radian" autolimits="true"/>
   <option timestep="{PHYSICS_TIMESTEP}" integrator="implicitfast" cone="elliptic"
@@ -135,11 +152,11 @@ def build_cell_xml(task_xml: str = "", camera: CameraConfig = CameraConfig(),
     {task_xml}
   </worldbody>
   <actuator>
-    {"".join(f'<position name="{n}_servo" joint="{n}" kp="3000" kv="150" forcerange="-150 150"/>'
+    {"".join(f'<position name="{n}_servo" joint="{n}" kp="3000" kv="60" forcerange="-150 150"/>'
              for n in JOINT_NAMES)}
-    <position name="finger_left_servo" joint="finger_left_joint" kp="400" kv="10"
-              forcerange="-40 40" ctrlrange="0 {FINGER_TRAVEL}"/>
-    <position name="finger_right_servo" joint="finger_right_joint" kp="400" kv="10"
-              forcerange="-40 40" ctrlrange="0 {FINGER_TRAVEL}"/>
+    <position name="finger_left_servo" joint="finger_left_joint" kp="2000" kv="40"
+              forcerange="-100 100" ctrlrange="0 {FINGER_TRAVEL}"/>
+    <position name="finger_right_servo" joint="finger_right_joint" kp="2000" kv="40"
+              forcerange="-100 100" ctrlrange="0 {FINGER_TRAVEL}"/>
   </actuator>
 </mujoco>"""

@@ -86,3 +86,39 @@ class Task(ABC):
     def geom_colors(self) -> dict[str, tuple[float, float, float, float]]:
         """Visual state changes to show in the camera image (e.g. wiped cells)."""
         return {}
+
+
+class ForceMonitor:
+    """Smoothed contact force and how long it has stayed excessive.
+
+    Contact onsets spike for a few milliseconds; what breaks parts (and what an operator
+    reacts to) is force sustained over a fraction of a second.
+    """
+
+    def __init__(self, warn: float, fail: float, fail_after: float = 1.0, time_constant: float = 0.3):
+        self.warn, self.fail, self.fail_after, self.time_constant = warn, fail, fail_after, time_constant
+        self.reset()
+
+    def reset(self) -> None:
+        self.smoothed = 0.0
+        self.last_time = None
+        self.excessive_since = None
+
+    def update(self, time: float, force: float) -> None:
+        if self.last_time is None or time < self.last_time:
+            self.smoothed = force
+        elif time > self.last_time:
+            alpha = 1.0 - np.exp(-(time - self.last_time) / self.time_constant)
+            self.smoothed += alpha * (force - self.smoothed)
+        self.last_time = time
+        if self.smoothed > self.fail:
+            self.excessive_since = time if self.excessive_since is None else self.excessive_since
+        else:
+            self.excessive_since = None
+
+    @property
+    def warning(self) -> bool:
+        return self.smoothed > self.warn
+
+    def failed(self, time: float) -> bool:
+        return self.excessive_since is not None and time - self.excessive_since >= self.fail_after

@@ -13,12 +13,12 @@ from scipy.spatial.transform import Rotation
 
 from uniintervene_sim.scene import Pose, Scene, TaskStatus, tool_down, wrap_angle
 from uniintervene_sim.tasks.base import (
-    WORK_CENTRE, ResetPlan, Task, nearest_symmetric_yaw, servo_action, tcp_yaw, yaw_quat)
+    WORK_CENTRE, ForceMonitor, ResetPlan, Task, nearest_symmetric_yaw, servo_action, tcp_yaw, yaw_quat)
 
 FIXTURE_HEIGHT = 0.045
 WALL = 0.012  # fixture wall thickness (half), m
-FORCE_WARN = 30.0  # N: jamming
-FORCE_FAIL = 90.0
+FORCE_WARN = 25.0  # N, smoothed: jamming
+FORCE_FAIL = 60.0  # N, smoothed, sustained for a second: the part or fixture is damaged
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class InsertionTask(Task):
         hole_xy = WORK_CENTRE[:2] + rng.uniform(-0.08, 0.08, 2)
         fixture_yaw = rng.uniform(-p.fixture_yaw_range, p.fixture_yaw_range)
         self.fixture = Pose(np.array([*hole_xy, 0.0]), yaw_quat(fixture_yaw))
+        self.force = ForceMonitor(FORCE_WARN, FORCE_FAIL)
         direction = rng.uniform(-np.pi, np.pi)
         start_xy = hole_xy + rng.uniform(0.07, 0.14) * np.array([np.cos(direction), np.sin(direction)])
         yaw = fixture_yaw + rng.choice([-1, 1]) * rng.uniform(0.2, 0.6) if p.yaw_matters else \
@@ -104,11 +105,12 @@ class InsertionTask(Task):
         hover = 1.0 - np.clip(-depth / 0.1, 0.0, 1.0)
         inserted = np.clip(depth / self.part.seat_depth, 0.0, 1.0) if xy_error < 0.01 else 0.0
         status = TaskStatus(progress=float(0.4 * align + 0.15 * hover * align + 0.45 * inserted))
-        status.warning = scene.tool_force > FORCE_WARN
+        self.force.update(scene.time, scene.tool_force)
+        status.warning = self.force.warning
         held_distance = np.linalg.norm(scene.objects[self.part.name].position - scene.tcp.position)
         if held_distance > 0.05:
             status.failure, status.failure_reason = True, f"{self.part.name}_dropped"
-        elif scene.tool_force > FORCE_FAIL:
+        elif self.force.failed(scene.time):
             status.failure, status.failure_reason = True, "excessive_force"
         elif depth >= self.part.seat_depth and xy_error < 0.01:
             status.success, status.progress = True, 1.0

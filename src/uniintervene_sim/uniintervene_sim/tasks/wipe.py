@@ -9,14 +9,14 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from uniintervene_sim.scene import TOOL_FORWARD, Pose, Scene, TaskStatus
-from uniintervene_sim.tasks.base import WORK_CENTRE, ResetPlan, Task, servo_action
+from uniintervene_sim.tasks.base import WORK_CENTRE, ForceMonitor, ResetPlan, Task, servo_action
 
 COLUMNS, ROWS, PITCH = 4, 3, 0.03
 SPONGE_HALF = (0.012, 0.025, 0.03)  # tool x (across the fingers), tool y, tool z
 SPONGE_CENTRE = 0.02  # along the tool z from the TCP, m
 FORCE_LOW, FORCE_HIGH = 3.0, 30.0  # the contact band, N
 FORCE_TARGET = 10.0
-FORCE_WARN, FORCE_FAIL = 40.0, 90.0
+FORCE_WARN, FORCE_FAIL = 35.0, 60.0  # smoothed; failure when sustained for a second
 SUCCESS_FRACTION = 11 / 12
 DIRTY = (0.8, 0.25, 0.2, 1.0)
 CLEAN = (0.3, 0.8, 0.35, 1.0)
@@ -61,6 +61,7 @@ class Wipe(Task):
                                 0.2 + rng.uniform(-0.03, 0.03)])
         self.cells = [self.region + np.array([0.0, y, z]) for y, z in cell_offsets()]
         self.wiped = np.zeros(len(self.cells), dtype=bool)
+        self.force = ForceMonitor(FORCE_WARN, FORCE_FAIL)
         start = np.eye(4)
         start[:3, :3] = TOOL_FORWARD
         start[:3, 3] = [wall_x - 0.05 - SPONGE_CENTRE - SPONGE_HALF[2] - rng.uniform(0.08, 0.14),
@@ -89,10 +90,11 @@ class Wipe(Task):
         approach = 1.0 - np.clip(gap / 0.15, 0.0, 1.0)
         fraction = float(np.mean(self.wiped))
         status = TaskStatus(progress=0.1 * approach + 0.9 * fraction)
-        status.warning = scene.tool_force > FORCE_WARN
+        self.force.update(scene.time, scene.tool_force)
+        status.warning = self.force.warning
         if np.linalg.norm(scene.objects["sponge"].position - scene.tcp.position) > 0.06:
             status.failure, status.failure_reason = True, "sponge_dropped"
-        elif scene.tool_force > FORCE_FAIL:
+        elif self.force.failed(scene.time):
             status.failure, status.failure_reason = True, "excessive_force"
         elif fraction >= SUCCESS_FRACTION:
             status.success, status.progress = True, 1.0

@@ -1,0 +1,74 @@
+"""Gymnasium environment over the simulated cell (the in-process experiment harness).
+
+Observation: `image` (H x W x 3 uint8), `joint_pos` and `joint_vel` (6, rad and rad/s),
+`gripper` (measured closure, 0 open ... 1 closed). Action: TCP twist in the base frame
+(vx, vy, vz in m/s, wx, wy, wz in rad/s) and the gripper command (0 open ... 1 closed).
+Reward is sparse (1 on success). `info` carries the privileged task status and scene for
+the simulated operator and evaluation; a critic must not read it.
+"""
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from uniintervene_sim.cell import SimCell
+from uniintervene_sim.kinematics import JOINT_LOWER, JOINT_UPPER
+from uniintervene_sim.model import CONTROL_PERIOD, CameraConfig
+from uniintervene_sim.tasks.base import MAX_ANGULAR_SPEED, MAX_LINEAR_SPEED
+
+ENV_ID = "UniIntervene/UR7eCell-v0"
+
+
+class UR7eCellEnv(gym.Env):
+    metadata = {"render_modes": ["rgb_array"], "render_fps": round(1 / CONTROL_PERIOD)}
+
+    def __init__(self, task: str = "pick_eggplant", camera: CameraConfig | None = None,
+                 render_images: bool = True, render_mode: str | None = "rgb_array"):
+        self.cell = SimCell(task, camera=camera, render=render_images)
+        self.render_mode = render_mode
+        height, width = self.cell.camera.height, self.cell.camera.width
+        self.observation_space = spaces.Dict({
+            "image": spaces.Box(0, 255, (height, width, 3), np.uint8),
+            "joint_pos": spaces.Box(JOINT_LOWER.astype(np.float32), JOINT_UPPER.astype(np.float32)),
+            "joint_vel": spaces.Box(-np.inf, np.inf, (6,), np.float32),
+            "gripper": spaces.Box(0.0, 1.0, (1,), np.float32),
+        })
+        linear, angular = MAX_LINEAR_SPEED, MAX_ANGULAR_SPEED
+        self.action_space = spaces.Box(
+            np.array([-linear] * 3 + [-angular] * 3 + [0.0], np.float32),
+            np.array([linear] * 3 + [angular] * 3 + [1.0], np.float32))
+
+    @property
+    def task(self) -> str:
+        return self.cell.task_name
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        episode_seed = seed if seed is not None else int(self.np_random.integers(2**31 - 1))
+        observation = self.cell.reset((options or {}).get("task"), episode_seed)
+        return observation, self._info()
+
+    def step(self, action):
+        observation = self.cell.step(action)
+        status = self.cell.status()
+        terminated = status.success or status.failure
+        truncated = not terminated and self.cell.time >= self.cell.task.episode_seconds - 1e-9
+        return observation, float(status.success), terminated, truncated, self._info()
+
+    def _info(self) -> dict:
+        return {"task_status": self.cell.status(), "scene": self.cell.scene(),
+                "time": self.cell.time, "seed": self.cell.seed}
+
+    def render(self):
+        return self.cell.render()
+
+    def close(self):
+        self.cell.close()
+
+
+def register() -> None:
+    if ENV_ID not in gym.registry:
+        gym.register(id=ENV_ID, entry_point="uniintervene_sim.gym_env:UR7eCellEnv")
+
+
+register()
