@@ -9,6 +9,7 @@ setup(
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
         ("share/" + PACKAGE, ["package.xml"]),
+        ("share/" + PACKAGE + "/config", ["config/sim.yaml"]),
     ],
     install_requires=["setuptools"],
     zip_safe=True,
@@ -16,5 +17,11 @@ setup(
     maintainer_email="dev@uniintervene.org",
     description="Simulated UR7e workcell (MuJoCo), tasks, operator and base policy.",
     license="Apache-2.0",
-    entry_points={"console_scripts": []},
+    entry_points={
+        "console_scripts": [
+            "sim_node = uniintervene_sim.nodes.sim_node:main",
+            "operator_node = uniintervene_sim.nodes.operator_node:main",
+            "policy_node = uniintervene_sim.nodes.policy_node:main",
+        ],
+    },
 )

@@ -11,7 +11,13 @@ import numpy as np
 from uniintervene_sim.ik import DifferentialIK
 from uniintervene_sim.kinematics import HOME, JOINT_LOWER, JOINT_NAMES, JOINT_UPPER, solve_ik
 from uniintervene_sim.model import (
-    CONTROL_PERIOD, FINGER_TRAVEL, PHYSICS_TIMESTEP, TCP_OFFSET, CameraConfig, build_cell_xml)
+    CONTROL_PERIOD,
+    FINGER_TRAVEL,
+    PHYSICS_TIMESTEP,
+    TCP_OFFSET,
+    CameraConfig,
+    build_cell_xml,
+)
 from uniintervene_sim.scene import Pose, Scene, TaskStatus
 from uniintervene_sim.tasks import make_task
 from uniintervene_sim.tasks.base import MAX_ANGULAR_SPEED, MAX_LINEAR_SPEED
@@ -142,6 +148,9 @@ class SimCell:
     @property
     def joint_velocities(self) -> np.ndarray:
         return self.data.qvel[self._arm_dof].copy()
+
+    def finger_positions(self) -> np.ndarray:
+        return self.data.qpos[self._finger_qpos].copy()
 
     @property
     def finger_opening(self) -> float:

@@ -13,7 +13,15 @@ from scipy.spatial.transform import Rotation
 
 from uniintervene_sim.scene import Pose, Scene, TaskStatus, tool_down, wrap_angle
 from uniintervene_sim.tasks.base import (
-    WORK_CENTRE, ForceMonitor, ResetPlan, Task, nearest_symmetric_yaw, servo_action, tcp_yaw, yaw_quat)
+    WORK_CENTRE,
+    ForceMonitor,
+    ResetPlan,
+    Task,
+    nearest_symmetric_yaw,
+    servo_action,
+    tcp_yaw,
+    yaw_quat,
+)
 
 FIXTURE_HEIGHT = 0.045
 WALL = 0.012  # fixture wall thickness (half), m

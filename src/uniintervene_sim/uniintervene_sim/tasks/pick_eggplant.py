@@ -4,7 +4,14 @@ import numpy as np
 
 from uniintervene_sim.scene import Pose, Scene, TaskStatus, tool_down, wrap_angle, yaw_of
 from uniintervene_sim.tasks.base import (
-    WORK_CENTRE, ResetPlan, Task, nearest_symmetric_yaw, servo_action, tcp_yaw, yaw_quat)
+    WORK_CENTRE,
+    ResetPlan,
+    Task,
+    nearest_symmetric_yaw,
+    servo_action,
+    tcp_yaw,
+    yaw_quat,
+)
 
 EGG_RADIUS = 0.022
 EGG_HALF_LENGTH = 0.045

@@ -1,0 +1,132 @@
+"""sim_node across processes: it speaks like the UR driver, MoveIt Servo and RealSense."""
+
+import math
+
+import numpy as np
+import pytest
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import TwistStamped
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import CameraInfo, Image, JointState
+from std_msgs.msg import Bool
+
+from uniintervene_msgs.msg import ActionCommand, TaskState
+from uniintervene_msgs.srv import ResetTask
+
+pytestmark = pytest.mark.ros
+
+SIM_PARAMS = {"task": "tube_insertion", "seed": 3, "image_width": 96, "image_height": 64,
+              "command_timeout": 0.3}
+
+
+def _twist(ros, vx, vy=0.0, vz=0.0, frame="base_link"):
+    msg = TwistStamped()
+    msg.header.stamp = ros.node.get_clock().now().to_msg()
+    msg.header.frame_id = frame
+    msg.twist.linear.x, msg.twist.linear.y, msg.twist.linear.z = vx, vy, vz
+    return msg
+
+
+def _tcp(state: TaskState) -> np.ndarray:
+    p = state.tcp_pose.position
+    return np.array([p.x, p.y, p.z])
+
+
+@pytest.fixture
+def sim(ros, start_node):
+    process = start_node("uniintervene_sim", "sim_node", params=SIM_PARAMS)
+    states = ros.probe(TaskState, "/uniintervene/sim/task_state")
+    states.wait_for(count=3, timeout=30.0)
+    return process, states
+
+
+def test_publishes_driver_topics_with_driver_qos(ros, sim):
+    images = ros.probe(Image, "/camera/camera/color/image_raw", qos_profile_sensor_data)
+    infos = ros.probe(CameraInfo, "/camera/camera/color/camera_info", qos_profile_sensor_data)
+    joints = ros.probe(JointState, "/joint_states")
+    clock = ros.probe(Clock, "/clock")
+    image = images.wait_for(count=2)
+    assert (image.width, image.height, image.encoding) == (96, 64, "rgb8")
+    assert len(image.data) == 96 * 64 * 3 and len(set(image.data)) > 10  # a real picture
+    assert infos.wait_for().k[0] > 0
+    joint_state = joints.wait_for()
+    assert joint_state.name[:6] == ["shoulder_pan_joint", "shoulder_lift_joint", "elbow_joint",
+                                    "wrist_1_joint", "wrist_2_joint", "wrist_3_joint"]
+    clock.wait_for(count=3)
+    times = [m.clock.sec + m.clock.nanosec * 1e-9 for m in clock.messages[-3:]]
+    assert np.allclose(np.diff(times), 0.1, atol=1e-6)  # sim time advances 0.1 s a tick
+    latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                         durability=DurabilityPolicy.TRANSIENT_LOCAL)
+    # A late subscriber still gets the latched robot-program state, as from the UR driver.
+    assert ros.probe(Bool, "/io_and_status_controller/robot_program_running",
+                     latched).wait_for().data is True
+
+
+def test_twist_moves_the_tcp_and_stale_commands_stop_it(ros, sim):
+    _, states = sim
+    servo = ros.node.create_publisher(TwistStamped, "/servo_node/delta_twist_cmds", 10)
+    ros.wait_for_subscribers(servo)
+    start = _tcp(states.wait_for())
+    for _ in range(15):  # 1.5 s of +y at 5 cm/s, streamed at 10 Hz
+        servo.publish(_twist(ros, 0.0, 0.05))
+        ros.spin_for(0.1)
+    moved = _tcp(states.messages[-1])
+    assert moved[1] - start[1] > 0.04
+    assert abs(moved[0] - start[0]) < 0.01 and abs(moved[2] - start[2]) < 0.01
+    ros.spin_for(0.3 + 0.4)  # command timeout, then a few ticks
+    stopped = _tcp(states.wait_for(count=len(states.messages) + 1))
+    ros.spin_for(1.0)
+    later = _tcp(states.wait_for(count=len(states.messages) + 1))
+    assert np.linalg.norm(later - stopped) < 0.002
+
+
+def test_bad_commands_are_ignored_and_counted(ros, sim):
+    _, states = sim
+    servo = ros.node.create_publisher(TwistStamped, "/servo_node/delta_twist_cmds", 10)
+    diagnostics = ros.probe(DiagnosticArray, "/diagnostics")
+    ros.wait_for_subscribers(servo)
+    start = _tcp(states.wait_for())
+    for _ in range(10):
+        servo.publish(_twist(ros, math.nan, 0.05))
+        servo.publish(_twist(ros, 0.05, 0.0, 0.0, frame="tool0"))
+        ros.spin_for(0.1)
+    assert np.linalg.norm(_tcp(states.messages[-1]) - start) < 0.002
+    def rejected_count():
+        for array in diagnostics.messages:
+            for status in array.status:
+                values = {kv.key: kv.value for kv in status.values}
+                if int(values.get("rejected_commands", 0)) >= 20:
+                    return True
+        return False
+    ros.spin_until(rejected_count, 5.0, "diagnostics counting 20 rejected commands")
+
+
+def test_reset_service_changes_task_and_rejects_unknown(ros, sim):
+    process, states = sim
+    client = ros.node.create_client(ResetTask, "/uniintervene/sim/reset")
+    ros.wait_for_service(client)
+    reply = ros.wait_future(client.call_async(ResetTask.Request(task="wipe", seed=5)))
+    assert reply.success, reply.message
+    ros.spin_until(lambda: states.messages[-1].task == "wipe", 5.0, "wipe task state")
+    assert states.messages[-1].seed == 5 and "sponge" in states.messages[-1].object_names
+    reply = ros.wait_future(client.call_async(ResetTask.Request(task="juggle", seed=1)))
+    assert not reply.success and "unknown task 'juggle'" in reply.message
+    assert process.is_alive()
+
+
+def test_policy_and_operator_nodes_drive_the_simulated_cell(ros, start_node, sim):
+    _, states = sim
+    images = ros.probe(Image, "/camera/camera/color/image_raw", qos_profile_sensor_data)
+    policy_commands = ros.probe(ActionCommand, "/uniintervene/policy/command")
+    engaged = ros.probe(Bool, "/uniintervene/human/engaged")
+    start_node("uniintervene_sim", "policy_node",
+               params={"publish_servo_directly": True, "failure_rate": 0.0})
+    start_node("uniintervene_sim", "operator_node")
+    policy_commands.wait_for(count=5, timeout=30.0)
+    engaged.wait_for(count=5, timeout=30.0)
+    first_image = bytes(images.wait_for().data)
+    ros.spin_until(lambda: states.messages[-1].success, 40.0, "the base policy to succeed")
+    assert bytes(images.messages[-1].data) != first_image  # the arm moved in the pictures
+    assert policy_commands.messages[-1].source == ActionCommand.POLICY
+    assert not any(m.data for m in engaged.messages)  # a productive policy needs no human

@@ -1,0 +1,1 @@
+"""ROS nodes of the simulated cell: thin wrappers over the pure core."""

@@ -1,0 +1,161 @@
+"""sim_node: the simulated cell behind the same topics as the UR driver, MoveIt Servo and
+the RealSense node, so the stack runs unchanged on it.
+
+In: /servo_node/delta_twist_cmds (TwistStamped, base frame; the arm stops when commands
+go stale, as MoveIt Servo does), /uniintervene/gripper/command (Float64, 0 open ... 1
+closed). Out: /joint_states, the camera image and camera_info (sensor-data QoS), /clock,
+/io_and_status_controller/robot_program_running (transient local), the privileged
+/uniintervene/sim/task_state, /diagnostics. Service: /uniintervene/sim/reset.
+"""
+
+import sys
+import time
+
+import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from geometry_msgs.msg import TwistStamped
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import CameraInfo, Image, JointState
+from std_msgs.msg import Bool, Float64
+
+from uniintervene_msgs.msg import TaskState
+from uniintervene_msgs.srv import ResetTask
+from uniintervene_sim import ros_conversions as conv
+from uniintervene_sim.cell import SimCell
+from uniintervene_sim.model import CONTROL_PERIOD, CameraConfig
+from uniintervene_sim.nodes.common import declare, run
+from uniintervene_sim.tasks import TASKS
+
+LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
+                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
+
+
+class SimNode(Node):
+    def __init__(self):
+        super().__init__("sim_node")
+        task = declare(self, "task", "pick_eggplant", f"initial task: {', '.join(TASKS)}")
+        seed = declare(self, "seed", 0, "initial seed", 0, 2**31 - 1)
+        camera = CameraConfig(
+            mount=declare(self, "camera_mount", "wrist", "camera on the 'wrist' or 'scene'"),
+            width=declare(self, "image_width", 128, "image width, pixels", 16, 1920),
+            height=declare(self, "image_height", 128, "image height, pixels", 16, 1080))
+        render = declare(self, "render", True, "render camera images (false: only state)")
+        rate = declare(self, "real_time_factor", 1.0, "sim seconds per wall second", 0.1, 20.0)
+        self.command_timeout = declare(
+            self, "command_timeout", 0.25,
+            "s after the last twist before the arm stops (MoveIt Servo's incoming timeout)",
+            0.01, 5.0)
+        self.base_frame = declare(self, "base_frame", "base_link", "frame of twists and poses")
+        self.camera_frame = declare(self, "camera_frame", "camera_color_optical_frame",
+                                    "frame_id of the images")
+        self.cell = SimCell(task, camera=camera, render=render)
+        self.cell.reset(seed=seed)
+        self.sim_time = 0.0
+        self.twist = np.zeros(6)
+        self.twist_received_at = -np.inf
+        self.gripper = self.cell.gripper
+        self.rejected_commands = 0
+        self.overruns = 0
+
+        self.joint_pub = self.create_publisher(JointState, "/joint_states", 10)
+        self.image_pub = self.create_publisher(
+            Image, "/camera/camera/color/image_raw", qos_profile_sensor_data)
+        self.info_pub = self.create_publisher(
+            CameraInfo, "/camera/camera/color/camera_info", qos_profile_sensor_data)
+        self.clock_pub = self.create_publisher(Clock, "/clock", 10)
+        self.program_pub = self.create_publisher(
+            Bool, "/io_and_status_controller/robot_program_running", LATCHED)
+        self.state_pub = self.create_publisher(TaskState, "/uniintervene/sim/task_state", 10)
+        self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.create_subscription(TwistStamped, "/servo_node/delta_twist_cmds", self.on_twist, 10)
+        self.create_subscription(Float64, "/uniintervene/gripper/command", self.on_gripper, 10)
+        self.create_service(ResetTask, "/uniintervene/sim/reset", self.on_reset)
+        self.program_pub.publish(Bool(data=True))
+        self.create_timer(CONTROL_PERIOD / rate, self.tick)
+        self.create_timer(1.0, self.publish_diagnostics)
+        self.get_logger().info(
+            f"simulating {task} (seed {seed}), camera {camera.mount} {camera.width}x"
+            f"{camera.height}, {1 / CONTROL_PERIOD:.0f} Hz x{rate}")
+
+    # -- inputs -------------------------------------------------------------------------
+    def on_twist(self, msg: TwistStamped) -> None:
+        twist = conv.twist_to_array(msg.twist)
+        if not np.all(np.isfinite(twist)):
+            return self._reject("non-finite twist")
+        if msg.header.frame_id not in ("", self.base_frame):
+            return self._reject(f"twist in frame {msg.header.frame_id!r}, want {self.base_frame}")
+        self.twist = twist
+        self.twist_received_at = time.monotonic()
+
+    def on_gripper(self, msg: Float64) -> None:
+        if not np.isfinite(msg.data):
+            return self._reject("non-finite gripper command")
+        self.gripper = float(np.clip(msg.data, 0.0, 1.0))
+
+    def _reject(self, why: str) -> None:
+        self.rejected_commands += 1
+        self.get_logger().warn(f"ignored command: {why}", throttle_duration_sec=2.0)
+
+    def on_reset(self, request, response):
+        task = request.task or self.cell.task_name
+        try:
+            self.cell.reset(task, request.seed)
+        except ValueError as error:
+            response.success, response.message = False, str(error)
+            return response
+        self.twist[:] = 0.0
+        self.twist_received_at = -np.inf
+        self.gripper = self.cell.gripper
+        response.success, response.message = True, f"reset {task} with seed {request.seed}"
+        self.get_logger().info(response.message)
+        return response
+
+    # -- the control tick ---------------------------------------------------------------
+    def commands_stale(self) -> bool:
+        return time.monotonic() - self.twist_received_at > self.command_timeout
+
+    def tick(self) -> None:
+        started = time.monotonic()
+        twist = np.zeros(6) if self.commands_stale() else self.twist
+        self.cell.step(np.concatenate([twist, [self.gripper]]))
+        self.sim_time += CONTROL_PERIOD
+        stamp = conv.time_msg(self.sim_time)
+        self.clock_pub.publish(Clock(clock=stamp))
+        observation = self.cell.observation()
+        fingers = self.cell.finger_positions()
+        self.joint_pub.publish(conv.joint_state_msg(
+            observation["joint_pos"], observation["joint_vel"], fingers, stamp))
+        if self.cell.render_enabled:
+            self.image_pub.publish(conv.image_msg(observation["image"], stamp, self.camera_frame))
+            camera = self.cell.camera
+            self.info_pub.publish(conv.camera_info_msg(
+                camera.width, camera.height, camera.fovy, stamp, self.camera_frame))
+        self.state_pub.publish(conv.task_state_msg(
+            self.cell.task_name, self.cell.seed, self.cell.scene(), self.cell.status(), stamp,
+            self.base_frame))
+        if time.monotonic() - started > CONTROL_PERIOD:
+            self.overruns += 1
+
+    def publish_diagnostics(self) -> None:
+        status = DiagnosticStatus(name="uniintervene_sim: sim_node", hardware_id="mujoco")
+        stale = self.commands_stale()
+        status.level = DiagnosticStatus.WARN if self.rejected_commands else DiagnosticStatus.OK
+        status.message = "commands stale: arm holding" if stale else "streaming commands"
+        task_status = self.cell.status()
+        status.values = [KeyValue(key=k, value=str(v)) for k, v in (
+            ("task", self.cell.task_name), ("seed", self.cell.seed),
+            ("sim_time", f"{self.sim_time:.1f}"), ("progress", f"{task_status.progress:.2f}"),
+            ("rejected_commands", self.rejected_commands), ("tick_overruns", self.overruns))]
+        array = DiagnosticArray(status=[status])
+        array.header.stamp = self.get_clock().now().to_msg()
+        self.diag_pub.publish(array)
+
+
+def main(args=None):
+    return run(SimNode, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
