@@ -47,8 +47,11 @@ def test_filled_messages_set_every_field_to_a_non_default():
 @pytest.mark.parametrize("type_name", MESSAGE_TYPES)
 def test_message_crosses_processes_intact(ros, start_node, type_name):
     msg_class = import_interface(type_name)
-    relay = start_node("uniintervene_testing", "interface_relay", params={
-        "interface": type_name, "in_topic": "/contract/in", "out_topic": "/contract/out"})
+    relay = start_node(
+        "uniintervene_testing",
+        "interface_relay",
+        params={"interface": type_name, "in_topic": "/contract/in", "out_topic": "/contract/out"},
+    )
     publisher = ros.node.create_publisher(msg_class, "/contract/in", 10)
     echoed = ros.probe(msg_class, "/contract/out")
     ros.wait_for_subscribers(publisher, timeout=20.0)
@@ -64,15 +67,24 @@ def test_message_crosses_processes_intact(ros, start_node, type_name):
 @pytest.mark.parametrize("type_name,action_name", ACTIONS.items())
 def test_action_goal_gets_feedback_and_result(ros, start_node, type_name, action_name):
     action_class = import_interface(type_name)
-    start_node("uniintervene_testing", "contract_action_server", params={
-        "action_type": type_name, "action_name": action_name,
-        "feedback_count": 4, "period": 0.05})
+    start_node(
+        "uniintervene_testing",
+        "contract_action_server",
+        params={
+            "action_type": type_name,
+            "action_name": action_name,
+            "feedback_count": 4,
+            "period": 0.05,
+        },
+    )
     client = ActionClient(ros.node, action_class, action_name)
     ros.wait_for_action_server(client, timeout=20.0)
     feedback = []
     goal_handle = ros.wait_future(
-        client.send_goal_async(filled(action_class.Goal, 5),
-                               feedback_callback=lambda fb: feedback.append(fb.feedback)))
+        client.send_goal_async(
+            filled(action_class.Goal, 5), feedback_callback=lambda fb: feedback.append(fb.feedback)
+        )
+    )
     assert goal_handle.accepted
     response = ros.wait_future(goal_handle.get_result_async(), timeout=10.0)
     assert response.status == GoalStatus.STATUS_SUCCEEDED
@@ -88,14 +100,19 @@ def test_action_goal_gets_feedback_and_result(ros, start_node, type_name, action
 
 def test_cancelled_arbitrate_goal_reports_canceled(ros, start_node):
     action_class = import_interface("uniintervene_msgs/action/Arbitrate")
-    start_node("uniintervene_testing", "contract_action_server", params={
-        "feedback_count": 1000, "period": 0.05})
+    start_node(
+        "uniintervene_testing",
+        "contract_action_server",
+        params={"feedback_count": 1000, "period": 0.05},
+    )
     client = ActionClient(ros.node, action_class, "/uniintervene/arbitrate")
     ros.wait_for_action_server(client, timeout=20.0)
     feedback = []
     goal_handle = ros.wait_future(
-        client.send_goal_async(filled(action_class.Goal, 2),
-                               feedback_callback=lambda fb: feedback.append(fb.feedback)))
+        client.send_goal_async(
+            filled(action_class.Goal, 2), feedback_callback=lambda fb: feedback.append(fb.feedback)
+        )
+    )
     ros.spin_until(lambda: len(feedback) >= 2, 10.0, "feedback before cancelling")
     cancel = ros.wait_future(goal_handle.cancel_goal_async())
     assert len(cancel.goals_canceling) == 1

@@ -16,8 +16,13 @@ from uniintervene_msgs.srv import ResetTask
 
 pytestmark = pytest.mark.ros
 
-SIM_PARAMS = {"task": "tube_insertion", "seed": 3, "image_width": 96, "image_height": 64,
-              "command_timeout": 0.3}
+SIM_PARAMS = {
+    "task": "tube_insertion",
+    "seed": 3,
+    "image_width": 96,
+    "image_height": 64,
+    "command_timeout": 0.3,
+}
 
 
 def _twist(ros, vx, vy=0.0, vz=0.0, frame="base_link"):
@@ -51,16 +56,25 @@ def test_publishes_driver_topics_with_driver_qos(ros, sim):
     assert len(image.data) == 96 * 64 * 3 and len(set(image.data)) > 10  # a real picture
     assert infos.wait_for().k[0] > 0
     joint_state = joints.wait_for()
-    assert joint_state.name[:6] == ["shoulder_pan_joint", "shoulder_lift_joint", "elbow_joint",
-                                    "wrist_1_joint", "wrist_2_joint", "wrist_3_joint"]
+    assert joint_state.name[:6] == [
+        "shoulder_pan_joint",
+        "shoulder_lift_joint",
+        "elbow_joint",
+        "wrist_1_joint",
+        "wrist_2_joint",
+        "wrist_3_joint",
+    ]
     clock.wait_for(count=3)
     times = [m.clock.sec + m.clock.nanosec * 1e-9 for m in clock.messages[-3:]]
     assert np.allclose(np.diff(times), 0.1, atol=1e-6)  # sim time advances 0.1 s a tick
-    latched = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
-                         durability=DurabilityPolicy.TRANSIENT_LOCAL)
+    latched = QoSProfile(
+        depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL
+    )
     # A late subscriber still gets the latched robot-program state, as from the UR driver.
-    assert ros.probe(Bool, "/io_and_status_controller/robot_program_running",
-                     latched).wait_for().data is True
+    assert (
+        ros.probe(Bool, "/io_and_status_controller/robot_program_running", latched).wait_for().data
+        is True
+    )
 
 
 def test_twist_moves_the_tcp_and_stale_commands_stop_it(ros, sim):
@@ -92,6 +106,7 @@ def test_bad_commands_are_ignored_and_counted(ros, sim):
         servo.publish(_twist(ros, 0.05, 0.0, 0.0, frame="tool0"))
         ros.spin_for(0.1)
     assert np.linalg.norm(_tcp(states.messages[-1]) - start) < 0.002
+
     def rejected_count():
         for array in diagnostics.messages:
             for status in array.status:
@@ -99,6 +114,7 @@ def test_bad_commands_are_ignored_and_counted(ros, sim):
                 if int(values.get("rejected_commands", 0)) >= 20:
                     return True
         return False
+
     ros.spin_until(rejected_count, 5.0, "diagnostics counting 20 rejected commands")
 
 
@@ -120,8 +136,11 @@ def test_policy_and_operator_nodes_drive_the_simulated_cell(ros, start_node, sim
     images = ros.probe(Image, "/camera/camera/color/image_raw", qos_profile_sensor_data)
     policy_commands = ros.probe(ActionCommand, "/uniintervene/policy/command")
     engaged = ros.probe(Bool, "/uniintervene/human/engaged")
-    start_node("uniintervene_sim", "policy_node",
-               params={"publish_servo_directly": True, "failure_rate": 0.0})
+    start_node(
+        "uniintervene_sim",
+        "policy_node",
+        params={"publish_servo_directly": True, "failure_rate": 0.0},
+    )
     start_node("uniintervene_sim", "operator_node")
     policy_commands.wait_for(count=5, timeout=30.0)
     engaged.wait_for(count=5, timeout=30.0)

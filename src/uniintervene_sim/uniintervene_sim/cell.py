@@ -39,8 +39,9 @@ def _xyzw_to_wxyz(q):
 
 
 class SimCell:
-    def __init__(self, task: str = "pick_eggplant", camera: CameraConfig | None = None,
-                 render: bool = True):
+    def __init__(
+        self, task: str = "pick_eggplant", camera: CameraConfig | None = None, render: bool = True
+    ):
         self.camera = camera or CameraConfig()
         self.render_enabled = render
         self.ik = DifferentialIK()
@@ -59,15 +60,19 @@ class SimCell:
         m = self.model
         self._arm_qpos = np.array([m.jnt_qposadr[m.joint(n).id] for n in JOINT_NAMES])
         self._arm_dof = np.array([m.jnt_dofadr[m.joint(n).id] for n in JOINT_NAMES])
-        self._finger_qpos = [m.jnt_qposadr[m.joint(n).id]
-                             for n in ("finger_left_joint", "finger_right_joint")]
+        self._finger_qpos = [
+            m.jnt_qposadr[m.joint(n).id] for n in ("finger_left_joint", "finger_right_joint")
+        ]
         self._tcp = m.site("tcp").id
-        self._finger_geoms = {g for g in range(m.ngeom)
-                              if m.body(m.geom_bodyid[g]).name.startswith("finger_")}
+        self._finger_geoms = {
+            g for g in range(m.ngeom) if m.body(m.geom_bodyid[g]).name.startswith("finger_")
+        }
         self._force_geoms = {m.geom(n).id for n in task.force_geoms}
-        self._objects = [m.body(b).name for b in range(m.nbody)
-                         if m.body_jntnum[b] == 1 and m.jnt_type[m.body_jntadr[b]] == 0
-                         or m.body_mocapid[b] >= 0]
+        self._objects = [
+            m.body(b).name
+            for b in range(m.nbody)
+            if m.body_jntnum[b] == 1 and m.jnt_type[m.body_jntadr[b]] == 0 or m.body_mocapid[b] >= 0
+        ]
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
@@ -99,8 +104,8 @@ class SimCell:
                 self.data.mocap_quat[body.mocapid[0]] = _xyzw_to_wxyz(pose.quaternion)
             else:
                 adr = self.model.jnt_qposadr[body.jntadr[0]]
-                self.data.qpos[adr:adr + 3] = pose.position
-                self.data.qpos[adr + 3:adr + 7] = _xyzw_to_wxyz(pose.quaternion)
+                self.data.qpos[adr : adr + 3] = pose.position
+                self.data.qpos[adr + 3 : adr + 7] = _xyzw_to_wxyz(pose.quaternion)
         mujoco.mj_forward(self.model, self.data)
         self._apply_control()
         for _ in range(int(SETTLE_SECONDS / PHYSICS_TIMESTEP)):  # let objects come to rest
@@ -122,10 +127,15 @@ class SimCell:
         for substep in range(substeps):
             if substep % IK_EVERY_SUBSTEPS == 0:
                 mujoco.mj_jacSite(self.model, self.data, jacobian[:3], jacobian[3:], self._tcp)
-                qdot = self.ik.joint_velocity(jacobian[:, self._arm_dof], twist, self.joint_positions)
+                qdot = self.ik.joint_velocity(
+                    jacobian[:, self._arm_dof], twist, self.joint_positions
+                )
             q = self.joint_positions
-            self.q_target = np.clip(self.q_target + qdot * PHYSICS_TIMESTEP,
-                                    q - MAX_TRACKING_LEAD, q + MAX_TRACKING_LEAD)
+            self.q_target = np.clip(
+                self.q_target + qdot * PHYSICS_TIMESTEP,
+                q - MAX_TRACKING_LEAD,
+                q + MAX_TRACKING_LEAD,
+            )
             self.q_target = np.clip(self.q_target, JOINT_LOWER, JOINT_UPPER)
             self._apply_control()
             mujoco.mj_step(self.model, self.data)
@@ -157,8 +167,9 @@ class SimCell:
         return float(np.sum(self.data.qpos[self._finger_qpos]))
 
     def tcp_pose(self) -> Pose:
-        return Pose.from_matrix(self.data.site_xpos[self._tcp].copy(),
-                                self.data.site_xmat[self._tcp].reshape(3, 3))
+        return Pose.from_matrix(
+            self.data.site_xpos[self._tcp].copy(), self.data.site_xmat[self._tcp].reshape(3, 3)
+        )
 
     def tool_force(self) -> float:
         """Normal contact force (N) on the task's force geoms from anything but the fingers."""
@@ -177,9 +188,14 @@ class SimCell:
         for name in self._objects:
             body = self.model.body(name).id
             objects[name] = Pose(self.data.xpos[body].copy(), _wxyz_to_xyzw(self.data.xquat[body]))
-        return Scene(time=self.time, tcp=self.tcp_pose(), gripper_command=self.gripper,
-                     finger_opening=self.finger_opening, tool_force=self.tool_force(),
-                     objects=objects)
+        return Scene(
+            time=self.time,
+            tcp=self.tcp_pose(),
+            gripper_command=self.gripper,
+            finger_opening=self.finger_opening,
+            tool_force=self.tool_force(),
+            objects=objects,
+        )
 
     def status(self) -> TaskStatus:
         return self.last_status
@@ -195,8 +211,11 @@ class SimCell:
         return self._renderer.render()
 
     def observation(self) -> dict:
-        image = self.render() if self.render_enabled else np.zeros(
-            (self.camera.height, self.camera.width, 3), np.uint8)
+        image = (
+            self.render()
+            if self.render_enabled
+            else np.zeros((self.camera.height, self.camera.width, 3), np.uint8)
+        )
         return {
             "image": image,
             "joint_pos": self.joint_positions.astype(np.float32),

@@ -22,21 +22,31 @@ ENV_ID = "UniIntervene/UR7eCell-v0"
 class UR7eCellEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": round(1 / CONTROL_PERIOD)}
 
-    def __init__(self, task: str = "pick_eggplant", camera: CameraConfig | None = None,
-                 render_images: bool = True, render_mode: str | None = "rgb_array"):
+    def __init__(
+        self,
+        task: str = "pick_eggplant",
+        camera: CameraConfig | None = None,
+        render_images: bool = True,
+        render_mode: str | None = "rgb_array",
+    ):
         self.cell = SimCell(task, camera=camera, render=render_images)
         self.render_mode = render_mode
         height, width = self.cell.camera.height, self.cell.camera.width
-        self.observation_space = spaces.Dict({
-            "image": spaces.Box(0, 255, (height, width, 3), np.uint8),
-            "joint_pos": spaces.Box(JOINT_LOWER.astype(np.float32), JOINT_UPPER.astype(np.float32)),
-            "joint_vel": spaces.Box(-np.inf, np.inf, (6,), np.float32),
-            "gripper": spaces.Box(0.0, 1.0, (1,), np.float32),
-        })
+        self.observation_space = spaces.Dict(
+            {
+                "image": spaces.Box(0, 255, (height, width, 3), np.uint8),
+                "joint_pos": spaces.Box(
+                    JOINT_LOWER.astype(np.float32), JOINT_UPPER.astype(np.float32)
+                ),
+                "joint_vel": spaces.Box(-np.inf, np.inf, (6,), np.float32),
+                "gripper": spaces.Box(0.0, 1.0, (1,), np.float32),
+            }
+        )
         linear, angular = MAX_LINEAR_SPEED, MAX_ANGULAR_SPEED
         self.action_space = spaces.Box(
             np.array([-linear] * 3 + [-angular] * 3 + [0.0], np.float32),
-            np.array([linear] * 3 + [angular] * 3 + [1.0], np.float32))
+            np.array([linear] * 3 + [angular] * 3 + [1.0], np.float32),
+        )
 
     @property
     def task(self) -> str:
@@ -56,8 +66,12 @@ class UR7eCellEnv(gym.Env):
         return observation, float(status.success), terminated, truncated, self._info()
 
     def _info(self) -> dict:
-        return {"task_status": self.cell.status(), "scene": self.cell.scene(),
-                "time": self.cell.time, "seed": self.cell.seed}
+        return {
+            "task_status": self.cell.status(),
+            "scene": self.cell.scene(),
+            "time": self.cell.time,
+            "seed": self.cell.seed,
+        }
 
     def render(self):
         return self.cell.render()

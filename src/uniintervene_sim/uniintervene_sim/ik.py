@@ -39,7 +39,8 @@ class DifferentialIK:
             qdot = np.zeros(6)
             qdot[active] = qdot_active
             blocked = ((q <= JOINT_LOWER + self.joint_limit_margin) & (qdot < 0)) | (
-                (q >= JOINT_UPPER - self.joint_limit_margin) & (qdot > 0))
+                (q >= JOINT_UPPER - self.joint_limit_margin) & (qdot > 0)
+            )
             if not np.any(blocked & active):
                 break
             active &= ~blocked

@@ -11,8 +11,12 @@ A = np.array([0.0, -0.425, -0.3922, 0.0, 0.0, 0.0])
 ALPHA = np.array([np.pi / 2, 0.0, 0.0, np.pi / 2, -np.pi / 2, 0.0])
 
 JOINT_NAMES = [
-    "shoulder_pan_joint", "shoulder_lift_joint", "elbow_joint",
-    "wrist_1_joint", "wrist_2_joint", "wrist_3_joint",
+    "shoulder_pan_joint",
+    "shoulder_lift_joint",
+    "elbow_joint",
+    "wrist_1_joint",
+    "wrist_2_joint",
+    "wrist_3_joint",
 ]
 # The UR driver's limits for the e-series: +-2 pi, the elbow +-pi (self-collision).
 JOINT_LOWER = np.array([-2 * np.pi, -2 * np.pi, -np.pi, -2 * np.pi, -2 * np.pi, -2 * np.pi])
@@ -26,12 +30,14 @@ HOME = np.array([np.pi, -1.7, 1.9, -1.77, -np.pi / 2, np.pi / 2])
 
 def dh_transform(theta: float, d: float, a: float, alpha: float) -> np.ndarray:
     ct, st, ca, sa = np.cos(theta), np.sin(theta), np.cos(alpha), np.sin(alpha)
-    return np.array([
-        [ct, -st * ca, st * sa, a * ct],
-        [st, ct * ca, -ct * sa, a * st],
-        [0.0, sa, ca, d],
-        [0.0, 0.0, 0.0, 1.0],
-    ])
+    return np.array(
+        [
+            [ct, -st * ca, st * sa, a * ct],
+            [st, ct * ca, -ct * sa, a * st],
+            [0.0, sa, ca, d],
+            [0.0, 0.0, 0.0, 1.0],
+        ]
+    )
 
 
 def forward_kinematics(q, tool_offset: float = 0.0) -> np.ndarray:
@@ -64,7 +70,9 @@ def rotation_error(current: np.ndarray, target: np.ndarray) -> np.ndarray:
     angle = np.arccos(np.clip((np.trace(delta) - 1.0) / 2.0, -1.0, 1.0))
     if angle < 1e-9:
         return np.zeros(3)
-    axis = np.array([delta[2, 1] - delta[1, 2], delta[0, 2] - delta[2, 0], delta[1, 0] - delta[0, 1]])
+    axis = np.array(
+        [delta[2, 1] - delta[1, 2], delta[0, 2] - delta[2, 0], delta[1, 0] - delta[0, 1]]
+    )
     norm = np.linalg.norm(axis)
     if norm < 1e-9:  # angle ~ pi: pick the dominant column of delta + I
         column = np.argmax(np.diag(delta))
@@ -73,8 +81,13 @@ def rotation_error(current: np.ndarray, target: np.ndarray) -> np.ndarray:
     return axis / norm * angle
 
 
-def solve_ik(target: np.ndarray, q_seed, tool_offset: float = 0.0, iterations: int = 200,
-             tolerance: float = 1e-5) -> np.ndarray:
+def solve_ik(
+    target: np.ndarray,
+    q_seed,
+    tool_offset: float = 0.0,
+    iterations: int = 200,
+    tolerance: float = 1e-5,
+) -> np.ndarray:
     """Joint angles reaching a 4x4 target pose (damped least squares from q_seed).
 
     Raises ValueError when the pose is not reached (out of reach or past joint limits).
@@ -82,11 +95,15 @@ def solve_ik(target: np.ndarray, q_seed, tool_offset: float = 0.0, iterations: i
     q = np.array(q_seed, dtype=float)
     for _ in range(iterations):
         pose = forward_kinematics(q, tool_offset)
-        error = np.concatenate([target[:3, 3] - pose[:3, 3], rotation_error(pose[:3, :3], target[:3, :3])])
+        error = np.concatenate(
+            [target[:3, 3] - pose[:3, 3], rotation_error(pose[:3, :3], target[:3, :3])]
+        )
         if np.linalg.norm(error) < tolerance:
             return q
         jacobian = geometric_jacobian(q, tool_offset)
         step = jacobian.T @ np.linalg.solve(jacobian @ jacobian.T + 1e-4 * np.eye(6), error)
         step *= min(1.0, 0.2 / np.max(np.abs(step)))  # small steps: stay on this IK branch
         q = np.clip(q + step, JOINT_LOWER, JOINT_UPPER)
-    raise ValueError(f"IK did not converge to {target[:3, 3]} (residual {np.linalg.norm(error):.2e})")
+    raise ValueError(
+        f"IK did not converge to {target[:3, 3]} (residual {np.linalg.norm(error):.2e})"
+    )

@@ -67,8 +67,10 @@ def _arm_xml(gripper_xml: str, wrist_camera_xml: str) -> str:
         seg_end = f"{A[i]:.6f} 0 {D[i]:.6f}"
         link_geom = ""
         if abs(A[i]) + abs(D[i]) > 1e-9:
-            link_geom = (f'<geom class="link" type="capsule" size="{LINK_RADII[i]}" '
-                         f'fromto="0 0 0 {seg_end}"/>')
+            link_geom = (
+                f'<geom class="link" type="capsule" size="{LINK_RADII[i]}" '
+                f'fromto="0 0 0 {seg_end}"/>'
+            )
         opening += f"""
 <body name="link{i + 1}" pos="{pos}" quat="{quat}" gravcomp="1">
   <inertial pos="0 0 0" mass="{LINK_MASSES[i]}" diaginertia="0.01 0.01 0.01"/>
@@ -107,18 +109,23 @@ def _gripper_xml() -> str:
 </body>"""
 
 
-def build_cell_xml(task_xml: str = "", camera: CameraConfig = CameraConfig(),
-                   task_assets: str = "") -> str:
+def build_cell_xml(
+    task_xml: str = "", camera: CameraConfig = CameraConfig(), task_assets: str = ""
+) -> str:
     wrist_camera = ""
     if camera.mount == "wrist":
         # Beside the palm, 7 cm off-axis, looking along the tool toward the fingertips.
-        wrist_camera = (f'<camera name="realsense" pos="0 0.07 0.08" fovy="{camera.fovy}" '
-                        'xyaxes="1 0 0 0 -0.97 -0.25"/>')
+        wrist_camera = (
+            f'<camera name="realsense" pos="0 0.07 0.08" fovy="{camera.fovy}" '
+            'xyaxes="1 0 0 0 -0.97 -0.25"/>'
+        )
     scene_camera = ""
     if camera.mount == "scene":
         eye = " ".join(map(str, SCENE_CAMERA_EYE))
         axes = look_at_xyaxes(SCENE_CAMERA_EYE, SCENE_CAMERA_TARGET)
-        scene_camera = f'<camera name="realsense" pos="{eye}" fovy="{camera.fovy}" xyaxes="{axes}"/>'
+        scene_camera = (
+            f'<camera name="realsense" pos="{eye}" fovy="{camera.fovy}" xyaxes="{axes}"/>'
+        )
     return f"""<mujoco model="uniintervene_ur7e_cell">
   <compiler angle="radian" autolimits="true"/>
   <option timestep="{PHYSICS_TIMESTEP}" integrator="implicitfast" cone="elliptic"
@@ -152,8 +159,12 @@ def build_cell_xml(task_xml: str = "", camera: CameraConfig = CameraConfig(),
     {task_xml}
   </worldbody>
   <actuator>
-    {"".join(f'<position name="{n}_servo" joint="{n}" kp="3000" kv="60" forcerange="-150 150"/>'
-             for n in JOINT_NAMES)}
+    {
+        "".join(
+            f'<position name="{n}_servo" joint="{n}" kp="3000" kv="60" forcerange="-150 150"/>'
+            for n in JOINT_NAMES
+        )
+    }
     <position name="finger_left_servo" joint="finger_left_joint" kp="2000" kv="40"
               forcerange="-100 100" ctrlrange="0 {FINGER_TRAVEL}"/>
     <position name="finger_right_servo" joint="finger_right_joint" kp="2000" kv="40"

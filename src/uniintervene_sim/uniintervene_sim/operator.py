@@ -70,8 +70,12 @@ class SimulatedOperator:
         if self.state == self.ENGAGED:
             driven = time - self.engaged_at
             restored = status.progress >= self.takeover_progress + c.restore_margin
-            if status.success or status.failure or driven >= c.max_correction or (
-                    driven >= c.min_correction and restored and not status.warning):
+            if (
+                status.success
+                or status.failure
+                or driven >= c.max_correction
+                or (driven >= c.min_correction and restored and not status.warning)
+            ):
                 self.state, self.reason = self.WATCHING, ""
                 self.best_progress, self.last_improvement = status.progress, time
                 return OperatorDecision(False)

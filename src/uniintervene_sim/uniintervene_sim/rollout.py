@@ -36,8 +36,14 @@ class EpisodeRecord:
         return self.sources.count(HUMAN) / max(self.ticks, 1)
 
 
-def run_episode(cell: SimCell, task: str, seed: int, policy: BasePolicy,
-                operator: SimulatedOperator | None, keep_actions: bool = False) -> EpisodeRecord:
+def run_episode(
+    cell: SimCell,
+    task: str,
+    seed: int,
+    policy: BasePolicy,
+    operator: SimulatedOperator | None,
+    keep_actions: bool = False,
+) -> EpisodeRecord:
     cell.reset(task, seed)
     policy.reset(seed)
     if operator is not None:

@@ -22,18 +22,24 @@ def pose_to_msg(pose: Pose) -> PoseMsg:
     msg.position.x, msg.position.y, msg.position.z = (float(v) for v in pose.position)
     q = pose.quaternion
     msg.orientation.x, msg.orientation.y, msg.orientation.z, msg.orientation.w = (
-        float(q[0]), float(q[1]), float(q[2]), float(q[3]))
+        float(q[0]),
+        float(q[1]),
+        float(q[2]),
+        float(q[3]),
+    )
     return msg
 
 
 def pose_from_msg(msg: PoseMsg) -> Pose:
-    return Pose(np.array([msg.position.x, msg.position.y, msg.position.z]),
-                np.array([msg.orientation.x, msg.orientation.y, msg.orientation.z,
-                          msg.orientation.w]))
+    return Pose(
+        np.array([msg.position.x, msg.position.y, msg.position.z]),
+        np.array([msg.orientation.x, msg.orientation.y, msg.orientation.z, msg.orientation.w]),
+    )
 
 
-def task_state_msg(task: str, seed: int, scene: Scene, status: TaskStatus, stamp: Time,
-                   frame_id: str = "base_link") -> TaskState:
+def task_state_msg(
+    task: str, seed: int, scene: Scene, status: TaskStatus, stamp: Time, frame_id: str = "base_link"
+) -> TaskState:
     msg = TaskState()
     msg.header.stamp, msg.header.frame_id = stamp, frame_id
     msg.task, msg.seed = task, int(seed)
@@ -51,17 +57,27 @@ def task_state_msg(task: str, seed: int, scene: Scene, status: TaskStatus, stamp
 
 
 def status_from_task_state(msg: TaskState) -> TaskStatus:
-    return TaskStatus(progress=float(msg.progress), success=bool(msg.success),
-                      failure=bool(msg.failure), failure_reason=msg.failure_reason,
-                      warning=bool(msg.warning))
+    return TaskStatus(
+        progress=float(msg.progress),
+        success=bool(msg.success),
+        failure=bool(msg.failure),
+        failure_reason=msg.failure_reason,
+        warning=bool(msg.warning),
+    )
 
 
 def scene_from_task_state(msg: TaskState, finger_opening: float) -> Scene:
-    return Scene(time=float(msg.elapsed), tcp=pose_from_msg(msg.tcp_pose),
-                 gripper_command=float(msg.gripper), finger_opening=finger_opening,
-                 tool_force=float(msg.tool_force),
-                 objects={name: pose_from_msg(pose)
-                          for name, pose in zip(msg.object_names, msg.object_poses, strict=True)})
+    return Scene(
+        time=float(msg.elapsed),
+        tcp=pose_from_msg(msg.tcp_pose),
+        gripper_command=float(msg.gripper),
+        finger_opening=finger_opening,
+        tool_force=float(msg.tool_force),
+        objects={
+            name: pose_from_msg(pose)
+            for name, pose in zip(msg.object_names, msg.object_poses, strict=True)
+        },
+    )
 
 
 def joint_state_msg(positions, velocities, finger_positions, stamp: Time) -> JointState:
@@ -97,15 +113,18 @@ def image_from_msg(msg: Image) -> np.ndarray:
         raise ValueError(f"unsupported image encoding {msg.encoding!r} (want rgb8 or bgr8)")
     expected = msg.height * msg.step
     if msg.step < msg.width * 3 or len(msg.data) != expected or msg.height == 0:
-        raise ValueError(f"image data of {len(msg.data)} bytes does not match "
-                         f"{msg.width}x{msg.height} with step {msg.step}")
+        raise ValueError(
+            f"image data of {len(msg.data)} bytes does not match "
+            f"{msg.width}x{msg.height} with step {msg.step}"
+        )
     rows = np.frombuffer(bytes(msg.data), np.uint8).reshape(msg.height, msg.step)
-    image = rows[:, :msg.width * 3].reshape(msg.height, msg.width, 3)
+    image = rows[:, : msg.width * 3].reshape(msg.height, msg.width, 3)
     return image[..., ::-1] if msg.encoding == "bgr8" else image
 
 
-def camera_info_msg(width: int, height: int, fovy_degrees: float, stamp: Time,
-                    frame_id: str) -> CameraInfo:
+def camera_info_msg(
+    width: int, height: int, fovy_degrees: float, stamp: Time, frame_id: str
+) -> CameraInfo:
     """Pinhole intrinsics of the simulated camera (square pixels, no distortion)."""
     focal = 0.5 * height / np.tan(np.radians(fovy_degrees) / 2)
     msg = CameraInfo()
@@ -119,18 +138,28 @@ def camera_info_msg(width: int, height: int, fovy_degrees: float, stamp: Time,
     return msg
 
 
-def action_command_msg(action: np.ndarray, source: int, stamp: Time,
-                       frame_id: str = "base_link") -> ActionCommand:
+def action_command_msg(
+    action: np.ndarray, source: int, stamp: Time, frame_id: str = "base_link"
+) -> ActionCommand:
     msg = ActionCommand()
     msg.header.stamp, msg.header.frame_id = stamp, frame_id
     msg.source = source
     t = msg.twist
     t.linear.x, t.linear.y, t.linear.z, t.angular.x, t.angular.y, t.angular.z = (
-        float(v) for v in action[:6])
+        float(v) for v in action[:6]
+    )
     msg.gripper = float(action[6])
     return msg
 
 
 def twist_to_array(twist) -> np.ndarray:
-    return np.array([twist.linear.x, twist.linear.y, twist.linear.z,
-                     twist.angular.x, twist.angular.y, twist.angular.z])
+    return np.array(
+        [
+            twist.linear.x,
+            twist.linear.y,
+            twist.linear.z,
+            twist.angular.x,
+            twist.angular.y,
+            twist.angular.z,
+        ]
+    )

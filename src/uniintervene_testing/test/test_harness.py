@@ -56,8 +56,9 @@ def test_unknown_executable_is_a_clear_error():
 
 
 def test_stop_ends_the_whole_process_group_cleanly():
-    process = processes.NodeProcess("uniintervene_testing", "interface_relay",
-                                    params={"interface": "std_msgs/msg/String"})
+    process = processes.NodeProcess(
+        "uniintervene_testing", "interface_relay", params={"interface": "std_msgs/msg/String"}
+    )
     time.sleep(1.0)
     assert process.is_alive()
     code = process.stop()
@@ -83,8 +84,9 @@ def test_processes_are_stopped_when_a_test_fails(pytester, tmp_path):
             open({str(pid_file)!r}, "w").write(str(process.pid))
             assert False, "deliberate failure"
     """)
-    result = pytester.runpytest_subprocess("-p", "uniintervene_testing.plugin",
-                                           "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(
+        "-p", "uniintervene_testing.plugin", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*output of <NodeProcess uniintervene_testing/interface_relay*"])
     pid = int(pid_file.read_text())

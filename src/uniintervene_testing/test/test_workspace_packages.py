@@ -11,8 +11,12 @@ SRC = pathlib.Path(__file__).resolve().parents[2]
 PACKAGES = sorted(path.parent.name for path in SRC.glob("*/package.xml"))
 PYTHON_PACKAGES = [name for name in PACKAGES if (SRC / name / "setup.py").exists()]
 DESIGN_PACKAGES = {
-    "uniintervene_msgs", "uniintervene_critic", "uniintervene_recovery",
-    "uniintervene_supervisor", "uniintervene_sim", "uniintervene_bringup",
+    "uniintervene_msgs",
+    "uniintervene_critic",
+    "uniintervene_recovery",
+    "uniintervene_supervisor",
+    "uniintervene_sim",
+    "uniintervene_bringup",
 }
 
 

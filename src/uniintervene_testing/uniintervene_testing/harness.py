@@ -31,8 +31,9 @@ class TopicProbe:
 
     def wait_for(self, count: int = 1, timeout: float = 10.0):
         """Wait until `count` messages arrived in total; return the latest."""
-        self.harness.spin_until(lambda: len(self.messages) >= count, timeout,
-                                f"{count} message(s) on {self.topic}")
+        self.harness.spin_until(
+            lambda: len(self.messages) >= count, timeout, f"{count} message(s) on {self.topic}"
+        )
         return self.messages[-1]
 
     def clear(self) -> None:
@@ -73,16 +74,21 @@ class RosHarness:
         return future.result()
 
     def wait_for_subscribers(self, publisher, count: int = 1, timeout: float = 10.0) -> None:
-        self.spin_until(lambda: publisher.get_subscription_count() >= count, timeout,
-                        f"{count} subscriber(s) on {publisher.topic_name}")
+        self.spin_until(
+            lambda: publisher.get_subscription_count() >= count,
+            timeout,
+            f"{count} subscriber(s) on {publisher.topic_name}",
+        )
 
     def wait_for_publishers(self, topic: str, count: int = 1, timeout: float = 10.0) -> None:
-        self.spin_until(lambda: self.node.count_publishers(topic) >= count, timeout,
-                        f"{count} publisher(s) on {topic}")
+        self.spin_until(
+            lambda: self.node.count_publishers(topic) >= count,
+            timeout,
+            f"{count} publisher(s) on {topic}",
+        )
 
     def wait_for_action_server(self, client, timeout: float = 10.0) -> None:
-        self.spin_until(client.server_is_ready, timeout,
-                        f"action server {client._action_name}")
+        self.spin_until(client.server_is_ready, timeout, f"action server {client._action_name}")
 
     def wait_for_service(self, client, timeout: float = 10.0) -> None:
         self.spin_until(client.service_is_ready, timeout, f"service {client.srv_name}")

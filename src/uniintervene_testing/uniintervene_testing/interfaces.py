@@ -39,8 +39,9 @@ def import_interface(type_name: str):
 def filled(msg_class, seed: int = 1):
     """An instance of msg_class with every field, recursively, set from seed."""
     msg = msg_class()
-    for index, (field, slot_type) in enumerate(zip(msg.get_fields_and_field_types(),
-                                                   msg_class.SLOT_TYPES, strict=True)):
+    for index, (field, slot_type) in enumerate(
+        zip(msg.get_fields_and_field_types(), msg_class.SLOT_TYPES, strict=True)
+    ):
         setattr(msg, field, _value_for(slot_type, (seed * 31 + index) % 100_003))
     return msg
 

@@ -62,7 +62,6 @@ def start_node(request):
             print(process.output()[-4000:])
 
 
-
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     report = yield

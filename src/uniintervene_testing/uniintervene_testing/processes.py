@@ -32,8 +32,17 @@ def executable_path(package: str, executable: str) -> pathlib.Path:
 class NodeProcess:
     """One node process, its output captured to a log file for failure messages."""
 
-    def __init__(self, package: str, executable: str, *, ros_args=(), params=None,
-                 args=(), env=None, name=None):
+    def __init__(
+        self,
+        package: str,
+        executable: str,
+        *,
+        ros_args=(),
+        params=None,
+        args=(),
+        env=None,
+        name=None,
+    ):
         self.package = package
         self.executable = executable
         self.name = name or executable
@@ -47,9 +56,15 @@ class NodeProcess:
         self.log_path = pathlib.Path(tempfile.mkstemp(prefix=f"{self.name}-", suffix=".log")[1])
         self._log = open(self.log_path, "wb")
         self.popen = subprocess.Popen(
-            command, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})}, start_new_session=True,
-            preexec_fn=_die_with_parent)  # noqa: PLW1509 (prctl only; async-signal-safe)
+            command,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+            # Only prctl runs in the child before exec: safe despite threads.
+            preexec_fn=_die_with_parent,  # noqa: PLW1509
+        )
         _RUNNING.append(self)
 
     @property

@@ -21,18 +21,55 @@ class OperatorNode(Node):
         super().__init__("operator_node")
         defaults = OperatorConfig()
         config = OperatorConfig(
-            patience=declare(self, "patience", defaults.patience,
-                             "s without progress before taking over", 0.1, 60.0),
-            reaction_delay=declare(self, "reaction_delay", defaults.reaction_delay,
-                                   "s from noticing a problem to taking over", 0.0, 10.0),
-            min_correction=declare(self, "min_correction", defaults.min_correction,
-                                   "s the operator drives at least", 0.0, 60.0),
-            max_correction=declare(self, "max_correction", defaults.max_correction,
-                                   "s the operator drives at most", 0.1, 120.0),
-            progress_epsilon=declare(self, "progress_epsilon", defaults.progress_epsilon,
-                                     "smallest progress gain that counts", 0.0, 0.5),
-            restore_margin=declare(self, "restore_margin", defaults.restore_margin,
-                                   "progress gain that ends a correction", 0.0, 1.0))
+            patience=declare(
+                self,
+                "patience",
+                defaults.patience,
+                "s without progress before taking over",
+                0.1,
+                60.0,
+            ),
+            reaction_delay=declare(
+                self,
+                "reaction_delay",
+                defaults.reaction_delay,
+                "s from noticing a problem to taking over",
+                0.0,
+                10.0,
+            ),
+            min_correction=declare(
+                self,
+                "min_correction",
+                defaults.min_correction,
+                "s the operator drives at least",
+                0.0,
+                60.0,
+            ),
+            max_correction=declare(
+                self,
+                "max_correction",
+                defaults.max_correction,
+                "s the operator drives at most",
+                0.1,
+                120.0,
+            ),
+            progress_epsilon=declare(
+                self,
+                "progress_epsilon",
+                defaults.progress_epsilon,
+                "smallest progress gain that counts",
+                0.0,
+                0.5,
+            ),
+            restore_margin=declare(
+                self,
+                "restore_margin",
+                defaults.restore_margin,
+                "progress gain that ends a correction",
+                0.0,
+                1.0,
+            ),
+        )
         self.enabled = declare(self, "enabled", True, "false: never take over (watch only)")
         self.frame_id = declare(self, "base_frame", "base_link", "frame of the commands")
         self.operator = SimulatedOperator(config)
@@ -48,12 +85,17 @@ class OperatorNode(Node):
         engaged = decision.engaged and self.enabled
         if engaged != self.was_engaged:
             verb = "takes over" if engaged else "releases"
-            self.get_logger().info(f"operator {verb} at t={scene.time:.1f} s "
-                                   f"(progress {status.progress:.2f}) {decision.reason}")
+            self.get_logger().info(
+                f"operator {verb} at t={scene.time:.1f} s "
+                f"(progress {status.progress:.2f}) {decision.reason}"
+            )
             self.was_engaged = engaged
         if engaged:
-            self.command_pub.publish(conv.action_command_msg(
-                decision.action, ActionCommand.HUMAN, msg.header.stamp, self.frame_id))
+            self.command_pub.publish(
+                conv.action_command_msg(
+                    decision.action, ActionCommand.HUMAN, msg.header.stamp, self.frame_id
+                )
+            )
         self.engaged_pub.publish(Bool(data=engaged))
 
 

@@ -23,21 +23,50 @@ class PolicyNode(Node):
         super().__init__("policy_node")
         defaults = BasePolicyConfig()
         config = BasePolicyConfig(
-            failure_rate=declare(self, "failure_rate", defaults.failure_rate,
-                                 "probability an episode has an unproductive phase", 0.0, 1.0),
+            failure_rate=declare(
+                self,
+                "failure_rate",
+                defaults.failure_rate,
+                "probability an episode has an unproductive phase",
+                0.0,
+                1.0,
+            ),
             onset_range=(
                 declare(self, "onset_min", defaults.onset_range[0], "earliest onset, s", 0.0, 60.0),
-                declare(self, "onset_max", defaults.onset_range[1], "latest onset, s", 0.0, 60.0)),
-            refault_probability=declare(self, "refault_probability",
-                                        defaults.refault_probability,
-                                        "chance of another fault after an override", 0.0, 1.0),
-            action_noise=declare(self, "action_noise", defaults.action_noise,
-                                 "std of the twist jitter, m/s and rad/s", 0.0, 0.2),
-            modes=tuple(declare(self, "modes", list(FAULT_MODES),
-                                f"fault modes to draw from: {', '.join(FAULT_MODES)}")))
+                declare(self, "onset_max", defaults.onset_range[1], "latest onset, s", 0.0, 60.0),
+            ),
+            refault_probability=declare(
+                self,
+                "refault_probability",
+                defaults.refault_probability,
+                "chance of another fault after an override",
+                0.0,
+                1.0,
+            ),
+            action_noise=declare(
+                self,
+                "action_noise",
+                defaults.action_noise,
+                "std of the twist jitter, m/s and rad/s",
+                0.0,
+                0.2,
+            ),
+            modes=tuple(
+                declare(
+                    self,
+                    "modes",
+                    list(FAULT_MODES),
+                    f"fault modes to draw from: {', '.join(FAULT_MODES)}",
+                )
+            ),
+        )
         self.frame_id = declare(self, "base_frame", "base_link", "frame of the commands")
-        self.direct = declare(self, "publish_servo_directly", False,
-                              "also drive the arm (no supervisor: for trying the sim only)")
+        self.direct = declare(
+            self,
+            "publish_servo_directly",
+            False,
+            "also drive the arm (no supervisor: for trying the sim only)",
+        )
         self.policy = BasePolicy(config)
         self.last_time = 0.0
         self.command_pub = self.create_publisher(ActionCommand, "/uniintervene/policy/command", 10)
@@ -55,8 +84,9 @@ class PolicyNode(Node):
             self.policy.reset(msg.seed, scene.time)
         self.last_time = scene.time
         action = self.policy.act(scene, self.listener.mirror.task.expert)
-        command = conv.action_command_msg(action, ActionCommand.POLICY, msg.header.stamp,
-                                          self.frame_id)
+        command = conv.action_command_msg(
+            action, ActionCommand.POLICY, msg.header.stamp, self.frame_id
+        )
         self.command_pub.publish(command)
         if self.direct:
             twist = TwistStamped()

@@ -28,8 +28,9 @@ from uniintervene_sim.model import CONTROL_PERIOD, CameraConfig
 from uniintervene_sim.nodes.common import declare, run
 from uniintervene_sim.tasks import TASKS
 
-LATCHED = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE,
-                     durability=DurabilityPolicy.TRANSIENT_LOCAL)
+LATCHED = QoSProfile(
+    depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL
+)
 
 
 class SimNode(Node):
@@ -40,16 +41,22 @@ class SimNode(Node):
         camera = CameraConfig(
             mount=declare(self, "camera_mount", "wrist", "camera on the 'wrist' or 'scene'"),
             width=declare(self, "image_width", 128, "image width, pixels", 16, 1920),
-            height=declare(self, "image_height", 128, "image height, pixels", 16, 1080))
+            height=declare(self, "image_height", 128, "image height, pixels", 16, 1080),
+        )
         render = declare(self, "render", True, "render camera images (false: only state)")
         rate = declare(self, "real_time_factor", 1.0, "sim seconds per wall second", 0.1, 20.0)
         self.command_timeout = declare(
-            self, "command_timeout", 0.25,
+            self,
+            "command_timeout",
+            0.25,
             "s after the last twist before the arm stops (MoveIt Servo's incoming timeout)",
-            0.01, 5.0)
+            0.01,
+            5.0,
+        )
         self.base_frame = declare(self, "base_frame", "base_link", "frame of twists and poses")
-        self.camera_frame = declare(self, "camera_frame", "camera_color_optical_frame",
-                                    "frame_id of the images")
+        self.camera_frame = declare(
+            self, "camera_frame", "camera_color_optical_frame", "frame_id of the images"
+        )
         self.cell = SimCell(task, camera=camera, render=render)
         self.cell.reset(seed=seed)
         self.sim_time = 0.0
@@ -61,12 +68,15 @@ class SimNode(Node):
 
         self.joint_pub = self.create_publisher(JointState, "/joint_states", 10)
         self.image_pub = self.create_publisher(
-            Image, "/camera/camera/color/image_raw", qos_profile_sensor_data)
+            Image, "/camera/camera/color/image_raw", qos_profile_sensor_data
+        )
         self.info_pub = self.create_publisher(
-            CameraInfo, "/camera/camera/color/camera_info", qos_profile_sensor_data)
+            CameraInfo, "/camera/camera/color/camera_info", qos_profile_sensor_data
+        )
         self.clock_pub = self.create_publisher(Clock, "/clock", 10)
         self.program_pub = self.create_publisher(
-            Bool, "/io_and_status_controller/robot_program_running", LATCHED)
+            Bool, "/io_and_status_controller/robot_program_running", LATCHED
+        )
         self.state_pub = self.create_publisher(TaskState, "/uniintervene/sim/task_state", 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.create_subscription(TwistStamped, "/servo_node/delta_twist_cmds", self.on_twist, 10)
@@ -77,7 +87,8 @@ class SimNode(Node):
         self.create_timer(1.0, self.publish_diagnostics)
         self.get_logger().info(
             f"simulating {task} (seed {seed}), camera {camera.mount} {camera.width}x"
-            f"{camera.height}, {1 / CONTROL_PERIOD:.0f} Hz x{rate}")
+            f"{camera.height}, {1 / CONTROL_PERIOD:.0f} Hz x{rate}"
+        )
 
     # -- inputs -------------------------------------------------------------------------
     def on_twist(self, msg: TwistStamped) -> None:
@@ -125,16 +136,27 @@ class SimNode(Node):
         self.clock_pub.publish(Clock(clock=stamp))
         observation = self.cell.observation()
         fingers = self.cell.finger_positions()
-        self.joint_pub.publish(conv.joint_state_msg(
-            observation["joint_pos"], observation["joint_vel"], fingers, stamp))
+        self.joint_pub.publish(
+            conv.joint_state_msg(observation["joint_pos"], observation["joint_vel"], fingers, stamp)
+        )
         if self.cell.render_enabled:
             self.image_pub.publish(conv.image_msg(observation["image"], stamp, self.camera_frame))
             camera = self.cell.camera
-            self.info_pub.publish(conv.camera_info_msg(
-                camera.width, camera.height, camera.fovy, stamp, self.camera_frame))
-        self.state_pub.publish(conv.task_state_msg(
-            self.cell.task_name, self.cell.seed, self.cell.scene(), self.cell.status(), stamp,
-            self.base_frame))
+            self.info_pub.publish(
+                conv.camera_info_msg(
+                    camera.width, camera.height, camera.fovy, stamp, self.camera_frame
+                )
+            )
+        self.state_pub.publish(
+            conv.task_state_msg(
+                self.cell.task_name,
+                self.cell.seed,
+                self.cell.scene(),
+                self.cell.status(),
+                stamp,
+                self.base_frame,
+            )
+        )
         if time.monotonic() - started > CONTROL_PERIOD:
             self.overruns += 1
 
@@ -144,10 +166,17 @@ class SimNode(Node):
         status.level = DiagnosticStatus.WARN if self.rejected_commands else DiagnosticStatus.OK
         status.message = "commands stale: arm holding" if stale else "streaming commands"
         task_status = self.cell.status()
-        status.values = [KeyValue(key=k, value=str(v)) for k, v in (
-            ("task", self.cell.task_name), ("seed", self.cell.seed),
-            ("sim_time", f"{self.sim_time:.1f}"), ("progress", f"{task_status.progress:.2f}"),
-            ("rejected_commands", self.rejected_commands), ("tick_overruns", self.overruns))]
+        status.values = [
+            KeyValue(key=k, value=str(v))
+            for k, v in (
+                ("task", self.cell.task_name),
+                ("seed", self.cell.seed),
+                ("sim_time", f"{self.sim_time:.1f}"),
+                ("progress", f"{task_status.progress:.2f}"),
+                ("rejected_commands", self.rejected_commands),
+                ("tick_overruns", self.overruns),
+            )
+        ]
         array = DiagnosticArray(status=[status])
         array.header.stamp = self.get_clock().now().to_msg()
         self.diag_pub.publish(array)

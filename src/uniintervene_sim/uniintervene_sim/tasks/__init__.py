@@ -5,7 +5,9 @@ from uniintervene_sim.tasks.insertion import RamInsertion, TubeInsertion
 from uniintervene_sim.tasks.pick_eggplant import PickEggplant
 from uniintervene_sim.tasks.wipe import Wipe
 
-TASKS: dict[str, type[Task]] = {task.name: task for task in (PickEggplant, TubeInsertion, RamInsertion, Wipe)}
+TASKS: dict[str, type[Task]] = {
+    task.name: task for task in (PickEggplant, TubeInsertion, RamInsertion, Wipe)
+}
 
 
 def make_task(name: str) -> Task:

@@ -30,15 +30,25 @@ def yaw_quat(yaw: float) -> np.ndarray:
     return Rotation.from_euler("z", yaw).as_quat()
 
 
-def servo_action(scene: Scene, goal_position, goal_rotation, gripper: float,
-                 max_speed: float = 0.15, gain: float = 3.0, rot_gain: float = 2.5) -> np.ndarray:
+def servo_action(
+    scene: Scene,
+    goal_position,
+    goal_rotation,
+    gripper: float,
+    max_speed: float = 0.15,
+    gain: float = 3.0,
+    rot_gain: float = 2.5,
+) -> np.ndarray:
     """The expert's motion primitive: a proportional twist toward a goal TCP pose."""
     linear = gain * (np.asarray(goal_position) - scene.tcp.position)
     speed = np.linalg.norm(linear)
     if speed > max_speed:
         linear *= max_speed / speed
-    angular = np.clip(rot_gain * rotation_error(scene.tcp.rotation, goal_rotation),
-                      -MAX_ANGULAR_SPEED, MAX_ANGULAR_SPEED)
+    angular = np.clip(
+        rot_gain * rotation_error(scene.tcp.rotation, goal_rotation),
+        -MAX_ANGULAR_SPEED,
+        MAX_ANGULAR_SPEED,
+    )
     return np.concatenate([linear, angular, [gripper]])
 
 
@@ -76,7 +86,7 @@ class Task(ABC):
         """Privileged progress, success and failure of the current episode."""
 
     @abstractmethod
-    def expert(self, scene: Scene, target_offset=np.zeros(3)) -> np.ndarray:
+    def expert(self, scene: Scene, target_offset=None) -> np.ndarray:
         """The scripted expert's action (twist + gripper) from any state of the episode.
 
         target_offset shifts where the expert believes its target is: the base policy's
@@ -95,8 +105,15 @@ class ForceMonitor:
     reacts to) is force sustained over a fraction of a second.
     """
 
-    def __init__(self, warn: float, fail: float, fail_after: float = 1.0, time_constant: float = 0.3):
-        self.warn, self.fail, self.fail_after, self.time_constant = warn, fail, fail_after, time_constant
+    def __init__(
+        self, warn: float, fail: float, fail_after: float = 1.0, time_constant: float = 0.3
+    ):
+        self.warn, self.fail, self.fail_after, self.time_constant = (
+            warn,
+            fail,
+            fail_after,
+            time_constant,
+        )
         self.reset()
 
     def reset(self) -> None:

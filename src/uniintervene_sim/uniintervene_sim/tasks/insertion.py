@@ -51,15 +51,21 @@ class InsertionTask(Task):
 
     def bodies_xml(self) -> str:
         p, (hx, hy) = self.part, self.part.hole_half
-        size = " ".join(str(v) for v in (
-            (p.part_half[0], p.part_half[2]) if p.geom == "cylinder" else p.part_half))
+        size = " ".join(
+            str(v)
+            for v in ((p.part_half[0], p.part_half[2]) if p.geom == "cylinder" else p.part_half)
+        )
         walls = [  # four walls around the hole: (pos x, pos y, half x, half y)
-            (hx + WALL, 0.0, WALL, hy + 2 * WALL), (-hx - WALL, 0.0, WALL, hy + 2 * WALL),
-            (0.0, hy + WALL, hx, WALL), (0.0, -hy - WALL, hx, WALL)]
+            (hx + WALL, 0.0, WALL, hy + 2 * WALL),
+            (-hx - WALL, 0.0, WALL, hy + 2 * WALL),
+            (0.0, hy + WALL, hx, WALL),
+            (0.0, -hy - WALL, hx, WALL),
+        ]
         wall_xml = "".join(
             f'<geom name="fixture_wall{i}" type="box" size="{sx} {sy} {FIXTURE_HEIGHT / 2}" '
             f'pos="{x} {y} {FIXTURE_HEIGHT / 2}" rgba="0.25 0.3 0.35 1" friction="0.4"/>'
-            for i, (x, y, sx, sy) in enumerate(walls))
+            for i, (x, y, sx, sy) in enumerate(walls)
+        )
         return f"""
 <body name="fixture" mocap="true" pos="0.45 0.1 0">{wall_xml}
   <site name="hole" pos="0 0 {FIXTURE_HEIGHT}" size="0.004" rgba="0 1 0 1"/>
@@ -77,9 +83,14 @@ class InsertionTask(Task):
         self.fixture = Pose(np.array([*hole_xy, 0.0]), yaw_quat(fixture_yaw))
         self.force = ForceMonitor(FORCE_WARN, FORCE_FAIL)
         direction = rng.uniform(-np.pi, np.pi)
-        start_xy = hole_xy + rng.uniform(0.07, 0.14) * np.array([np.cos(direction), np.sin(direction)])
-        yaw = fixture_yaw + rng.choice([-1, 1]) * rng.uniform(0.2, 0.6) if p.yaw_matters else \
-            rng.uniform(-0.5, 0.5)
+        start_xy = hole_xy + rng.uniform(0.07, 0.14) * np.array(
+            [np.cos(direction), np.sin(direction)]
+        )
+        yaw = (
+            fixture_yaw + rng.choice([-1, 1]) * rng.uniform(0.2, 0.6)
+            if p.yaw_matters
+            else rng.uniform(-0.5, 0.5)
+        )
         start = np.eye(4)
         start[:3, :3] = tool_down(yaw)
         start[:3, 3] = [*start_xy, FIXTURE_HEIGHT + p.part_half[2] + rng.uniform(0.06, 0.12)]
@@ -89,8 +100,13 @@ class InsertionTask(Task):
             "fixture": self.fixture,
             p.name: Pose(start[:3, 3].copy(), Rotation.from_matrix(part_rotation).as_quat()),
         }
-        return ResetPlan(tcp=start, gripper=1.0, placements=placements, held=p.name,
-                         held_width=2 * p.part_half[0])
+        return ResetPlan(
+            tcp=start,
+            gripper=1.0,
+            placements=placements,
+            held=p.name,
+            held_width=2 * p.part_half[0],
+        )
 
     # -- geometry in the fixture frame ---------------------------------------------------
     def _part_in_fixture(self, scene: Scene):
@@ -124,12 +140,14 @@ class InsertionTask(Task):
             status.success, status.progress = True, 1.0
         return status
 
-    def expert(self, scene, target_offset=np.zeros(3)):
+    def expert(self, scene, target_offset=None):
+        target_offset = np.zeros(3) if target_offset is None else target_offset
         p = self.part
         hole = self.fixture.position + target_offset
         fixture_yaw = float(Rotation.from_quat(self.fixture.quaternion).as_euler("zyx")[0])
-        goal_yaw = nearest_symmetric_yaw(tcp_yaw(scene), fixture_yaw) if p.yaw_matters \
-            else tcp_yaw(scene)
+        goal_yaw = (
+            nearest_symmetric_yaw(tcp_yaw(scene), fixture_yaw) if p.yaw_matters else tcp_yaw(scene)
+        )
         part = scene.objects[p.name]
         # Move by where the part is, not the TCP: it may have slipped in the fingers.
         grip_offset = part.position - scene.tcp.position
@@ -148,23 +166,37 @@ class InsertionTask(Task):
                 goal[2] = hover_z - grip_offset[2]
             return servo_action(scene, goal, tool_down(goal_yaw), 1.0, max_speed=0.12, gain=4.0)
         goal = np.array([hole[0], hole[1], FIXTURE_HEIGHT + p.part_half[2] - p.seat_depth - 0.01])
-        return servo_action(scene, goal - grip_offset, tool_down(goal_yaw), 1.0, max_speed=0.03,
-                            gain=4.0)
+        return servo_action(
+            scene, goal - grip_offset, tool_down(goal_yaw), 1.0, max_speed=0.03, gain=4.0
+        )
 
 
 class TubeInsertion(InsertionTask):
     """A 24 mm tube into a 32 mm port: 4 mm clearance a side."""
 
     name = "tube_insertion"
-    part = PartSpec(name="tube", part_half=(0.012, 0.012, 0.055), hole_half=(0.016, 0.016),
-                    seat_depth=0.03, fixture_yaw_range=np.pi / 4, yaw_matters=False,
-                    rgba="0.85 0.85 0.9 1", geom="cylinder")
+    part = PartSpec(
+        name="tube",
+        part_half=(0.012, 0.012, 0.055),
+        hole_half=(0.016, 0.016),
+        seat_depth=0.03,
+        fixture_yaw_range=np.pi / 4,
+        yaw_matters=False,
+        rgba="0.85 0.85 0.9 1",
+        geom="cylinder",
+    )
 
 
 class RamInsertion(InsertionTask):
     """A RAM module (8 mm thick) into a 14 mm slot, aligned in yaw, pressed home."""
 
     name = "ram_insertion"
-    part = PartSpec(name="ram_module", part_half=(0.004, 0.045, 0.05),
-                    hole_half=(0.007, 0.05), seat_depth=0.03, fixture_yaw_range=0.5,
-                    yaw_matters=True, rgba="0.1 0.5 0.2 1")
+    part = PartSpec(
+        name="ram_module",
+        part_half=(0.004, 0.045, 0.05),
+        hole_half=(0.007, 0.05),
+        seat_depth=0.03,
+        fixture_yaw_range=0.5,
+        yaw_matters=True,
+        rgba="0.1 0.5 0.2 1",
+    )

@@ -56,12 +56,14 @@ class PickEggplant(Task):
             for _ in range(200):
                 xy = WORK_CENTRE[:2] + rng.uniform(-0.15, 0.15, 2)
                 if np.linalg.norm(xy - egg_xy) > 0.11 and all(
-                        np.linalg.norm(xy - other) > 0.08 for other in taken[1:]):
+                    np.linalg.norm(xy - other) > 0.08 for other in taken[1:]
+                ):
                     break
             taken.append(xy)
             height = 0.04 if name == "tomato_can" else 0.035
-            placements[name] = Pose(np.array([*xy, height + 0.001]),
-                                    yaw_quat(rng.uniform(-np.pi, np.pi)))
+            placements[name] = Pose(
+                np.array([*xy, height + 0.001]), yaw_quat(rng.uniform(-np.pi, np.pi))
+            )
         self.initial = {name: pose.position.copy() for name, pose in placements.items()}
         start = np.eye(4)
         start[:3, :3] = tool_down(rng.uniform(-0.5, 0.5))
@@ -69,8 +71,10 @@ class PickEggplant(Task):
         return ResetPlan(tcp=start, gripper=0.0, placements=placements)
 
     def _displacements(self, scene: Scene) -> dict[str, float]:
-        return {name: float(np.linalg.norm(scene.objects[name].position[:2] - self.initial[name][:2]))
-                for name in DISTRACTORS}
+        return {
+            name: float(np.linalg.norm(scene.objects[name].position[:2] - self.initial[name][:2]))
+            for name in DISTRACTORS
+        }
 
     def _holding(self, scene: Scene) -> bool:
         return scene.holding("eggplant") and scene.finger_opening < 2 * EGG_RADIUS + 0.008
@@ -88,9 +92,13 @@ class PickEggplant(Task):
         lifted = np.clip(lift / LIFT_SUCCESS, 0.0, 1.0) if holding else 0.0
         progress = 0.3 * reach + 0.2 * descend + 0.15 * holding + 0.35 * lifted
         status = TaskStatus(progress=float(progress))
-        near_distractor = any(
-            np.linalg.norm(scene.tcp.position[:2] - scene.objects[n].position[:2]) < 0.07
-            for n in DISTRACTORS) and scene.tcp.position[2] < 0.11
+        near_distractor = (
+            any(
+                np.linalg.norm(scene.tcp.position[:2] - scene.objects[n].position[:2]) < 0.07
+                for n in DISTRACTORS
+            )
+            and scene.tcp.position[2] < 0.11
+        )
         status.warning = max(moved.values()) > DISTURB_WARN or near_distractor
         if max(moved.values()) > DISTURB_FAIL:
             status.failure, status.failure_reason = True, "distractor_disturbed"
@@ -102,7 +110,8 @@ class PickEggplant(Task):
             status.success, status.progress = True, 1.0
         return status
 
-    def expert(self, scene, target_offset=np.zeros(3)):
+    def expert(self, scene, target_offset=None):
+        target_offset = np.zeros(3) if target_offset is None else target_offset
         egg_pose = scene.objects["eggplant"]
         egg = egg_pose.position + target_offset
         axis_yaw = yaw_of(egg_pose.rotation)

@@ -42,7 +42,8 @@ class Wipe(Task):
             f'<geom name="cell{i}" type="box" size="0.001 {PITCH / 2 - 0.001} {PITCH / 2 - 0.001}" '
             f'pos="-0.001 {y} {z}" rgba="{" ".join(map(str, DIRTY))}" contype="0" '
             'conaffinity="0"/>'
-            for i, (y, z) in enumerate(cell_offsets()))
+            for i, (y, z) in enumerate(cell_offsets())
+        )
         return f"""
 <body name="wall" mocap="true" pos="0.7 0.13 0.2">
   <geom name="wall" type="box" size="0.02 0.3 0.3" pos="0.02 0 0" rgba="0.85 0.85 0.8 1"
@@ -57,23 +58,31 @@ class Wipe(Task):
 
     def reset(self, rng):
         wall_x = 0.66 + rng.uniform(0.0, 0.05)
-        self.region = np.array([wall_x, WORK_CENTRE[1] + rng.uniform(-0.06, 0.06),
-                                0.2 + rng.uniform(-0.03, 0.03)])
+        self.region = np.array(
+            [wall_x, WORK_CENTRE[1] + rng.uniform(-0.06, 0.06), 0.2 + rng.uniform(-0.03, 0.03)]
+        )
         self.cells = [self.region + np.array([0.0, y, z]) for y, z in cell_offsets()]
         self.wiped = np.zeros(len(self.cells), dtype=bool)
         self.force = ForceMonitor(FORCE_WARN, FORCE_FAIL)
         start = np.eye(4)
         start[:3, :3] = TOOL_FORWARD
-        start[:3, 3] = [wall_x - 0.05 - SPONGE_CENTRE - SPONGE_HALF[2] - rng.uniform(0.08, 0.14),
-                        self.region[1] + rng.uniform(-0.06, 0.06),
-                        self.region[2] + rng.uniform(-0.05, 0.05)]
+        start[:3, 3] = [
+            wall_x - 0.05 - SPONGE_CENTRE - SPONGE_HALF[2] - rng.uniform(0.08, 0.14),
+            self.region[1] + rng.uniform(-0.06, 0.06),
+            self.region[2] + rng.uniform(-0.05, 0.05),
+        ]
         sponge = start[:3, 3] + TOOL_FORWARD[:, 2] * SPONGE_CENTRE
         placements = {
             "wall": Pose(self.region.copy(), np.array([0.0, 0.0, 0.0, 1.0])),
             "sponge": Pose(sponge, Rotation.from_matrix(TOOL_FORWARD).as_quat()),
         }
-        return ResetPlan(tcp=start, gripper=1.0, placements=placements, held="sponge",
-                         held_width=2 * SPONGE_HALF[0])
+        return ResetPlan(
+            tcp=start,
+            gripper=1.0,
+            placements=placements,
+            held="sponge",
+            held_width=2 * SPONGE_HALF[0],
+        )
 
     def _face(self, scene: Scene) -> np.ndarray:
         sponge = scene.objects["sponge"]
@@ -100,7 +109,8 @@ class Wipe(Task):
             status.success, status.progress = True, 1.0
         return status
 
-    def expert(self, scene, target_offset=np.zeros(3)):
+    def expert(self, scene, target_offset=None):
+        target_offset = np.zeros(3) if target_offset is None else target_offset
         face = self._face(scene)
         remaining = [cell for cell, done in zip(self.cells, self.wiped, strict=True) if not done]
         target = (remaining[0] if remaining else self.cells[-1]) + target_offset
@@ -110,8 +120,13 @@ class Wipe(Task):
             depth = 0.004 if yz_error < 0.02 else -0.03
             goal = np.array([target[0] + depth, target[1], target[2]]) + to_face
             return servo_action(scene, goal, TOOL_FORWARD, 1.0, max_speed=0.08)
-        action = servo_action(scene, np.array([face[0], target[1], target[2]]) + to_face,
-                              TOOL_FORWARD, 1.0, max_speed=0.05)
+        action = servo_action(
+            scene,
+            np.array([face[0], target[1], target[2]]) + to_face,
+            TOOL_FORWARD,
+            1.0,
+            max_speed=0.05,
+        )
         action[0] = np.clip(0.004 * (FORCE_TARGET - scene.tool_force), -0.03, 0.03)
         return action
 

@@ -24,20 +24,29 @@ class ContractActionServer(Node):
         super().__init__("contract_action_server")
         describe = ParameterDescriptor
         type_name = self.declare_parameter(
-            "action_type", "uniintervene_msgs/action/Arbitrate",
-            describe(description="action type, pkg/action/Name")).value
+            "action_type",
+            "uniintervene_msgs/action/Arbitrate",
+            describe(description="action type, pkg/action/Name"),
+        ).value
         action_name = self.declare_parameter(
-            "action_name", "/uniintervene/arbitrate", describe(description="action name")).value
+            "action_name", "/uniintervene/arbitrate", describe(description="action name")
+        ).value
         self.feedback_count = self.declare_parameter(
-            "feedback_count", 5, describe(description="feedback messages per goal")).value
+            "feedback_count", 5, describe(description="feedback messages per goal")
+        ).value
         self.period = self.declare_parameter(
-            "period", 0.1, describe(description="seconds between feedback messages")).value
+            "period", 0.1, describe(description="seconds between feedback messages")
+        ).value
         self.action_class = import_interface(type_name)
         self.server = ActionServer(
-            self, self.action_class, action_name, execute_callback=self.execute,
+            self,
+            self.action_class,
+            action_name,
+            execute_callback=self.execute,
             goal_callback=lambda goal: GoalResponse.ACCEPT,
             cancel_callback=lambda handle: CancelResponse.ACCEPT,
-            callback_group=ReentrantCallbackGroup())
+            callback_group=ReentrantCallbackGroup(),
+        )
 
     def execute(self, goal_handle):
         for seed in range(self.feedback_count):
@@ -54,8 +63,9 @@ class ContractActionServer(Node):
 
 
 def main(args=None):
-    return spin_node(ContractActionServer, args,
-                      executor_factory=lambda: MultiThreadedExecutor(num_threads=2))
+    return spin_node(
+        ContractActionServer, args, executor_factory=lambda: MultiThreadedExecutor(num_threads=2)
+    )
 
 
 if __name__ == "__main__":

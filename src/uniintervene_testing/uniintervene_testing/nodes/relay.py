@@ -14,11 +14,14 @@ class Relay(Node):
         super().__init__("interface_relay")
         describe = ParameterDescriptor
         type_name = self.declare_parameter(
-            "interface", "", describe(description="type to relay, e.g. pkg/msg/Name")).value
+            "interface", "", describe(description="type to relay, e.g. pkg/msg/Name")
+        ).value
         in_topic = self.declare_parameter(
-            "in_topic", "relay_in", describe(description="topic to read")).value
+            "in_topic", "relay_in", describe(description="topic to read")
+        ).value
         out_topic = self.declare_parameter(
-            "out_topic", "relay_out", describe(description="topic to write")).value
+            "out_topic", "relay_out", describe(description="topic to write")
+        ).value
         msg_class = import_interface(type_name)
         self.publisher = self.create_publisher(msg_class, out_topic, 10)
         self.create_subscription(msg_class, in_topic, self.publisher.publish, 10)
