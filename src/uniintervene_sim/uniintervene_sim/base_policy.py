@@ -76,7 +76,7 @@ class BasePolicy:
         elif self.fault == "jam":
             axis = tool_axis if tool_axis is not None else scene.tcp.rotation[:, 2]
             sideways = self.drift - np.dot(self.drift, axis) * axis
-            action = np.concatenate([0.04 * axis + 0.5 * sideways, np.zeros(3), [hold_gripper]])
+            action = np.concatenate([0.02 * axis + 0.5 * sideways, np.zeros(3), [hold_gripper]])
         elif self.fault == "drift":
             action = np.concatenate([self.drift, np.zeros(3), [hold_gripper]])
         else:

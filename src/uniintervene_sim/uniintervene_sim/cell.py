@@ -12,6 +12,7 @@ from uniintervene_sim.ik import DifferentialIK
 from uniintervene_sim.kinematics import HOME, JOINT_LOWER, JOINT_NAMES, JOINT_UPPER, solve_ik
 from uniintervene_sim.model import (
     CONTROL_PERIOD,
+    FINGER_SQUEEZE,
     FINGER_TRAVEL,
     PHYSICS_TIMESTEP,
     TCP_OFFSET,
@@ -148,7 +149,8 @@ class SimCell:
 
     def _apply_control(self) -> None:
         self.data.ctrl[:6] = self.q_target
-        self.data.ctrl[6:8] = FINGER_TRAVEL * (1.0 - self.gripper)
+        # 0 -> fully open; 1 -> squeezing past closed (the joint range stops empty fingers).
+        self.data.ctrl[6:8] = FINGER_TRAVEL - self.gripper * (FINGER_TRAVEL + FINGER_SQUEEZE)
 
     # -- readings ---------------------------------------------------------------------
     @property

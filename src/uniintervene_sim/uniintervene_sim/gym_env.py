@@ -17,6 +17,8 @@ from uniintervene_sim.model import CONTROL_PERIOD, CameraConfig
 from uniintervene_sim.tasks.base import MAX_ANGULAR_SPEED, MAX_LINEAR_SPEED
 
 ENV_ID = "UniIntervene/UR7eCell-v0"
+# Joint velocity readings are clipped to twice the UR joint speed limit (a sensor range).
+VELOCITY_RANGE = np.float32(2 * np.pi)
 
 
 class UR7eCellEnv(gym.Env):
@@ -38,7 +40,7 @@ class UR7eCellEnv(gym.Env):
                 "joint_pos": spaces.Box(
                     JOINT_LOWER.astype(np.float32), JOINT_UPPER.astype(np.float32)
                 ),
-                "joint_vel": spaces.Box(-np.inf, np.inf, (6,), np.float32),
+                "joint_vel": spaces.Box(-VELOCITY_RANGE, VELOCITY_RANGE, (6,), np.float32),
                 "gripper": spaces.Box(0.0, 1.0, (1,), np.float32),
             }
         )
@@ -55,15 +57,22 @@ class UR7eCellEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         episode_seed = seed if seed is not None else int(self.np_random.integers(2**31 - 1))
-        observation = self.cell.reset((options or {}).get("task"), episode_seed)
+        observation = self._clip(self.cell.reset((options or {}).get("task"), episode_seed))
         return observation, self._info()
 
     def step(self, action):
-        observation = self.cell.step(action)
+        observation = self._clip(self.cell.step(action))
         status = self.cell.status()
         terminated = status.success or status.failure
         truncated = not terminated and self.cell.time >= self.cell.task.episode_seconds - 1e-9
         return observation, float(status.success), terminated, truncated, self._info()
+
+    @staticmethod
+    def _clip(observation: dict) -> dict:
+        observation["joint_vel"] = np.clip(
+            observation["joint_vel"], -VELOCITY_RANGE, VELOCITY_RANGE
+        )
+        return observation
 
     def _info(self) -> dict:
         return {

@@ -15,6 +15,9 @@ from uniintervene_sim.kinematics import ALPHA, JOINT_LOWER, JOINT_NAMES, JOINT_U
 TCP_OFFSET = 0.16
 # Per-finger travel: each finger slides from 0 (closed on the centre) to this (open), m.
 FINGER_TRAVEL = 0.045
+# A closed gripper servos each finger this far past the centre, so it squeezes what it
+# holds with kp * (half width + squeeze), about 70 N on a thin part (like a Robotiq 2F).
+FINGER_SQUEEZE = 0.03
 CONTROL_PERIOD = 0.1
 PHYSICS_TIMESTEP = 0.002
 # UR5e/UR7e link masses (Universal Robots' published values), kg.
@@ -166,8 +169,8 @@ def build_cell_xml(
         )
     }
     <position name="finger_left_servo" joint="finger_left_joint" kp="2000" kv="40"
-              forcerange="-100 100" ctrlrange="0 {FINGER_TRAVEL}"/>
+              forcerange="-100 100" ctrlrange="{-FINGER_SQUEEZE} {FINGER_TRAVEL}"/>
     <position name="finger_right_servo" joint="finger_right_joint" kp="2000" kv="40"
-              forcerange="-100 100" ctrlrange="0 {FINGER_TRAVEL}"/>
+              forcerange="-100 100" ctrlrange="{-FINGER_SQUEEZE} {FINGER_TRAVEL}"/>
   </actuator>
 </mujoco>"""

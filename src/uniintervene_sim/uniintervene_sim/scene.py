@@ -25,10 +25,19 @@ def yaw_of(rotation: np.ndarray) -> float:
     return float(np.arctan2(rotation[1, 0], rotation[0, 0]))
 
 
-@dataclass
+@dataclass(eq=False)
 class Pose:
     position: np.ndarray
     quaternion: np.ndarray  # x, y, z, w (scipy's order)
+
+    def __eq__(self, other) -> bool:
+        return (
+            isinstance(other, Pose)
+            and np.array_equal(self.position, other.position)
+            and np.array_equal(self.quaternion, other.quaternion)
+        )
+
+    __hash__ = None  # holds mutable arrays
 
     @property
     def rotation(self) -> np.ndarray:

@@ -106,7 +106,7 @@ class ForceMonitor:
     """
 
     def __init__(
-        self, warn: float, fail: float, fail_after: float = 1.0, time_constant: float = 0.3
+        self, warn: float, fail: float, fail_after: float = 1.5, time_constant: float = 0.3
     ):
         self.warn, self.fail, self.fail_after, self.time_constant = (
             warn,

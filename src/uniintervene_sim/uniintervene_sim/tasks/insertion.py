@@ -26,6 +26,7 @@ from uniintervene_sim.tasks.base import (
 FIXTURE_HEIGHT = 0.045
 WALL = 0.012  # fixture wall thickness (half), m
 FORCE_WARN = 25.0  # N, smoothed: jamming
+SLIP_FAIL = 0.02  # m the part may be pushed along the fingers before the grasp is ruined
 FORCE_FAIL = 60.0  # N, smoothed, sustained for a second: the part or fixture is damaged
 
 
@@ -132,8 +133,17 @@ class InsertionTask(Task):
         self.force.update(scene.time, scene.tool_force)
         status.warning = self.force.warning
         held_distance = np.linalg.norm(scene.objects[self.part.name].position - scene.tcp.position)
+        # How far the part has been pushed along the tool axis in the fingers (0 at reset).
+        slip = abs(
+            np.dot(
+                scene.objects[self.part.name].position - scene.tcp.position,
+                scene.tcp.rotation[:, 2],
+            )
+        )
         if held_distance > 0.05:
             status.failure, status.failure_reason = True, f"{self.part.name}_dropped"
+        elif slip > SLIP_FAIL:
+            status.failure, status.failure_reason = True, f"{self.part.name}_slipped"
         elif self.force.failed(scene.time):
             status.failure, status.failure_reason = True, "excessive_force"
         elif depth >= self.part.seat_depth and xy_error < 0.01:
