@@ -22,6 +22,7 @@ setup(
             "sim_node = uniintervene_sim.nodes.sim_node:main",
             "operator_node = uniintervene_sim.nodes.operator_node:main",
             "policy_node = uniintervene_sim.nodes.policy_node:main",
+            "image_saver = uniintervene_sim.nodes.image_saver:main",
         ],
     },
 )

@@ -2,6 +2,7 @@
 
 import math
 
+import cv2
 import numpy as np
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray
@@ -149,3 +150,13 @@ def test_policy_and_operator_nodes_drive_the_simulated_cell(ros, start_node, sim
     assert bytes(images.messages[-1].data) != first_image  # the arm moved in the pictures
     assert policy_commands.messages[-1].source == ActionCommand.POLICY
     assert not any(m.data for m in engaged.messages)  # a productive policy needs no human
+
+
+def test_image_saver_writes_the_stream_to_png_files(ros, start_node, sim, tmp_path):
+    saver = start_node(
+        "uniintervene_sim", "image_saver", params={"directory": str(tmp_path), "every_n": 2}
+    )
+    ros.spin_until(lambda: len(list(tmp_path.glob("frame_*.png"))) >= 3, 20.0, "3 saved frames")
+    frame = cv2.imread(str(sorted(tmp_path.glob("frame_*.png"))[0]))
+    assert frame.shape == (64, 96, 3)
+    assert saver.stop() == 0 and not list(tmp_path.glob("*.tmp.png"))

@@ -26,6 +26,9 @@ def run(node_class, args=None) -> int:
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except Exception:
+        if rclpy.ok():  # a real failure, not a callback racing the Ctrl-C shutdown
+            raise
     finally:
         if node is not None:
             node.destroy_node()
