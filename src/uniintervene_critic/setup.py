@@ -16,5 +16,10 @@ setup(
     maintainer_email="dev@uniintervene.org",
     description="Future-conditioned action-value critic and temporal value-risk trigger.",
     license="Apache-2.0",
-    entry_points={"console_scripts": []},
+    entry_points={
+        "console_scripts": [
+            "critic_node = uniintervene_critic.nodes.critic_node:main",
+            "critic_cli = uniintervene_critic.cli:main",
+        ],
+    },
 )

@@ -1,0 +1,96 @@
+"""Command line of the critic: collect sim episodes, train, evaluate.
+
+    python -m uniintervene_critic.cli collect --tasks pick_eggplant,wipe --episodes 10 --out data/episodes
+    python -m uniintervene_critic.cli train --data data/episodes --out models/critic --seed 0
+    python -m uniintervene_critic.cli evaluate --report models/critic
+(on a robot computer: ros2 run uniintervene_critic critic_cli <command> ...)
+"""
+
+import argparse
+import json
+import pathlib
+import sys
+
+
+def print_table(report: dict) -> None:
+    print(
+        f"\nheld-out: Q-loss {report['q_loss']:.4f}, state-value loss "
+        f"{report['state_value_loss']:.4f}, latent prediction MSE "
+        f"{report['latent_prediction_error']:.4f} (copy-z_t baseline "
+        f"{report['latent_prediction_copy_baseline']:.4f}), VOC "
+        f"{report['value_order_correlation']:.3f}"
+    )
+    losses = {
+        "uniintervene": report["q_loss"],
+        "without_future_prediction": report["state_value_loss"],
+        "without_value_prediction": float("nan"),
+        "without_temporal_critic": report["q_loss"],
+    }
+    print(f"\n{'variant':<28}{'Q-loss':>8}{'trigger F1':>12}{'precision':>11}{'recall':>8}")
+    for variant, result in report["triggers"].items():
+        print(
+            f"{variant:<28}{losses[variant]:>8.4f}{result['trigger_f1']:>12.3f}"
+            f"{result['precision']:>11.3f}{result['recall']:>8.3f}"
+        )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="critic_cli", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    collect = commands.add_parser("collect", help="record sim episodes (base policy + operator)")
+    collect.add_argument("--tasks", default="pick_eggplant,tube_insertion,ram_insertion,wipe")
+    collect.add_argument("--episodes", type=int, default=10, help="episodes per task")
+    collect.add_argument("--seed", type=int, default=0, help="first episode seed")
+    collect.add_argument("--failure-rate", type=float, default=0.6)
+    collect.add_argument("--image-size", type=int, default=128)
+    collect.add_argument("--out", required=True, type=pathlib.Path)
+    train = commands.add_parser("train", help="train the critic on recorded episodes")
+    train.add_argument("--data", required=True, type=pathlib.Path, help="episode folder")
+    train.add_argument("--out", required=True, type=pathlib.Path, help="model folder")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--autoencoder-epochs", type=int, default=8)
+    train.add_argument("--value-epochs", type=int, default=40)
+    evaluate = commands.add_parser("evaluate", help="print a trained critic's figures")
+    evaluate.add_argument("--report", required=True, type=pathlib.Path, help="model folder")
+    args = parser.parse_args(argv)
+
+    from uniintervene_critic.dataset import EpisodeFileError, load_episodes
+
+    try:
+        if args.command == "collect":
+            from uniintervene_critic.collect import collect as run_collect
+
+            paths = run_collect(
+                args.out,
+                args.tasks.split(","),
+                args.episodes,
+                args.seed,
+                args.image_size,
+                args.failure_rate,
+            )
+            print(f"wrote {len(paths)} episodes to {args.out}")
+        elif args.command == "train":
+            from uniintervene_critic.train import TrainConfig, train_critic
+
+            episodes = load_episodes(args.data)
+            config = TrainConfig(
+                seed=args.seed,
+                autoencoder_epochs=args.autoencoder_epochs,
+                value_epochs=args.value_epochs,
+            )
+            report = train_critic(episodes, args.out, config)
+            print_table(report)
+            print(f"\nmodel, report and loss plot written to {args.out}")
+        else:
+            print_table(json.loads((args.report / "training_report.json").read_text()))
+    except (EpisodeFileError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: files already written are complete", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

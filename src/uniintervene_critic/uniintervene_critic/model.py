@@ -1,0 +1,132 @@
+"""The future-conditioned action-value model and its on-disk bundle.
+
+Predictor F(z_t, proprio_t, a_t) -> z_hat_{t+h} (a residual MLP: our own action-conditioned
+head; V-JEPA 2's predictor is a masked-latent infill model, not action-conditioned), and
+value head V(z) in [0, 1]. q_t = V(F(z_t, a_t)) scores the predicted consequence of the
+executed action; V(z_t) is the plain state value (the "w/o future prediction" ablation).
+
+A bundle directory holds `critic.safetensors` (encoder, predictor and value weights) and
+`critic.json` (architecture, training figures, calibrated risk thresholds). Loading
+checks both and says what is wrong; nothing is unpickled.
+"""
+
+import json
+import pathlib
+from dataclasses import asdict, dataclass, field
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from uniintervene_critic.dataset import atomic_write
+from uniintervene_critic.encoders import SimCNNEncoder
+from uniintervene_critic.risk import RiskConfig
+
+BUNDLE_VERSION = 1
+WEIGHTS, CONFIG = "critic.safetensors", "critic.json"
+
+
+class ModelFileError(ValueError):
+    """A critic bundle is missing, corrupt or does not match this code."""
+
+
+@dataclass
+class CriticConfig:
+    latent_dim: int = 64
+    proprio_dim: int = 7
+    action_dim: int = 7
+    horizon: int = 5  # ticks between z_t and the predicted z_{t+h}
+    hidden: int = 256
+    encoder: str = "sim_cnn"
+    image_size: int = 64
+    risk: RiskConfig = field(default_factory=RiskConfig)
+    metrics: dict = field(default_factory=dict)
+    latent_scale: float = 1.0  # divides raw encoder latents (unit-ish variance for the heads)
+
+
+class ActionValueModel(nn.Module):
+    def __init__(self, config: CriticConfig):
+        super().__init__()
+        c = config
+        self.predictor = nn.Sequential(
+            nn.Linear(c.latent_dim + c.proprio_dim + c.action_dim, c.hidden),
+            nn.GELU(),
+            nn.Linear(c.hidden, c.hidden),
+            nn.GELU(),
+            nn.Linear(c.hidden, c.latent_dim),
+        )
+        self.value_head = nn.Sequential(
+            nn.Linear(c.latent_dim, c.hidden // 2),
+            nn.GELU(),
+            nn.Linear(c.hidden // 2, c.hidden // 2),
+            nn.GELU(),
+            nn.Linear(c.hidden // 2, 1),
+        )
+
+    def predict(self, latent, proprio, action) -> torch.Tensor:
+        return latent + self.predictor(torch.cat([latent, proprio, action], dim=-1))
+
+    def value(self, latent) -> torch.Tensor:
+        return torch.sigmoid(self.value_head(latent)).squeeze(-1)
+
+    def forward(self, latent, proprio, action):
+        """-> (q = V(F(z, a)), state value V(z), predicted future latent)."""
+        future = self.predict(latent, proprio, action)
+        return self.value(future), self.value(latent), future
+
+
+@dataclass
+class CriticBundle:
+    config: CriticConfig
+    encoder: SimCNNEncoder
+    model: ActionValueModel
+
+    def save(self, directory) -> None:
+        directory = pathlib.Path(directory)
+        tensors = {f"encoder.{k}": v.contiguous() for k, v in self.encoder.state_dict().items()}
+        tensors |= {f"model.{k}": v.contiguous() for k, v in self.model.state_dict().items()}
+        config = {"version": BUNDLE_VERSION, **asdict(self.config)}
+        # Weights first, config last: a config on disk always names complete weights.
+        atomic_write(directory / WEIGHTS, lambda tmp: save_file(tensors, tmp))
+        atomic_write(
+            directory / CONFIG,
+            lambda tmp: pathlib.Path(tmp).write_text(json.dumps(config, indent=2)),
+        )
+
+    @classmethod
+    def load(cls, directory) -> "CriticBundle":
+        directory = pathlib.Path(directory)
+        try:
+            raw = json.loads((directory / CONFIG).read_text())
+        except FileNotFoundError as error:
+            raise ModelFileError(f"no critic model at {directory} ({CONFIG} missing)") from error
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise ModelFileError(f"{directory / CONFIG} is corrupt: {error}") from error
+        if raw.pop("version", None) != BUNDLE_VERSION:
+            raise ModelFileError(f"{directory / CONFIG}: bundle version is not {BUNDLE_VERSION}")
+        try:
+            risk = RiskConfig(**raw.pop("risk"))
+            config = CriticConfig(risk=risk, **raw)
+        except (TypeError, KeyError) as error:
+            raise ModelFileError(
+                f"{directory / CONFIG} does not match this code: {error}"
+            ) from error
+        if config.encoder != "sim_cnn":
+            raise ModelFileError(f"bundle encoder {config.encoder!r} is not loadable from a bundle")
+        try:
+            tensors = load_file(str(directory / WEIGHTS))
+        except FileNotFoundError as error:
+            raise ModelFileError(f"{directory / WEIGHTS} is missing") from error
+        except (SafetensorError, OSError) as error:
+            raise ModelFileError(f"{directory / WEIGHTS} is corrupt: {error}") from error
+        encoder = SimCNNEncoder(config.latent_dim, config.image_size)
+        model = ActionValueModel(config)
+        try:
+            encoder.load_state_dict(
+                {k[8:]: v for k, v in tensors.items() if k.startswith("encoder.")}
+            )
+            model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
+        except RuntimeError as error:
+            raise ModelFileError(f"{directory / WEIGHTS} does not fit {CONFIG}: {error}") from error
+        return cls(config, encoder.eval(), model.eval())

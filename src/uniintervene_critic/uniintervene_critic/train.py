@@ -1,0 +1,308 @@
+"""Train the critic from recorded episodes: encoder, action-value model, risk thresholds.
+
+Episodes are split by episode (seeded) into training (60 %), calibration (20 %: the risk
+thresholds are chosen here, maximising trigger F1) and test (20 %: every reported figure).
+Steps: pretrain the CNN autoencoder on training frames, freeze it; train predictor and
+value head on frozen latents; evaluate Q-loss, latent prediction error and VOC; calibrate
+the temporal value-risk critic and the ablations; write the bundle, a JSON report and a
+loss plot.
+"""
+
+import itertools
+import json
+import pathlib
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+import torch
+from scipy.stats import spearmanr
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from uniintervene_critic.dataset import Episode, atomic_write
+from uniintervene_critic.encoders import SimCNNDecoder, SimCNNEncoder
+from uniintervene_critic.labels import proxy_values, score_triggers, segments, unproductive_ticks
+from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
+from uniintervene_critic.risk import (
+    RiskConfig,
+    SingleStepRisk,
+    TemporalRiskCritic,
+    ThresholdConfig,
+    trigger_ticks,
+)
+
+
+@dataclass
+class TrainConfig:
+    seed: int = 0
+    latent_dim: int = 64
+    image_size: int = 64
+    horizon: int = 5
+    autoencoder_epochs: int = 8
+    value_epochs: int = 40
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    prediction_weight: float = 1.0
+
+
+def split_episodes(episodes, seed: int):
+    order = np.random.default_rng(seed).permutation(len(episodes))
+    n = len(episodes)
+    n_test = max(1, round(0.2 * n))
+    n_cal = max(1, round(0.2 * n))
+    if n - n_test - n_cal < 1:
+        raise ValueError(f"need at least 3 episodes to train, got {n}")
+    pick = lambda idx: [episodes[i] for i in idx]  # noqa: E731
+    return pick(order[n_test + n_cal :]), pick(order[n_test : n_test + n_cal]), pick(order[:n_test])
+
+
+def resize_frames(images: np.ndarray, size: int) -> torch.Tensor:
+    """(T, H, W, 3) uint8 -> (T, 3, size, size) float in [0, 1] (area-averaged)."""
+    small = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
+    return torch.from_numpy(small).permute(0, 3, 1, 2).float() / 255.0
+
+
+def pretrain_autoencoder(frames: torch.Tensor, config: TrainConfig, progress=True):
+    encoder = SimCNNEncoder(config.latent_dim, config.image_size)
+    decoder = SimCNNDecoder(config.latent_dim, config.image_size)
+    parameters = list(encoder.parameters()) + list(decoder.parameters())
+    optimiser = torch.optim.AdamW(parameters, lr=config.learning_rate)
+    generator = torch.Generator().manual_seed(config.seed)
+    losses = []
+    for _ in tqdm(
+        range(config.autoencoder_epochs), desc="encoder (autoencoder)", disable=not progress
+    ):
+        order = torch.randperm(len(frames), generator=generator)
+        epoch = []
+        for start in range(0, len(frames), config.batch_size):
+            batch = frames[order[start : start + config.batch_size]]
+            loss = F.mse_loss(decoder(encoder.forward_images(batch)), batch)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            epoch.append(loss.item())
+        losses.append(float(np.mean(epoch)))
+    return encoder.eval().requires_grad_(False), losses
+
+
+@torch.no_grad()
+def episode_tensors(episode: Episode, encoder, config: TrainConfig, scale: float = 1.0):
+    latents = encoder.forward_images(resize_frames(episode.images, config.image_size)) / scale
+    horizon = np.minimum(np.arange(len(episode)) + config.horizon, len(episode) - 1)
+    return {
+        "latent": latents,
+        "future": latents[horizon],
+        "proprio": torch.from_numpy(episode.proprio),
+        "action": torch.from_numpy(episode.actions),
+        "target": torch.from_numpy(proxy_values(episode)),
+    }
+
+
+def concat(parts):
+    return {key: torch.cat([p[key] for p in parts]) for key in parts[0]}
+
+
+def model_losses(model, batch, prediction_weight: float):
+    q, state_value, future = model(batch["latent"], batch["proprio"], batch["action"])
+    q_loss = F.mse_loss(q, batch["target"])
+    state_loss = F.mse_loss(state_value, batch["target"])
+    prediction = F.mse_loss(future, batch["future"])
+    return q_loss + state_loss + prediction_weight * prediction, q_loss, prediction
+
+
+def train_value_model(train, test, critic_config, config: TrainConfig, progress=True):
+    torch.manual_seed(config.seed)
+    model = ActionValueModel(critic_config)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
+    generator = torch.Generator().manual_seed(config.seed)
+    history = {"train_loss": [], "test_q_loss": [], "test_prediction_error": []}
+    n = len(train["target"])
+    for _ in tqdm(range(config.value_epochs), desc="predictor + value head", disable=not progress):
+        model.train()
+        order = torch.randperm(n, generator=generator)
+        epoch = []
+        for start in range(0, n, config.batch_size):
+            batch = {k: v[order[start : start + config.batch_size]] for k, v in train.items()}
+            loss, _, _ = model_losses(model, batch, config.prediction_weight)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            epoch.append(loss.item())
+        model.eval()
+        with torch.no_grad():
+            _, q_loss, prediction = model_losses(model, test, config.prediction_weight)
+        history["train_loss"].append(float(np.mean(epoch)))
+        history["test_q_loss"].append(q_loss.item())
+        history["test_prediction_error"].append(prediction.item())
+    return model.eval(), history
+
+
+@torch.no_grad()
+def signals(model, tensors) -> dict[str, np.ndarray]:
+    """The per-tick signals each trigger variant watches, for one episode."""
+    q, state_value, _ = model(tensors["latent"], tensors["proprio"], tensors["action"])
+    travelled = (tensors["latent"] - tensors["latent"][0]).norm(dim=-1)
+    return {
+        "q": q.numpy(),
+        "state_value": state_value.numpy(),
+        "latent_progress": travelled.numpy(),
+    }
+
+
+RISK_GRID = {
+    "stagnation_limit": [8, 12, 16, 22, 30],
+    "gain_epsilon": [0.005, 0.01, 0.02, 0.04],
+    "drawdown_limit": [0.05, 0.1, 0.2, 0.4],
+    "min_duration": [1, 3, 5],
+}
+THRESHOLD_GRID = np.linspace(0.02, 0.6, 30)
+
+
+def f1_of(make_critic, traces, labels) -> float:
+    score = None
+    for trace, segs in zip(traces, labels, strict=True):
+        s = score_triggers(trigger_ticks(make_critic(), trace), segs)
+        score = s if score is None else score.add(s)
+    return score
+
+
+def calibrate_temporal(traces, labels) -> tuple[RiskConfig, float]:
+    best, best_f1 = RiskConfig(), -1.0
+    for values in itertools.product(*RISK_GRID.values()):
+        config = RiskConfig(**dict(zip(RISK_GRID, values, strict=True)))
+        f1 = f1_of(lambda c=config: TemporalRiskCritic(c), traces, labels).f1
+        if f1 > best_f1:
+            best, best_f1 = config, f1
+    return best, best_f1
+
+
+def calibrate_threshold(traces, labels) -> ThresholdConfig:
+    scored = [
+        (f1_of(lambda t=t: SingleStepRisk(ThresholdConfig(float(t))), traces, labels).f1, t)
+        for t in THRESHOLD_GRID
+    ]
+    return ThresholdConfig(float(max(scored)[1]))
+
+
+def evaluate_triggers(model, calibration, test, encoder, config, scale):
+    """Calibrate each variant on the calibration split, score trigger F1 on the test split."""
+
+    def prepare(episodes):
+        out = []
+        for episode in episodes:
+            s = signals(model, episode_tensors(episode, encoder, config, scale))
+            out.append((s, segments(unproductive_ticks(episode))))
+        return out
+
+    cal, tst = prepare(calibration), prepare(test)
+    # Latent progress is in latent units: normalise by its typical range on calibration.
+    spread = float(np.median([s["latent_progress"].max() for s, _ in cal])) or 1.0
+    pick = lambda data, key: [
+        s[key] / (spread if key == "latent_progress" else 1.0)  # noqa: E731
+        for s, _ in data
+    ]
+    cal_labels, test_labels = [l for _, l in cal], [l for _, l in tst]
+    results = {}
+    for variant, key in (
+        ("uniintervene", "q"),
+        ("without_future_prediction", "state_value"),
+        ("without_value_prediction", "latent_progress"),
+    ):
+        risk_config, cal_f1 = calibrate_temporal(pick(cal, key), cal_labels)
+        score = f1_of(lambda c=risk_config: TemporalRiskCritic(c), pick(tst, key), test_labels)
+        results[variant] = {
+            "trigger_f1": score.f1,
+            "precision": score.precision,
+            "recall": score.recall,
+            "calibration_f1": cal_f1,
+            "risk": asdict(risk_config),
+        }
+    threshold = calibrate_threshold(pick(cal, "q"), cal_labels)
+    score = f1_of(lambda: SingleStepRisk(threshold), pick(tst, "q"), test_labels)
+    results["without_temporal_critic"] = {
+        "trigger_f1": score.f1,
+        "precision": score.precision,
+        "recall": score.recall,
+        "threshold": asdict(threshold),
+    }
+    return results
+
+
+def value_order_correlation(model, episodes, encoder, config, scale) -> float:
+    """GVL's VOC: Spearman correlation of predicted values with time, on successful episodes."""
+    correlations = []
+    for episode in episodes:
+        if episode.success and len(episode) > 2:
+            q = signals(model, episode_tensors(episode, encoder, config, scale))["q"]
+            correlations.append(spearmanr(q, np.arange(len(q))).statistic)
+    return float(np.nanmean(correlations)) if correlations else float("nan")
+
+
+def plot_losses(path: pathlib.Path, ae_losses, history) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    axes[0].plot(range(1, len(ae_losses) + 1), ae_losses, marker="o")
+    axes[0].set(title="encoder pretraining (reconstruction MSE)", xlabel="epoch", yscale="log")
+    axes[1].plot(history["train_loss"], label="train total")
+    axes[1].plot(history["test_q_loss"], label="test Q-loss")
+    axes[1].plot(history["test_prediction_error"], label="test latent prediction MSE")
+    axes[1].set(title="action-value model", xlabel="epoch", yscale="log")
+    axes[1].legend()
+    figure.tight_layout()
+    atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
+    plt.close(figure)
+
+
+def train_critic(
+    episodes: list[Episode], out_dir, config: TrainConfig | None = None, progress: bool = True
+) -> dict:
+    config = config or TrainConfig()
+    torch.manual_seed(config.seed)
+    out_dir = pathlib.Path(out_dir)
+    train_eps, cal_eps, test_eps = split_episodes(episodes, config.seed)
+    frames = torch.cat([resize_frames(e.images, config.image_size) for e in train_eps])
+    encoder, ae_losses = pretrain_autoencoder(frames, config, progress)
+    with torch.no_grad():
+        scale = float(encoder.forward_images(frames[:2048]).std()) or 1.0
+    critic_config = CriticConfig(
+        latent_dim=config.latent_dim,
+        horizon=config.horizon,
+        image_size=config.image_size,
+        latent_scale=scale,
+    )
+    prepare = lambda eps: concat([episode_tensors(e, encoder, config, scale) for e in eps])  # noqa: E731
+    train, test = prepare(train_eps), prepare(test_eps)
+    model, history = train_value_model(train, test, critic_config, config, progress)
+    with torch.no_grad():
+        copy_baseline = F.mse_loss(test["latent"], test["future"]).item()
+        _, state_value, _ = model(test["latent"], test["proprio"], test["action"])
+        state_q_loss = F.mse_loss(state_value, test["target"]).item()
+    triggers = evaluate_triggers(model, cal_eps, test_eps, encoder, config, scale)
+    critic_config.risk = RiskConfig(**triggers["uniintervene"]["risk"])
+    report = {
+        "episodes": {"train": len(train_eps), "calibration": len(cal_eps), "test": len(test_eps)},
+        "q_loss": history["test_q_loss"][-1],
+        "state_value_loss": state_q_loss,
+        "latent_prediction_error": history["test_prediction_error"][-1],
+        "latent_prediction_copy_baseline": copy_baseline,
+        "value_order_correlation": value_order_correlation(model, test_eps, encoder, config, scale),
+        "autoencoder_loss": ae_losses,
+        "history": history,
+        "triggers": triggers,
+        "train_config": asdict(config),
+    }
+    critic_config.metrics = {
+        k: report[k] for k in ("q_loss", "latent_prediction_error", "value_order_correlation")
+    } | {"trigger_f1": triggers["uniintervene"]["trigger_f1"]}
+    CriticBundle(critic_config, encoder, model).save(out_dir)
+    atomic_write(
+        out_dir / "training_report.json",
+        lambda tmp: pathlib.Path(tmp).write_text(json.dumps(report, indent=2)),
+    )
+    plot_losses(out_dir / "training_losses.png", ae_losses, history)
+    return report
