@@ -1,6 +1,6 @@
 """Command line of the critic: collect sim episodes, train, evaluate.
 
-    python -m uniintervene_critic.cli collect --tasks pick_eggplant,wipe --episodes 10 --out data/episodes
+    python -m uniintervene_critic.cli collect --tasks wipe --episodes 10 --out data/eps
     python -m uniintervene_critic.cli train --data data/episodes --out models/critic --seed 0
     python -m uniintervene_critic.cli evaluate --report models/critic
 (on a robot computer: ros2 run uniintervene_critic critic_cli <command> ...)

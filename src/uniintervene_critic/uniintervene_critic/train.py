@@ -198,11 +198,12 @@ def evaluate_triggers(model, calibration, test, encoder, config, scale):
     cal, tst = prepare(calibration), prepare(test)
     # Latent progress is in latent units: normalise by its typical range on calibration.
     spread = float(np.median([s["latent_progress"].max() for s, _ in cal])) or 1.0
-    pick = lambda data, key: [
-        s[key] / (spread if key == "latent_progress" else 1.0)  # noqa: E731
-        for s, _ in data
-    ]
-    cal_labels, test_labels = [l for _, l in cal], [l for _, l in tst]
+
+    def pick(data, key):
+        divisor = spread if key == "latent_progress" else 1.0
+        return [s[key] / divisor for s, _ in data]
+
+    cal_labels, test_labels = [segs for _, segs in cal], [segs for _, segs in tst]
     results = {}
     for variant, key in (
         ("uniintervene", "q"),
