@@ -2,10 +2,11 @@
 
 Over a sliding window of recent values it tracks the best value seen, how many ticks have
 passed without a gain of `gain_epsilon` over that best (stagnation), and the drop from the
-window's best (drawdown). risk = max(stagnation_ticks / stagnation_limit,
+window's best (drawdown), on values optionally smoothed by an EMA. risk = max(stagnation_ticks / stagnation_limit,
 drawdown / drawdown_limit), clipped to [0, 1]. It triggers when risk has stayed at 1 for
 `min_duration` ticks (a contact or regrasp dip is shorter), then stays quiet until risk
-has fallen below `rearm_below` (hysteresis). A trigger resets its baselines, so a
+has fallen below `rearm_below` (hysteresis), and never in the first `warmup` ticks of an
+episode. A trigger resets its baselines, so a
 continuing problem fires again only after another full stagnation period.
 """
 
@@ -23,6 +24,8 @@ class RiskConfig:
     drawdown_limit: float = 0.08  # drop from the window's best that means "degrading"
     min_duration: int = 3  # ticks risk must stay at 1 before firing
     rearm_below: float = 0.5  # risk must fall below this before the next trigger
+    smoothing: float = 1.0  # EMA weight of the newest value (1 = no smoothing)
+    warmup: int = 10  # ticks after a reset before any trigger (the window is still filling)
     period: float = 0.1  # s per tick (for the slope)
 
 
@@ -48,12 +51,19 @@ class TemporalRiskCritic:
         self.stagnation_ticks = 0
         self.saturated_ticks = 0
         self.armed = True
+        self.smoothed = None
+        self.ticks = 0
 
     def update(self, value: float) -> RiskOutput:
         c = self.config
         if not np.isfinite(value):
             raise ValueError(f"value must be finite, got {value}")
-        self.values.append(float(value))
+        self.ticks += 1
+        if self.smoothed is None:
+            self.smoothed = float(value)
+        self.smoothed += c.smoothing * (float(value) - self.smoothed)
+        value = self.smoothed
+        self.values.append(value)
         if value > self.best + c.gain_epsilon:
             self.best, self.stagnation_ticks = value, 0
         else:
@@ -71,7 +81,7 @@ class TemporalRiskCritic:
         self.saturated_ticks = self.saturated_ticks + 1 if risk >= 1.0 else 0
         if not self.armed and risk < c.rearm_below:
             self.armed = True
-        trigger = self.armed and self.saturated_ticks >= c.min_duration
+        trigger = self.armed and self.saturated_ticks >= c.min_duration and self.ticks > c.warmup
         reason = ""
         if trigger:
             reason = "degradation" if degradation_risk >= stagnation_risk else "stagnation"

@@ -90,12 +90,14 @@ def pretrain_autoencoder(frames: torch.Tensor, config: TrainConfig, progress=Tru
 def episode_tensors(episode: Episode, encoder, config: TrainConfig, scale: float = 1.0):
     latents = encoder.forward_images(resize_frames(episode.images, config.image_size)) / scale
     horizon = np.minimum(np.arange(len(episode)) + config.horizon, len(episode) - 1)
+    values = torch.from_numpy(proxy_values(episode))
     return {
         "latent": latents,
         "future": latents[horizon],
         "proprio": torch.from_numpy(episode.proprio),
         "action": torch.from_numpy(episode.actions),
-        "target": torch.from_numpy(proxy_values(episode)),
+        "target": values,
+        "future_target": values[horizon],
     }
 
 
@@ -104,8 +106,11 @@ def concat(parts):
 
 
 def model_losses(model, batch, prediction_weight: float):
+    """V learns the proxy value of real latents, F the real future latent, and V must also
+    hold on F's predictions: q_t = V(F(z_t, a_t)) estimates the value y_{t+h} of the state
+    the executed action leads to (its Q-loss)."""
     q, state_value, future = model(batch["latent"], batch["proprio"], batch["action"])
-    q_loss = F.mse_loss(q, batch["target"])
+    q_loss = F.mse_loss(q, batch["future_target"])
     state_loss = F.mse_loss(state_value, batch["target"])
     prediction = F.mse_loss(future, batch["future"])
     return q_loss + state_loss + prediction_weight * prediction, q_loss, prediction
@@ -155,6 +160,7 @@ RISK_GRID = {
     "gain_epsilon": [0.005, 0.01, 0.02, 0.04],
     "drawdown_limit": [0.05, 0.1, 0.2, 0.4],
     "min_duration": [1, 3, 5],
+    "smoothing": [1.0, 0.5, 0.25],
 }
 THRESHOLD_GRID = np.linspace(0.02, 0.6, 30)
 
