@@ -55,11 +55,14 @@ def main() -> None:
     with torch.no_grad():
         stages = {
             "encoder (resize + CNN)": lambda: bundle.encoder.forward_images(
-                resize_frames(image[None], bundle.config.image_size)),
+                resize_frames(image[None], bundle.config.image_size)
+            ),
             "predictor F(z, a)": lambda: bundle.model.predict(latent, proprio, action),
             "value head V(z)": lambda: bundle.model.value(latent),
             "temporal risk update": lambda: risk.update(float(next(values))),
-            "whole tick (CriticRuntime.step)": lambda: runtime.step(image, np.zeros(7), np.zeros(7)),
+            "whole tick (CriticRuntime.step)": lambda: runtime.step(
+                image, np.zeros(7), np.zeros(7)
+            ),
         }
         print(f"critic latency per frame, 128x128 input, 1 CPU thread ({args.repeats} runs)")
         print(f"{'stage':<34}{'median ms':>10}{'p99 ms':>9}")
@@ -82,13 +85,16 @@ def vjepa2_throughput() -> None:
     encoder = VJEPA2Encoder(model, clip_length=16, stride=2)
     batch = 8 if cuda else 1
     frames = np.random.default_rng(0).integers(
-        0, 255, (batch, encoder.frames_needed, 256, 256, 3), dtype=np.uint8)
+        0, 255, (batch, encoder.frames_needed, 256, 256, 3), dtype=np.uint8
+    )
     repeats = 20 if cuda else 2
     median, _ = timed(lambda: encoder.encode(frames), repeats)
     if cuda:
         torch.cuda.synchronize()
-    print(f"\nV-JEPA 2 ViT-L, 16-frame clips at 256 px, {device} {dtype}: "
-          f"{batch / median * 1e3:.1f} clips/s ({median / batch:.1f} ms per clip)")
+    print(
+        f"\nV-JEPA 2 ViT-L, 16-frame clips at 256 px, {device} {dtype}: "
+        f"{batch / median * 1e3:.1f} clips/s ({median / batch:.1f} ms per clip)"
+    )
 
 
 if __name__ == "__main__":

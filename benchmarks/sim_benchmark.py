@@ -61,21 +61,26 @@ def main() -> None:
     args = parser.parse_args()
 
     threads = os.environ.get("LP_NUM_THREADS", "all cores")
-    print(f"MuJoCo {mujoco.__version__}, MUJOCO_GL={os.environ['MUJOCO_GL']}, "
-          f"Mesa llvmpipe threads: {threads}")
+    print(
+        f"MuJoCo {mujoco.__version__}, MUJOCO_GL={os.environ['MUJOCO_GL']}, "
+        f"Mesa llvmpipe threads: {threads}"
+    )
     print(f"\n{'resolution':>10}  {'render':>6}  {'steps/s':>8}  {'ms/step':>8}")
     for width, height in ((128, 128), (640, 480)):
         for render in (False, True):
-            cell = SimCell(args.task, camera=CameraConfig(width=width, height=height),
-                           render=render)
+            cell = SimCell(
+                args.task, camera=CameraConfig(width=width, height=height), render=render
+            )
             rate = steps_per_second(cell, args.steps)
             cell.close()
             print(f"{width}x{height:<4}  {str(render):>6}  {rate:8.1f}  {1e3 / rate:8.2f}")
 
     substeps = round(0.1 / PHYSICS_TIMESTEP)
     towel = towel_physics_ms(substeps * 10)
-    print(f"\nflex towel (9x9 cloth) in the cell: {towel:.3f} ms per physics step, "
-          f"{towel * substeps:.1f} ms of physics per control step")
+    print(
+        f"\nflex towel (9x9 cloth) in the cell: {towel:.3f} ms per physics step, "
+        f"{towel * substeps:.1f} ms of physics per control step"
+    )
 
     print(f"\nscripted expert over {args.seeds} seeds (no rendering):")
     cell = SimCell(render=False)

@@ -16,5 +16,10 @@ setup(
     maintainer_email="dev@uniintervene.org",
     description="Intervention memory and goal-conditioned recovery policy.",
     license="Apache-2.0",
-    entry_points={"console_scripts": []},
+    entry_points={
+        "console_scripts": [
+            "recovery_node = uniintervene_recovery.nodes.recovery_node:main",
+            "recovery_cli = uniintervene_recovery.cli:main",
+        ],
+    },
 )

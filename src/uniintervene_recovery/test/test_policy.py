@@ -1,0 +1,64 @@
+"""Recovery policy: save/load, a short training run, the controller's end conditions."""
+
+import numpy as np
+import pytest
+
+from uniintervene_critic.model import ModelFileError
+from uniintervene_recovery.controller import RecoveryConfig, start_recovery
+from uniintervene_recovery.memory import InterventionMemory, Segment
+from uniintervene_recovery.policy import PolicyConfig, RecoveryPolicy, train_policy
+
+
+def synthetic_segments(n, rng):
+    """Corrections that move the latent straight toward where they end: action = direction."""
+    segments = []
+    for _ in range(n):
+        start, end = rng.normal(size=8), rng.normal(size=8)
+        steps = np.linspace(0, 1, 12)[:, None]
+        latents = (start + steps * (end - start)).astype(np.float32)
+        direction = (end - start)[:3] / np.linalg.norm((end - start)[:3]) * 0.2
+        actions = np.tile(np.r_[direction, np.zeros(3), 1.0], (12, 1)).astype(np.float32)
+        segments.append(Segment(latents, np.zeros((12, 7), np.float32), actions))
+    return segments
+
+
+def test_short_training_run_decreases_loss_and_uses_the_goal():
+    rng = np.random.default_rng(0)
+    config = PolicyConfig(latent_dim=8, hidden=64)
+    policy, history = train_policy(
+        synthetic_segments(60, rng), synthetic_segments(15, rng), config, epochs=25, progress=False
+    )
+    assert history["train_loss"][-1] < 0.3 * history["train_loss"][0]
+    m = config.metrics
+    assert m["test_action_mse"] < m["test_action_mse_mean_baseline"]
+    assert m["test_action_mse"] < m["test_action_mse_without_goal"]  # the goal carries the way
+
+
+def test_policy_round_trip_and_errors(tmp_path):
+    policy = RecoveryPolicy(PolicyConfig(latent_dim=8, hidden=32))
+    policy.save(tmp_path)
+    loaded = RecoveryPolicy.load(tmp_path)
+    args = (np.ones(8), np.zeros(8), np.zeros(7))
+    assert np.array_equal(policy.eval().act(*args), loaded.act(*args))
+    action = loaded.act(*args)
+    assert np.all(np.abs(action[:3]) <= 0.25) and 0 <= action[6] <= 1
+    (tmp_path / "recovery_policy.safetensors").write_bytes(b"junk")
+    with pytest.raises(ModelFileError, match="unusable"):
+        RecoveryPolicy.load(tmp_path)
+    with pytest.raises(ModelFileError, match="no recovery policy"):
+        RecoveryPolicy.load(tmp_path / "nope")
+
+
+def test_recovery_ends_on_value_distance_or_timeout():
+    memory = InterventionMemory(8)
+    memory.add(np.full(8, 2.0), 0.8, "wipe", "a", 1.0)
+    policy = RecoveryPolicy(PolicyConfig(latent_dim=8, hidden=32))
+    config = RecoveryConfig(value_margin=0.05, distance_threshold=0.1, max_ticks=5)
+    recovery, why = start_recovery(memory, policy, config, np.zeros(8), 0.3, "wipe")
+    assert why == "" and recovery.target.value == pytest.approx(0.8)
+    ticks = [recovery.step(np.zeros(8), 0.3, np.zeros(7)) for _ in range(6)]
+    assert [t.done for t in ticks] == [False] * 5 + [True] and ticks[-1].outcome == "timeout"
+    recovery, _ = start_recovery(memory, policy, config, np.zeros(8), 0.3, "wipe")
+    assert recovery.step(np.zeros(8), 0.76, np.zeros(7)).outcome == "success"
+    assert recovery.step(np.full(8, 1.99), 0.3, np.zeros(7)).outcome == "success"
+    assert start_recovery(memory, policy, config, np.zeros(8), 0.9, "wipe")[0] is None

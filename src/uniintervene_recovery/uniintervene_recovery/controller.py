@@ -1,0 +1,79 @@
+"""One recovery, tick by tick (no ROS): retrieve a target, act toward it, decide the end."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from uniintervene_recovery.memory import InterventionMemory, Segment, Target
+from uniintervene_recovery.policy import RecoveryPolicy
+
+
+@dataclass
+class RecoveryConfig:
+    value_margin: float = 0.03  # success when value >= target value - margin
+    distance_threshold: float = 0.5  # ... or when the latent is this close to the target
+    max_ticks: int = 60  # default time limit (6 s at 10 Hz)
+    use_memory_goal: bool = True  # False: the "w/o memory goal" ablation (goal = zeros)
+
+
+@dataclass
+class RecoveryTick:
+    action: np.ndarray | None
+    done: bool
+    success: bool
+    outcome: str  # "running", "success", "timeout"
+    distance: float
+
+
+@dataclass
+class Recovery:
+    """State of one recovery toward a target; `step` per control tick."""
+
+    target: Target
+    config: RecoveryConfig
+    policy: RecoveryPolicy
+    max_ticks: int
+    ticks: int = 0
+    trace: dict = field(default_factory=lambda: {"latents": [], "proprio": [], "actions": []})
+
+    def step(self, latent, value: float, proprio) -> RecoveryTick:
+        latent = np.asarray(latent, np.float32)
+        distance = float(np.linalg.norm(latent - self.target.latent))
+        if (
+            value >= self.target.value - self.config.value_margin
+            or distance <= self.config.distance_threshold
+        ):
+            return RecoveryTick(None, True, True, "success", distance)
+        if self.ticks >= self.max_ticks:
+            return RecoveryTick(None, True, False, "timeout", distance)
+        goal = self.target.latent if self.config.use_memory_goal else np.zeros_like(latent)
+        action = self.policy.act(latent, goal, proprio)
+        self.ticks += 1
+        self.trace["latents"].append(latent)
+        self.trace["proprio"].append(np.asarray(proprio, np.float32))
+        self.trace["actions"].append(action.astype(np.float32))
+        return RecoveryTick(action, False, False, "running", distance)
+
+    def segment(self) -> Segment:
+        return Segment(
+            *(
+                np.asarray(self.trace[k], np.float32).reshape(len(self.trace[k]), -1)
+                for k in ("latents", "proprio", "actions")
+            )
+        )
+
+
+def start_recovery(
+    memory: InterventionMemory,
+    policy: RecoveryPolicy,
+    config: RecoveryConfig,
+    latent,
+    value: float,
+    task: str,
+    max_ticks: int = 0,
+):
+    """(Recovery, "") or (None, why no target qualified)."""
+    target, why = memory.retrieve(latent, value, task)
+    if target is None:
+        return None, why
+    return Recovery(target, config, policy, max_ticks or config.max_ticks), ""
