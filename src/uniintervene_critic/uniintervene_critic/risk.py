@@ -1,12 +1,12 @@
 """The temporal value-risk critic: fires on sustained stagnation or degradation only.
 
-Over a sliding window of recent values it tracks the best value seen, how many ticks have
-passed without a gain of `gain_epsilon` over that best (stagnation), and the drop from the
-window's best (drawdown), on values optionally smoothed by an EMA.
-risk = max(stagnation_ticks / stagnation_limit, drawdown / drawdown_limit), clipped to [0, 1]. It triggers when risk has stayed at 1 for
-`min_duration` ticks (a contact or regrasp dip is shorter), then stays quiet until risk
-has fallen below `rearm_below` (hysteresis), and never in the first `warmup` ticks of an
-episode. A trigger resets its baselines, so a
+Over a sliding window of recent values (optionally EMA-smoothed) it tracks the best value
+seen, how many ticks have passed without a gain of `gain_epsilon` over that best
+(stagnation), and the drop from the window's best (drawdown);
+risk = max(stagnation_ticks / stagnation_limit, drawdown / drawdown_limit) in [0, 1].
+It triggers when risk has stayed at 1 for `min_duration` ticks (a contact or regrasp dip
+is shorter), then stays quiet until risk has fallen below `rearm_below` (hysteresis), and
+never in the first `warmup` ticks of an episode. A trigger resets its baselines, so a
 continuing problem fires again only after another full stagnation period.
 """
 
