@@ -16,5 +16,10 @@ setup(
     maintainer_email="dev@uniintervene.org",
     description="Arbitration, safety filter, episode recording, teleop.",
     license="Apache-2.0",
-    entry_points={"console_scripts": []},
+    entry_points={
+        "console_scripts": [
+            "supervisor_node = uniintervene_supervisor.nodes.supervisor_node:main",
+            "teleop_node = uniintervene_supervisor.nodes.teleop_node:main",
+        ],
+    },
 )
