@@ -43,6 +43,14 @@ def test_workspace_box_blocks_outward_motion_only():
     assert back_in[0] == pytest.approx(-0.1)
 
 
+def test_hold_before_any_command_leaves_the_gripper_alone():
+    filt = SafetyFilter()
+    assert np.isnan(filt.apply(None, 0.0, 0.0, INSIDE).command[6])
+    fresh(filt, [0, 0, 0, 0, 0, 0, 1.0])
+    filt.reset()
+    assert filt.hold("x").command[6] == 1.0
+
+
 def test_stale_or_missing_inputs_hold():
     filt = SafetyFilter()
     assert filt.apply([0.1, 0, 0, 0, 0, 0, 0], 0.5, 0.0, INSIDE).violations == ["stale_command"]

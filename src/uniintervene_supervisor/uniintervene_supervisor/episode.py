@@ -1,7 +1,8 @@
 """One supervised episode inside supervisor_node: when it ends, and what it returns."""
 
-import threading
 import time
+
+from rclpy.task import Future
 
 from uniintervene_msgs.action import Arbitrate
 from uniintervene_supervisor.arbitration import Mode
@@ -13,15 +14,15 @@ class Episode:
         self.max_ticks = max_ticks
         self.fault_abort_ticks = fault_abort_ticks
         self.started_at = time.monotonic()
-        self.done = threading.Event()
+        self.finished = Future()  # awaited by the Arbitrate execute coroutine
         self.outcome = ""
         self.success = False
         self.fault_ticks = 0
 
     def end(self, outcome: str, success: bool = False) -> None:
-        if not self.done.is_set():
+        if not self.finished.done():
             self.outcome, self.success = outcome, success
-            self.done.set()
+            self.finished.set_result(outcome)
 
     def on_tick(self, node, mode: Mode) -> None:
         """Called by the control tick after arbitration, with the node's lock held."""

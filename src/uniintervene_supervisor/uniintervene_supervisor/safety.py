@@ -5,7 +5,8 @@ stale joint states give zero velocity (HOLD); speeds are clamped (direction kept
 acceleration is limited against the previous output; the TCP is kept inside a workspace
 box (as HiL-SERL's bounding box): at or beyond a face, velocity pointing further out is
 removed while motion back inside stays allowed. The gripper is clamped to [0, 1] and held
-at its last safe value when the command is invalid.
+at its last safe value when the command is invalid; before any valid command it is NaN,
+meaning "leave the gripper alone" (a hold must never open a gripper holding a part).
 """
 
 from dataclasses import dataclass, field
@@ -40,11 +41,11 @@ class SafetyFilter:
         self.config = config or SafetyConfig()
         self.period = period
         self.previous = np.zeros(6)
-        self.gripper = 0.0
+        self.gripper = float("nan")
 
-    def reset(self, gripper: float = 0.0) -> None:
+    def reset(self) -> None:
+        """A new episode: no velocity history (the gripper keeps its last command)."""
         self.previous = np.zeros(6)
-        self.gripper = gripper
 
     def hold(self, why: str) -> FilterResult:
         """Zero velocity now (a hold is exempt from the acceleration limit)."""

@@ -21,10 +21,11 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import TwistStamped
 from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from rclpy.serialization import serialize_message
+from rclpy.task import Future
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Bool, Float64
 from std_srvs.srv import Trigger
@@ -372,7 +373,8 @@ class SupervisorNode(Node):
             float(v) for v in command[:6]
         )
         self.servo_pub.publish(twist)
-        self.gripper_pub.publish(Float64(data=float(command[6])))
+        if np.isfinite(command[6]):  # NaN: no gripper command known yet, leave it alone
+            self.gripper_pub.publish(Float64(data=float(command[6])))
         executed = ActionCommand(source=int(mode), twist=twist.twist, gripper=float(command[6]))
         executed.header = twist.header
         self.command_pub.publish(executed)
@@ -465,23 +467,32 @@ class SupervisorNode(Node):
         with self.lock:
             return GoalResponse.REJECT if self.episode is not None else GoalResponse.ACCEPT
 
-    def execute(self, handle):
+    async def sleep(self, seconds: float) -> None:
+        """Wait without blocking the (single-threaded) executor."""
+        done = Future()
+        timer = self.create_timer(seconds, lambda: done.done() or done.set_result(True))
+        await done
+        self.destroy_timer(timer)
+
+    async def execute(self, handle):
         from uniintervene_supervisor.episode import Episode
 
         goal = handle.request
         seed = self.p.seed_base + self.episode_count
         self.episode_count += 1
-        resettable = (
-            self.reset_client is not None
-            and goal.task
-            and self.reset_client.wait_for_service(timeout_sec=self.p.reset_wait)
-        )
-        if resettable:
-            reply = self.reset_client.call(ResetTask.Request(task=goal.task, seed=seed))
-            if not reply.success:
-                handle.abort()
-                return Arbitrate.Result(outcome="fault", recording=reply.message)
-            time.sleep(2 * self.p.control_period)  # let fresh post-reset state arrive
+        if goal.task and self.reset_client is not None:
+            waited = 0.0
+            while not self.reset_client.service_is_ready() and waited < self.p.reset_wait:
+                await self.sleep(0.1)
+                waited += 0.1
+            if self.reset_client.service_is_ready():
+                reply = await self.reset_client.call_async(
+                    ResetTask.Request(task=goal.task, seed=seed)
+                )
+                if not reply.success:
+                    handle.abort()
+                    return Arbitrate.Result(outcome="fault", recording=reply.message)
+                await self.sleep(2 * self.p.control_period)  # fresh post-reset state
         path = ""
         with self.lock:
             self.arbiter = Arbiter(
@@ -495,7 +506,7 @@ class SupervisorNode(Node):
             self.episode = Episode(
                 handle, goal.max_ticks or self.p.default_max_ticks, self.p.fault_abort_ticks
             )
-        self.episode.done.wait()
+        await self.episode.finished
         with self.lock:
             episode, self.episode = self.episode, None
             self.cancel_recovery()
@@ -535,7 +546,9 @@ def main(args=None) -> int:
     node = None
     try:
         node = SupervisorNode()
-        executor = MultiThreadedExecutor(num_threads=4)
+        # One thread: the control tick, inputs and the episode coroutine never race, and
+        # rclpy's single-threaded executor keeps up with bursts of commands.
+        executor = SingleThreadedExecutor()
         executor.add_node(node)
         executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
