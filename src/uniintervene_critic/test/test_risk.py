@@ -78,3 +78,34 @@ def test_single_step_threshold_fires_on_any_dip():
         [np.full(5, 0.5), 0.5 - 0.4 * np.sin(np.linspace(0, np.pi, 4)), rise[::-1]]
     )
     assert trigger_ticks(SingleStepRisk(ThresholdConfig(0.2)), values)  # the temporal one would not
+
+
+def test_failure_prediction_baseline_labels_and_trigger():
+    from uniintervene_critic.dataset import HUMAN, POLICY, Episode
+    from uniintervene_critic.failure import (
+        FailureTrigger,
+        FailureTriggerConfig,
+        imminent_failure_labels,
+    )
+
+    n = 60
+    sources = np.array([POLICY] * 40 + [HUMAN] * 10 + [POLICY] * 10, np.uint8)
+    episode = Episode(
+        "wipe",
+        0,
+        np.zeros((n, 4, 4, 3), np.uint8),
+        np.zeros((n, 6), np.float32),
+        np.zeros((n, 1), np.float32),
+        np.zeros((n, 7), np.float32),
+        sources,
+        np.zeros(n, np.float32),
+        np.zeros(n, np.uint8),
+        success=False,
+        failure_reason="excessive_force",
+    )
+    labels = imminent_failure_labels(episode, horizon=15)
+    assert labels[25:40].all() and not labels[:25].any() and not labels[40:50].any()
+    assert labels[50:].all()  # the failure at the end
+    trigger = FailureTrigger(FailureTriggerConfig(threshold=0.5, min_duration=3, warmup=0))
+    fired = [trigger.update(p).trigger for p in [0.2] * 5 + [0.9] * 6 + [0.1] + [0.9] * 3]
+    assert [i for i, f in enumerate(fired) if f] == [7, 14]

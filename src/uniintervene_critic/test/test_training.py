@@ -47,8 +47,10 @@ def test_short_training_run_learns_and_writes_a_loadable_bundle(episodes, tmp_pa
         "without_future_prediction",
         "without_value_prediction",
         "without_temporal_critic",
+        "failure_prediction",
     }
     bundle = CriticBundle.load(tmp_path)
+    assert bundle.failure is not None and bundle.config.failure_trigger.threshold > 0
     assert (
         bundle.config.risk.stagnation_limit
         == report["triggers"]["uniintervene"]["risk"]["stagnation_limit"]

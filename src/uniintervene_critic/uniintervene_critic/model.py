@@ -21,6 +21,7 @@ from torch import nn
 
 from uniintervene_critic.dataset import atomic_write
 from uniintervene_critic.encoders import SimCNNEncoder
+from uniintervene_critic.failure import FailurePredictor, FailureTriggerConfig
 from uniintervene_critic.risk import RiskConfig
 
 BUNDLE_VERSION = 1
@@ -43,6 +44,7 @@ class CriticConfig:
     risk: RiskConfig = field(default_factory=RiskConfig)
     metrics: dict = field(default_factory=dict)
     latent_scale: float = 1.0  # divides raw encoder latents (unit-ish variance for the heads)
+    failure_trigger: FailureTriggerConfig | None = None  # the FA-RL-style baseline, if trained
 
 
 class ActionValueModel(nn.Module):
@@ -81,11 +83,16 @@ class CriticBundle:
     config: CriticConfig
     encoder: SimCNNEncoder
     model: ActionValueModel
+    failure: FailurePredictor | None = None
 
     def save(self, directory) -> None:
         directory = pathlib.Path(directory)
         tensors = {f"encoder.{k}": v.contiguous() for k, v in self.encoder.state_dict().items()}
         tensors |= {f"model.{k}": v.contiguous() for k, v in self.model.state_dict().items()}
+        if self.failure is not None:
+            tensors |= {
+                f"failure.{k}": v.contiguous() for k, v in self.failure.state_dict().items()
+            }
         config = {"version": BUNDLE_VERSION, **asdict(self.config)}
         # Weights first, config last: a config on disk always names complete weights.
         atomic_write(directory / WEIGHTS, lambda tmp: save_file(tensors, tmp))
@@ -107,7 +114,12 @@ class CriticBundle:
             raise ModelFileError(f"{directory / CONFIG}: bundle version is not {BUNDLE_VERSION}")
         try:
             risk = RiskConfig(**raw.pop("risk"))
-            config = CriticConfig(risk=risk, **raw)
+            failure_trigger = raw.pop("failure_trigger", None)
+            config = CriticConfig(
+                risk=risk,
+                **raw,
+                failure_trigger=failure_trigger and FailureTriggerConfig(**failure_trigger),
+            )
         except (TypeError, KeyError) as error:
             raise ModelFileError(
                 f"{directory / CONFIG} does not match this code: {error}"
@@ -129,4 +141,13 @@ class CriticBundle:
             model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
         except RuntimeError as error:
             raise ModelFileError(f"{directory / WEIGHTS} does not fit {CONFIG}: {error}") from error
-        return cls(config, encoder.eval(), model.eval())
+        failure = None
+        failure_weights = {k[8:]: v for k, v in tensors.items() if k.startswith("failure.")}
+        if failure_weights:
+            failure = FailurePredictor(config.latent_dim, config.proprio_dim)
+            try:
+                failure.load_state_dict(failure_weights)
+            except RuntimeError as error:
+                raise ModelFileError(f"{directory / WEIGHTS}: failure head: {error}") from error
+            failure.eval()
+        return cls(config, encoder.eval(), model.eval(), failure)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from uniintervene_critic.failure import FailureTrigger
 from uniintervene_critic.model import CriticBundle
 from uniintervene_critic.risk import RiskOutput, TemporalRiskCritic
 from uniintervene_critic.train import resize_frames
@@ -22,9 +23,20 @@ class CriticStep:
 
 
 class CriticRuntime:
-    def __init__(self, bundle: CriticBundle):
-        self.bundle = bundle
-        self.risk = TemporalRiskCritic(bundle.config.risk)
+    TRIGGER_MODES = ("value_risk", "failure_prediction")
+
+    def __init__(self, bundle: CriticBundle, trigger_mode: str = "value_risk"):
+        """trigger_mode: "value_risk" (UniIntervene) or "failure_prediction" (the baseline)."""
+        if trigger_mode not in self.TRIGGER_MODES:
+            raise ValueError(f"trigger_mode must be one of {self.TRIGGER_MODES}")
+        if trigger_mode == "failure_prediction" and bundle.failure is None:
+            raise ValueError("this critic bundle has no failure predictor (retrain it)")
+        self.bundle, self.trigger_mode = bundle, trigger_mode
+        self.risk = (
+            TemporalRiskCritic(bundle.config.risk)
+            if trigger_mode == "value_risk"
+            else FailureTrigger(bundle.config.failure_trigger)
+        )
         self.reset()
 
     @property

@@ -22,6 +22,12 @@ from tqdm import tqdm
 
 from uniintervene_critic.dataset import Episode, atomic_write
 from uniintervene_critic.encoders import SimCNNDecoder, SimCNNEncoder
+from uniintervene_critic.failure import (
+    FailureTrigger,
+    FailureTriggerConfig,
+    imminent_failure_labels,
+    train_failure_predictor,
+)
 from uniintervene_critic.labels import proxy_values, score_triggers, segments, unproductive_ticks
 from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
 from uniintervene_critic.risk import (
@@ -144,15 +150,18 @@ def train_value_model(train, test, critic_config, config: TrainConfig, progress=
 
 
 @torch.no_grad()
-def signals(model, tensors) -> dict[str, np.ndarray]:
+def signals(model, tensors, failure=None) -> dict[str, np.ndarray]:
     """The per-tick signals each trigger variant watches, for one episode."""
     q, state_value, _ = model(tensors["latent"], tensors["proprio"], tensors["action"])
     travelled = (tensors["latent"] - tensors["latent"][0]).norm(dim=-1)
-    return {
+    out = {
         "q": q.numpy(),
         "state_value": state_value.numpy(),
         "latent_progress": travelled.numpy(),
     }
+    if failure is not None:
+        out["failure"] = failure(tensors["latent"], tensors["proprio"]).numpy()
+    return out
 
 
 RISK_GRID = {
@@ -191,13 +200,27 @@ def calibrate_threshold(traces, labels) -> ThresholdConfig:
     return ThresholdConfig(float(max(scored)[1]))
 
 
-def evaluate_triggers(model, calibration, test, encoder, config, scale):
+FAILURE_GRID = {"threshold": list(np.linspace(0.3, 0.95, 14)), "min_duration": [1, 2, 3, 5]}
+
+
+def calibrate_failure(traces, labels) -> FailureTriggerConfig:
+    best, best_f1 = FailureTriggerConfig(), -1.0
+    for values in itertools.product(*FAILURE_GRID.values()):
+        config = FailureTriggerConfig(**dict(zip(FAILURE_GRID, values, strict=True)))
+        config.rearm_below = config.threshold * 0.6
+        f1 = f1_of(lambda c=config: FailureTrigger(c), traces, labels).f1
+        if f1 > best_f1:
+            best, best_f1 = config, f1
+    return best
+
+
+def evaluate_triggers(model, calibration, test, encoder, config, scale, failure=None):
     """Calibrate each variant on the calibration split, score trigger F1 on the test split."""
 
     def prepare(episodes):
         out = []
         for episode in episodes:
-            s = signals(model, episode_tensors(episode, encoder, config, scale))
+            s = signals(model, episode_tensors(episode, encoder, config, scale), failure)
             out.append((s, segments(unproductive_ticks(episode))))
         return out
 
@@ -233,6 +256,15 @@ def evaluate_triggers(model, calibration, test, encoder, config, scale):
         "recall": score.recall,
         "threshold": asdict(threshold),
     }
+    if failure is not None:
+        trigger = calibrate_failure(pick(cal, "failure"), cal_labels)
+        score = f1_of(lambda: FailureTrigger(trigger), pick(tst, "failure"), test_labels)
+        results["failure_prediction"] = {
+            "trigger_f1": score.f1,
+            "precision": score.precision,
+            "recall": score.recall,
+            "trigger": asdict(trigger),
+        }
     return results
 
 
@@ -289,7 +321,12 @@ def train_critic(
         copy_baseline = F.mse_loss(test["latent"], test["future"]).item()
         _, state_value, _ = model(test["latent"], test["proprio"], test["action"])
         state_q_loss = F.mse_loss(state_value, test["target"]).item()
-    triggers = evaluate_triggers(model, cal_eps, test_eps, encoder, config, scale)
+    labels = torch.cat([torch.from_numpy(imminent_failure_labels(e)) for e in train_eps])
+    failure = train_failure_predictor(train["latent"], train["proprio"], labels, seed=config.seed)
+    triggers = evaluate_triggers(model, cal_eps, test_eps, encoder, config, scale, failure)
+    critic_config.failure_trigger = FailureTriggerConfig(
+        **triggers["failure_prediction"]["trigger"]
+    )
     critic_config.risk = RiskConfig(**triggers["uniintervene"]["risk"])
     report = {
         "episodes": {"train": len(train_eps), "calibration": len(cal_eps), "test": len(test_eps)},
@@ -306,7 +343,7 @@ def train_critic(
     critic_config.metrics = {
         k: report[k] for k in ("q_loss", "latent_prediction_error", "value_order_correlation")
     } | {"trigger_f1": triggers["uniintervene"]["trigger_f1"]}
-    CriticBundle(critic_config, encoder, model).save(out_dir)
+    CriticBundle(critic_config, encoder, model, failure).save(out_dir)
     atomic_write(
         out_dir / "training_report.json",
         lambda tmp: pathlib.Path(tmp).write_text(json.dumps(report, indent=2)),

@@ -75,6 +75,11 @@ class CriticNode(Node):
         self.gripper_width = self.declare_parameter(
             "gripper_open_width", 0.09, describe("finger opening when fully open, m", 0.01, 0.5)
         ).value
+        self.trigger_mode = self.declare_parameter(
+            "trigger_mode",
+            "value_risk",
+            describe("value_risk (UniIntervene) or failure_prediction (the baseline)"),
+        ).value
         self.runtime, self.model_error = None, ""
         self.joints, self.joints_at = None, -np.inf
         self.command, self.command_at = np.zeros(7, np.float32), -np.inf
@@ -96,10 +101,10 @@ class CriticNode(Node):
 
     def load_model(self) -> None:
         try:
-            self.runtime = CriticRuntime(CriticBundle.load(self.model_path))
+            self.runtime = CriticRuntime(CriticBundle.load(self.model_path), self.trigger_mode)
             self.model_error = ""
             self.get_logger().info(f"loaded critic from {self.model_path}")
-        except ModelFileError as error:
+        except (ModelFileError, ValueError) as error:
             if str(error) != self.model_error:
                 self.get_logger().error(f"critic model unavailable: {error}")
             self.runtime, self.model_error = None, str(error)
