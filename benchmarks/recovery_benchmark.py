@@ -46,8 +46,10 @@ def main() -> None:
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)
     queries = rng.normal(size=(200, DIM)).astype(np.float32)
-    print(f"{'entries':>9} {'brute ms (med/p99)':>20} {'FAISS ms (med/p99)':>20} {'build s':>8}"
-          f" {'same target':>12}")
+    print(
+        f"{'entries':>9} {'brute ms (med/p99)':>20} {'FAISS ms (med/p99)':>20} {'build s':>8}"
+        f" {'same target':>12}"
+    )
     for size in (int(s) for s in args.sizes.split(",")):
         brute = memory_of(size, 10**12, rng)
         brute.retrieve(queries[0], 0.3, "wipe")
@@ -60,10 +62,17 @@ def main() -> None:
         approx.retrieve(queries[0], 0.3, "wipe")  # builds the index
         build = time.perf_counter() - started
         b, a = query_ms(brute, queries), query_ms(approx, queries)
-        same = np.mean([brute.retrieve(q, 0.3, "wipe")[0].entry_id ==
-                        approx.retrieve(q, 0.3, "wipe")[0].entry_id for q in queries[:50]])
-        print(f"{size:>9} {b[0]:>10.3f}/{b[1]:<9.3f} {a[0]:>10.3f}/{a[1]:<9.3f} {build:>8.2f}"
-              f" {same:>12.0%}")
+        same = np.mean(
+            [
+                brute.retrieve(q, 0.3, "wipe")[0].entry_id
+                == approx.retrieve(q, 0.3, "wipe")[0].entry_id
+                for q in queries[:50]
+            ]
+        )
+        print(
+            f"{size:>9} {b[0]:>10.3f}/{b[1]:<9.3f} {a[0]:>10.3f}/{a[1]:<9.3f} {build:>8.2f}"
+            f" {same:>12.0%}"
+        )
     policy = RecoveryPolicy(PolicyConfig(latent_dim=DIM)).eval()
     latent, goal, proprio = np.zeros(DIM), np.ones(DIM), np.zeros(7)
     for _ in range(20):
@@ -73,8 +82,10 @@ def main() -> None:
         started = time.perf_counter()
         policy.act(latent, goal, proprio)
         samples.append((time.perf_counter() - started) * 1e3)
-    print(f"\nrecovery policy inference, 1 CPU thread: median {np.median(samples):.3f} ms, "
-          f"p99 {np.percentile(samples, 99):.3f} ms")
+    print(
+        f"\nrecovery policy inference, 1 CPU thread: median {np.median(samples):.3f} ms, "
+        f"p99 {np.percentile(samples, 99):.3f} ms"
+    )
 
 
 if __name__ == "__main__":
