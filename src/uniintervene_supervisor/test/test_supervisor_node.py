@@ -295,3 +295,24 @@ def test_recording_of_a_killed_run_is_readable(ros, cell):
     assert len(modes) >= 10  # at most the last fraction of a second is lost
     assert any(m.mode == ControlMode.POLICY for m in modes)
     assert {"/joint_states", "/camera/camera/color/image_raw"} <= {t for t, *_ in messages}
+
+
+def test_operator_hold_and_resume_services(ros, cell):
+    from std_srvs.srv import Trigger
+
+    streams = Streams(ros)
+    modes = mode_probe(ros)
+    hold = ros.node.create_client(Trigger, "/uniintervene/supervisor/hold")
+    resume = ros.node.create_client(Trigger, "/uniintervene/supervisor/resume")
+    ros.wait_for_service(hold)
+    ros.spin_for(0.5)
+    handle = start_episode(ros, cell, autonomous=False)
+    ros.spin_until(lambda: modes.messages[-1].mode == ControlMode.POLICY, 5.0, "POLICY")
+    assert ros.wait_future(hold.call_async(Trigger.Request())).success
+    ros.spin_until(lambda: modes.messages[-1].reason == "operator hold", 2.0, "operator hold")
+    streams.engage()  # the human still preempts an operator hold
+    ros.spin_until(lambda: modes.messages[-1].mode == ControlMode.HUMAN, 2.0, "HUMAN")
+    streams.engaged = False
+    assert ros.wait_future(resume.call_async(Trigger.Request())).success
+    ros.spin_until(lambda: modes.messages[-1].mode == ControlMode.POLICY, 3.0, "POLICY again")
+    ros.wait_future(handle.cancel_goal_async())
