@@ -221,14 +221,14 @@ def test_recovery_node_killed_mid_recovery_means_hold_and_a_fault_event(ros, cel
             for m, t in zip(modes.messages, modes.stamps, strict=True)
         )
 
-    ros.spin_until(lost_hold, 2.0, "HOLD: recovery server lost")
+    ros.spin_until(lost_hold, 3.0, "HOLD: recovery server lost")
     first = next(
         t
         for m, t in zip(modes.messages, modes.stamps, strict=True)
         if t > killed_at and "recovery server lost" in m.reason
     )
     # silence longer than recovery_timeout (0.3 s) is noticed on the next tick
-    assert first - killed_at < 0.8
+    assert first - killed_at < 1.0  # 0.3 s silence + a tick, with slack for a loaded CI
     ros.spin_until(
         lambda: any(e.kind == InterventionEvent.FAULT for e in events.messages),
         2.0,

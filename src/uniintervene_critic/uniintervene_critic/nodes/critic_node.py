@@ -11,10 +11,8 @@ import sys
 import time
 
 import numpy as np
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image, JointState
@@ -22,6 +20,7 @@ from sensor_msgs.msg import Image, JointState
 from uniintervene_critic.model import CriticBundle, ModelFileError
 from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_msgs.msg import ActionCommand, Latent, RiskState, ValueEstimate
+from uniintervene_sim.nodes.common import run
 
 ARM_JOINTS = [
     "shoulder_pan_joint",
@@ -229,22 +228,7 @@ class CriticNode(Node):
 
 
 def main(args=None) -> int:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = CriticNode()
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except Exception:
-        if rclpy.ok():
-            raise
-    finally:
-        if node is not None:
-            node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
-    return 0
+    return run(CriticNode, args)
 
 
 if __name__ == "__main__":

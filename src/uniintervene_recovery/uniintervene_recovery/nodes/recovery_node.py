@@ -17,7 +17,7 @@ import rclpy
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, MultiThreadedExecutor
+from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
@@ -27,6 +27,7 @@ from uniintervene_msgs.msg import ActionCommand, InterventionEvent, Latent, Valu
 from uniintervene_recovery.controller import RecoveryConfig, start_recovery
 from uniintervene_recovery.memory import InterventionMemory, MemoryFileError, RetrievalConfig
 from uniintervene_recovery.policy import RecoveryPolicy
+from uniintervene_sim.nodes.common import run
 
 ARM_JOINTS = [
     "shoulder_pan_joint",
@@ -274,24 +275,7 @@ class RecoveryNode(Node):
 
 
 def main(args=None) -> int:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = RecoveryNode()
-        executor = MultiThreadedExecutor(num_threads=3)
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except Exception:
-        if rclpy.ok():
-            raise
-    finally:
-        if node is not None:
-            node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
-    return 0
+    return run(RecoveryNode, args, lambda: MultiThreadedExecutor(num_threads=3))
 
 
 if __name__ == "__main__":

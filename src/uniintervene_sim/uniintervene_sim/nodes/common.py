@@ -1,4 +1,4 @@
-"""Parameter declaration with descriptors, and a clean spin/shutdown, for the sim nodes."""
+"""Parameter declaration with descriptors, and the clean spin/shutdown every node uses."""
 
 import rclpy
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
@@ -17,13 +17,22 @@ def declare(node, name: str, default, description: str, low=None, high=None):
     return node.declare_parameter(name, default, descriptor).value
 
 
-def run(node_class, args=None) -> int:
-    """Spin a node until Ctrl-C / SIGTERM and shut down without a traceback."""
+def run(node_class, args=None, executor_factory=None, before_shutdown=None) -> int:
+    """Spin a node until Ctrl-C / SIGTERM and shut down without a traceback.
+
+    Shared by every UniIntervene node. executor_factory: e.g. a multi-threaded executor
+    (created after rclpy.init); before_shutdown(node): last words (close files).
+    """
     rclpy.init(args=args)
     node = None
     try:
         node = node_class()
-        rclpy.spin(node)
+        if executor_factory is None:
+            rclpy.spin(node)
+        else:
+            executor = executor_factory()
+            executor.add_node(node)
+            executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     except Exception:
@@ -31,6 +40,8 @@ def run(node_class, args=None) -> int:
             raise
     finally:
         if node is not None:
+            if before_shutdown is not None:
+                before_shutdown(node)
             node.destroy_node()
         if rclpy.ok():
             rclpy.shutdown()

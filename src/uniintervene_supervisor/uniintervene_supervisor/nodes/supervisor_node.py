@@ -16,12 +16,11 @@ import threading
 import time
 
 import numpy as np
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import TwistStamped
 from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from rclpy.serialization import serialize_message
@@ -40,6 +39,7 @@ from uniintervene_msgs.msg import (
     ValueEstimate,
 )
 from uniintervene_msgs.srv import ResetTask
+from uniintervene_sim.nodes.common import run
 from uniintervene_supervisor.arbitration import Arbiter, ArbiterConfig, Mode, TickInputs
 from uniintervene_supervisor.nodes.params import declare_all
 from uniintervene_supervisor.recorder import EpisodeRecorder
@@ -541,30 +541,16 @@ class SupervisorNode(Node):
         self.diag_pub.publish(array)
 
 
+def close_recording(node: SupervisorNode) -> None:
+    with node.lock:
+        if node.recorder is not None:
+            node.recorder.close()  # a clean Ctrl-C keeps the whole episode
+
+
 def main(args=None) -> int:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = SupervisorNode()
-        # One thread: the control tick, inputs and the episode coroutine never race, and
-        # rclpy's single-threaded executor keeps up with bursts of commands.
-        executor = SingleThreadedExecutor()
-        executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except Exception:
-        if rclpy.ok():
-            raise
-    finally:
-        if node is not None:
-            with node.lock:
-                if node.recorder is not None:
-                    node.recorder.close()  # a clean Ctrl-C keeps the whole episode
-            node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
-    return 0
+    # One thread: the control tick, inputs and the episode coroutine never race, and
+    # rclpy's single-threaded executor keeps up with bursts of commands.
+    return run(SupervisorNode, args, SingleThreadedExecutor, close_recording)
 
 
 if __name__ == "__main__":

@@ -4,15 +4,14 @@
 import sys
 import time
 
-import rclpy
 from geometry_msgs.msg import Twist
 from rcl_interfaces.msg import ParameterDescriptor
-from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from sensor_msgs.msg import Joy
 from std_msgs.msg import Bool
 
 from uniintervene_msgs.msg import ActionCommand
+from uniintervene_sim.nodes.common import run
 from uniintervene_supervisor.teleop import TeleopConfig, TeleopMapper
 
 
@@ -80,22 +79,7 @@ class TeleopNode(Node):
 
 
 def main(args=None) -> int:
-    rclpy.init(args=args)
-    node = None
-    try:
-        node = TeleopNode()
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except Exception:
-        if rclpy.ok():
-            raise
-    finally:
-        if node is not None:
-            node.destroy_node()
-        if rclpy.ok():
-            rclpy.shutdown()
-    return 0
+    return run(TeleopNode, args)
 
 
 if __name__ == "__main__":
