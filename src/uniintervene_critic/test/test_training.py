@@ -34,7 +34,7 @@ def test_collected_episodes_hold_interventions_and_privileged_labels(episodes):
     assert all(0.0 <= e.progress.min() and e.progress.max() <= 1.0 for e in episodes)
 
 
-def test_short_training_run_learns_and_writes_a_loadable_bundle(episodes, tmp_path):
+def test_short_training_run_learns_and_writes_a_loadable_bundle(episodes, tmp_path, capsys):
     config = TrainConfig(seed=0, autoencoder_epochs=4, value_epochs=12, batch_size=64)
     report = train_critic(episodes, tmp_path, config, progress=False)
     assert report["autoencoder_loss"][-1] < 0.7 * report["autoencoder_loss"][0]
@@ -56,6 +56,9 @@ def test_short_training_run_learns_and_writes_a_loadable_bundle(episodes, tmp_pa
         == report["triggers"]["uniintervene"]["risk"]["stagnation_limit"]
     )
     assert (tmp_path / "training_losses.png").stat().st_size > 10_000
+    assert cli_main(["evaluate", "--report", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert "failure_prediction" in table and "without_temporal_critic" in table
     saved = json.loads((tmp_path / "training_report.json").read_text())
     assert saved["q_loss"] == pytest.approx(report["q_loss"])
 

@@ -29,7 +29,7 @@ def print_table(report: dict) -> None:
     print(f"\n{'variant':<28}{'Q-loss':>8}{'trigger F1':>12}{'precision':>11}{'recall':>8}")
     for variant, result in report["triggers"].items():
         print(
-            f"{variant:<28}{losses[variant]:>8.4f}{result['trigger_f1']:>12.3f}"
+            f"{variant:<28}{losses.get(variant, float('nan')):>8.4f}{result['trigger_f1']:>12.3f}"
             f"{result['precision']:>11.3f}{result['recall']:>8.3f}"
         )
 
