@@ -13,4 +13,6 @@ if [ -z "${ROS_DISTRO:-}" ]; then
 fi
 # shellcheck disable=SC1091
 source "$_UNIINTERVENE_ROOT/install/setup.bash"
+# The `uniintervene` command line (as `ros2 run uniintervene_bringup uniintervene`).
+export PATH="$_UNIINTERVENE_ROOT/install/uniintervene_bringup/lib/uniintervene_bringup:$PATH"
 unset _UNIINTERVENE_ROOT

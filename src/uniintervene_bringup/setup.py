@@ -16,5 +16,5 @@ setup(
     maintainer_email="dev@uniintervene.org",
     description="Launch files, parameters, RViz and the uniintervene command line.",
     license="Apache-2.0",
-    entry_points={"console_scripts": []},
+    entry_points={"console_scripts": ["uniintervene = uniintervene_bringup.cli:main"]},
 )

@@ -248,6 +248,7 @@ def evaluate_triggers(model, calibration, test, encoder, config, scale, failure=
             "calibration_f1": cal_f1,
             "risk": asdict(risk_config),
         }
+    results["without_value_prediction"]["latent_progress_spread"] = spread
     threshold = calibrate_threshold(pick(cal, "q"), cal_labels)
     score = f1_of(lambda: SingleStepRisk(threshold), pick(tst, "q"), test_labels)
     results["without_temporal_critic"] = {

@@ -258,8 +258,9 @@ def test_a_thousand_malformed_commands_move_nothing_and_are_counted(ros, cell):
         msg.twist.linear.x = bad[i % 4]
         msg.twist.angular.z = 0.1
         policy.publish(msg)
-        if i % 5 == 0:  # paced: a depth-10 command queue may drop a burst, unread
-            ros.spin_for(0.02)
+        # ~100 per second: commands have shallow (depth 10) queues by design, so a faster
+        # burst on a loaded machine would be dropped by DDS before the supervisor sees it
+        ros.spin_for(0.01)
     ros.spin_for(1.5)
     assert servo.messages and all(
         m.twist.linear.x == 0 and m.twist.angular.z == 0 for m in servo.messages
@@ -273,7 +274,7 @@ def test_a_thousand_malformed_commands_move_nothing_and_are_counted(ros, cell):
                     return True
         return False
 
-    ros.spin_until(counted, 5.0, "1000 rejected commands in diagnostics")
+    ros.spin_until(counted, 10.0, "1000 rejected commands in diagnostics")
     assert modes.messages[-1].mode == ControlMode.HOLD and cell["supervisor"].is_alive()
     ros.wait_future(handle.cancel_goal_async())
 

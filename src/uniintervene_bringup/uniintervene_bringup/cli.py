@@ -1,0 +1,129 @@
+"""The `uniintervene` command line (the bringup package's entry point).
+
+    uniintervene collect --episodes 30 --out data/episodes
+    uniintervene train --data data/episodes --models models
+    uniintervene eval --tasks pick_eggplant,tube_insertion --episodes 20 --seed 0 --out results
+    uniintervene report --results results
+"""
+
+import argparse
+import json
+import pathlib
+import sys
+
+TASKS = "pick_eggplant,tube_insertion,ram_insertion,wipe"
+EVAL_SEED_OFFSET = 100_000  # evaluation layouts never overlap the collected training seeds
+
+
+def evaluate(tasks, episodes: int, seed: int, models: pathlib.Path, out: pathlib.Path,
+             ablations: bool, failure_rate: float) -> dict:
+    import numpy as np
+    from tqdm import tqdm
+
+    from uniintervene_bringup.evaluation import ABLATIONS, SYSTEMS, run_episode, summarise
+    from uniintervene_critic.model import CriticBundle
+    from uniintervene_recovery.memory import InterventionMemory
+    from uniintervene_recovery.policy import RecoveryPolicy
+    from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
+    from uniintervene_sim.cell import SimCell
+    from uniintervene_sim.operator import SimulatedOperator
+
+    bundle = CriticBundle.load(models / "critic")
+    report = json.loads((models / "critic" / "training_report.json").read_text())
+    recovery_policy = RecoveryPolicy.load(models / "recovery")
+    memory = InterventionMemory.load(models / "recovery" / "memory.safetensors",
+                                     bundle.config.latent_dim)
+    spread = report["triggers"]["without_value_prediction"].get("latent_progress_spread", 1.0)
+    cell = SimCell(tasks[0])
+    systems = list(SYSTEMS) + (list(ABLATIONS) if ablations else [])
+    jobs = [(s, t, EVAL_SEED_OFFSET + seed + i) for s in systems for t in tasks
+            for i in range(episodes)]
+    outcomes = {s: {t: [] for t in tasks} for s in systems}
+    example = None
+    for system, task, episode_seed in tqdm(jobs, desc="evaluating"):
+        outcome = run_episode(
+            cell, task, episode_seed, BasePolicy(BasePolicyConfig(failure_rate=failure_rate)),
+            SimulatedOperator(), system, bundle, report, memory, recovery_policy, spread)
+        outcomes[system][task].append(outcome)
+        if system == "uniintervene" and outcome.trigger_ticks and example is None:
+            example = outcome
+    results = {"config": {"tasks": tasks, "episodes_per_task": episodes, "seed": seed,
+                          "eval_seed_offset": EVAL_SEED_OFFSET, "failure_rate": failure_rate,
+                          "models": str(models)}}
+    for system in systems:
+        per_task = {t: summarise(outcomes[system][t]) for t in tasks}
+        every = [o for t in tasks for o in outcomes[system][t]]
+        entry = {"average": summarise(every), "per_task": per_task}
+        entry["trigger_f1"] = entry["average"]["trigger_f1"] if system != "hil_serl" else None
+        (results.setdefault("ablations", {}) if system in ABLATIONS else results)[system] = entry
+    if example is not None:
+        results["example_episode"] = {
+            "task": example.task, "seed": example.seed, "values": example.values,
+            "risks": example.risks, "modes": example.modes, "triggers": example.trigger_ticks}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=float))
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="uniintervene", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    collect = commands.add_parser("collect", help="record sim episodes (base policy + operator)")
+    collect.add_argument("--tasks", default=TASKS)
+    collect.add_argument("--episodes", type=int, default=30, help="per task")
+    collect.add_argument("--seed", type=int, default=0)
+    collect.add_argument("--out", type=pathlib.Path, default=pathlib.Path("data/episodes"))
+    train = commands.add_parser("train", help="train the critic, then the recovery")
+    train.add_argument("--data", type=pathlib.Path, default=pathlib.Path("data/episodes"))
+    train.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
+    train.add_argument("--seed", type=int, default=0)
+    ev = commands.add_parser("eval", help="the paper's experiment on the simulated cell")
+    ev.add_argument("--tasks", default=TASKS)
+    ev.add_argument("--episodes", type=int, default=20, help="per task and system")
+    ev.add_argument("--seed", type=int, default=0)
+    ev.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
+    ev.add_argument("--out", type=pathlib.Path, default=pathlib.Path("results"))
+    ev.add_argument("--ablations", action="store_true", help="also run the ablation variants")
+    ev.add_argument("--failure-rate", type=float, default=0.6)
+    args = parser.parse_args(argv)
+    from uniintervene_critic.dataset import EpisodeFileError
+    from uniintervene_critic.model import ModelFileError
+    from uniintervene_recovery.memory import MemoryFileError
+
+    try:
+        if args.command == "collect":
+            from uniintervene_critic.cli import main as critic_cli
+
+            return critic_cli(["collect", "--tasks", args.tasks, "--episodes",
+                               str(args.episodes), "--seed", str(args.seed), "--out",
+                               str(args.out)])
+        if args.command == "train":
+            from uniintervene_critic.cli import main as critic_cli
+            from uniintervene_recovery.cli import main as recovery_cli
+
+            code = critic_cli(["train", "--data", str(args.data), "--out",
+                               str(args.models / "critic"), "--seed", str(args.seed)])
+            return code or recovery_cli(["train", "--data", str(args.data), "--critic",
+                                         str(args.models / "critic"), "--out",
+                                         str(args.models / "recovery"), "--seed", str(args.seed)])
+        results = evaluate(args.tasks.split(","), args.episodes, args.seed, args.models,
+                           args.out, args.ablations, args.failure_rate)
+        for system in ("hil_serl", "failure_prediction", "uniintervene"):
+            a = results[system]["average"]
+            f1 = results[system]["trigger_f1"]
+            print(f"{system:<20} SR {a['success_rate']:.2f}  IR {a['human_intervention_rate']:.3f}"
+                  f"  autonomous {a['autonomous_interventions']:.2f}/episode"
+                  f"  trigger F1 {'-' if f1 is None else f'{f1:.2f}'}")
+        print(f"results written to {args.out / 'results.json'}")
+    except (EpisodeFileError, ModelFileError, MemoryFileError, FileNotFoundError,
+            ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
