@@ -1,9 +1,9 @@
 """The `uniintervene` command line (the bringup package's entry point).
 
-    uniintervene collect --episodes 30 --out data/episodes
-    uniintervene train --data data/episodes --models models
-    uniintervene eval --tasks pick_eggplant,tube_insertion --episodes 20 --seed 0 --out results
-    uniintervene report --results results
+uniintervene collect --episodes 30 --out data/episodes
+uniintervene train --data data/episodes --models models
+uniintervene eval --tasks pick_eggplant,tube_insertion --episodes 20 --seed 0 --out results
+uniintervene report --results results
 """
 
 import argparse
@@ -15,9 +15,15 @@ TASKS = "pick_eggplant,tube_insertion,ram_insertion,wipe"
 EVAL_SEED_OFFSET = 100_000  # evaluation layouts never overlap the collected training seeds
 
 
-def evaluate(tasks, episodes: int, seed: int, models: pathlib.Path, out: pathlib.Path,
-             ablations: bool, failure_rate: float) -> dict:
-    import numpy as np
+def evaluate(
+    tasks,
+    episodes: int,
+    seed: int,
+    models: pathlib.Path,
+    out: pathlib.Path,
+    ablations: bool,
+    failure_rate: float,
+) -> dict:
     from tqdm import tqdm
 
     from uniintervene_bringup.evaluation import ABLATIONS, SYSTEMS, run_episode, summarise
@@ -31,25 +37,44 @@ def evaluate(tasks, episodes: int, seed: int, models: pathlib.Path, out: pathlib
     bundle = CriticBundle.load(models / "critic")
     report = json.loads((models / "critic" / "training_report.json").read_text())
     recovery_policy = RecoveryPolicy.load(models / "recovery")
-    memory = InterventionMemory.load(models / "recovery" / "memory.safetensors",
-                                     bundle.config.latent_dim)
+    memory = InterventionMemory.load(
+        models / "recovery" / "memory.safetensors", bundle.config.latent_dim
+    )
     spread = report["triggers"]["without_value_prediction"].get("latent_progress_spread", 1.0)
     cell = SimCell(tasks[0])
     systems = list(SYSTEMS) + (list(ABLATIONS) if ablations else [])
-    jobs = [(s, t, EVAL_SEED_OFFSET + seed + i) for s in systems for t in tasks
-            for i in range(episodes)]
+    jobs = [
+        (s, t, EVAL_SEED_OFFSET + seed + i) for s in systems for t in tasks for i in range(episodes)
+    ]
     outcomes = {s: {t: [] for t in tasks} for s in systems}
     example = None
     for system, task, episode_seed in tqdm(jobs, desc="evaluating"):
         outcome = run_episode(
-            cell, task, episode_seed, BasePolicy(BasePolicyConfig(failure_rate=failure_rate)),
-            SimulatedOperator(), system, bundle, report, memory, recovery_policy, spread)
+            cell,
+            task,
+            episode_seed,
+            BasePolicy(BasePolicyConfig(failure_rate=failure_rate)),
+            SimulatedOperator(),
+            system,
+            bundle,
+            report,
+            memory,
+            recovery_policy,
+            spread,
+        )
         outcomes[system][task].append(outcome)
         if system == "uniintervene" and outcome.trigger_ticks and example is None:
             example = outcome
-    results = {"config": {"tasks": tasks, "episodes_per_task": episodes, "seed": seed,
-                          "eval_seed_offset": EVAL_SEED_OFFSET, "failure_rate": failure_rate,
-                          "models": str(models)}}
+    results = {
+        "config": {
+            "tasks": tasks,
+            "episodes_per_task": episodes,
+            "seed": seed,
+            "eval_seed_offset": EVAL_SEED_OFFSET,
+            "failure_rate": failure_rate,
+            "models": str(models),
+        }
+    }
     for system in systems:
         per_task = {t: summarise(outcomes[system][t]) for t in tasks}
         every = [o for t in tasks for o in outcomes[system][t]]
@@ -58,8 +83,13 @@ def evaluate(tasks, episodes: int, seed: int, models: pathlib.Path, out: pathlib
         (results.setdefault("ablations", {}) if system in ABLATIONS else results)[system] = entry
     if example is not None:
         results["example_episode"] = {
-            "task": example.task, "seed": example.seed, "values": example.values,
-            "risks": example.risks, "modes": example.modes, "triggers": example.trigger_ticks}
+            "task": example.task,
+            "seed": example.seed,
+            "values": example.values,
+            "risks": example.risks,
+            "modes": example.modes,
+            "triggers": example.trigger_ticks,
+        }
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2, default=float))
     return results
@@ -94,29 +124,72 @@ def main(argv=None) -> int:
         if args.command == "collect":
             from uniintervene_critic.cli import main as critic_cli
 
-            return critic_cli(["collect", "--tasks", args.tasks, "--episodes",
-                               str(args.episodes), "--seed", str(args.seed), "--out",
-                               str(args.out)])
+            return critic_cli(
+                [
+                    "collect",
+                    "--tasks",
+                    args.tasks,
+                    "--episodes",
+                    str(args.episodes),
+                    "--seed",
+                    str(args.seed),
+                    "--out",
+                    str(args.out),
+                ]
+            )
         if args.command == "train":
             from uniintervene_critic.cli import main as critic_cli
             from uniintervene_recovery.cli import main as recovery_cli
 
-            code = critic_cli(["train", "--data", str(args.data), "--out",
-                               str(args.models / "critic"), "--seed", str(args.seed)])
-            return code or recovery_cli(["train", "--data", str(args.data), "--critic",
-                                         str(args.models / "critic"), "--out",
-                                         str(args.models / "recovery"), "--seed", str(args.seed)])
-        results = evaluate(args.tasks.split(","), args.episodes, args.seed, args.models,
-                           args.out, args.ablations, args.failure_rate)
+            code = critic_cli(
+                [
+                    "train",
+                    "--data",
+                    str(args.data),
+                    "--out",
+                    str(args.models / "critic"),
+                    "--seed",
+                    str(args.seed),
+                ]
+            )
+            return code or recovery_cli(
+                [
+                    "train",
+                    "--data",
+                    str(args.data),
+                    "--critic",
+                    str(args.models / "critic"),
+                    "--out",
+                    str(args.models / "recovery"),
+                    "--seed",
+                    str(args.seed),
+                ]
+            )
+        results = evaluate(
+            args.tasks.split(","),
+            args.episodes,
+            args.seed,
+            args.models,
+            args.out,
+            args.ablations,
+            args.failure_rate,
+        )
         for system in ("hil_serl", "failure_prediction", "uniintervene"):
             a = results[system]["average"]
             f1 = results[system]["trigger_f1"]
-            print(f"{system:<20} SR {a['success_rate']:.2f}  IR {a['human_intervention_rate']:.3f}"
-                  f"  autonomous {a['autonomous_interventions']:.2f}/episode"
-                  f"  trigger F1 {'-' if f1 is None else f'{f1:.2f}'}")
+            print(
+                f"{system:<20} SR {a['success_rate']:.2f}  IR {a['human_intervention_rate']:.3f}"
+                f"  autonomous {a['autonomous_interventions']:.2f}/episode"
+                f"  trigger F1 {'-' if f1 is None else f'{f1:.2f}'}"
+            )
         print(f"results written to {args.out / 'results.json'}")
-    except (EpisodeFileError, ModelFileError, MemoryFileError, FileNotFoundError,
-            ValueError) as error:
+    except (
+        EpisodeFileError,
+        ModelFileError,
+        MemoryFileError,
+        FileNotFoundError,
+        ValueError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -18,16 +18,19 @@ import numpy as np
 
 from uniintervene_critic.failure import FailureTrigger, FailureTriggerConfig
 from uniintervene_critic.labels import score_triggers, segments, unproductive_flags
-from uniintervene_critic.risk import (
-    RiskConfig, SingleStepRisk, TemporalRiskCritic, ThresholdConfig)
+from uniintervene_critic.risk import RiskConfig, SingleStepRisk, TemporalRiskCritic, ThresholdConfig
 from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_recovery.controller import RecoveryConfig, start_recovery
 from uniintervene_supervisor.arbitration import Arbiter, ArbiterConfig, Mode, TickInputs
 from uniintervene_supervisor.safety import SafetyConfig, SafetyFilter
 
 SYSTEMS = ("hil_serl", "failure_prediction", "uniintervene")
-ABLATIONS = ("without_future_prediction", "without_value_prediction",
-             "without_temporal_critic", "without_memory_goal")
+ABLATIONS = (
+    "without_future_prediction",
+    "without_value_prediction",
+    "without_temporal_critic",
+    "without_memory_goal",
+)
 
 
 @dataclass
@@ -62,15 +65,29 @@ def make_trigger(system: str, report: dict, bundle):
         risk = triggers["without_value_prediction"]["risk"]
         return TemporalRiskCritic(RiskConfig(**risk)), "latent_progress"
     if system == "without_temporal_critic":
-        return SingleStepRisk(ThresholdConfig(**triggers["without_temporal_critic"]["threshold"])), "q"
+        return SingleStepRisk(
+            ThresholdConfig(**triggers["without_temporal_critic"]["threshold"])
+        ), "q"
     if system == "failure_prediction":
-        return FailureTrigger(FailureTriggerConfig(**triggers["failure_prediction"]["trigger"])), \
-            "failure"
+        return FailureTrigger(
+            FailureTriggerConfig(**triggers["failure_prediction"]["trigger"])
+        ), "failure"
     return None, ""
 
 
-def run_episode(cell, task: str, seed: int, policy, operator, system: str, bundle=None,
-                report=None, memory=None, recovery_policy=None, progress_spread: float = 1.0):
+def run_episode(
+    cell,
+    task: str,
+    seed: int,
+    policy,
+    operator,
+    system: str,
+    bundle=None,
+    report=None,
+    memory=None,
+    recovery_policy=None,
+    progress_spread: float = 1.0,
+):
     """One supervised episode of `system` on the in-process cell."""
     observation = cell.reset(task, seed)
     policy.reset(seed)
@@ -93,29 +110,36 @@ def run_episode(cell, task: str, seed: int, policy, operator, system: str, bundl
             step = runtime.step(observation["image"], proprio, executed)
             first_latent = step.latent if first_latent is None else first_latent
             value = step.value
-            signals = {"q": step.value, "state_value": step.state_value,
-                       "latent_progress": float(np.linalg.norm(step.latent - first_latent))
-                       / progress_spread}
+            signals = {
+                "q": step.value,
+                "state_value": step.state_value,
+                "latent_progress": float(np.linalg.norm(step.latent - first_latent))
+                / progress_spread,
+            }
             if signal == "failure":
                 import torch
 
                 with torch.no_grad():
-                    signals["failure"] = float(bundle.failure(
-                        torch.as_tensor(step.latent)[None],
-                        torch.as_tensor(proprio)[None]).item())
+                    signals["failure"] = float(
+                        bundle.failure(
+                            torch.as_tensor(step.latent)[None], torch.as_tensor(proprio)[None]
+                        ).item()
+                    )
             if trigger is not None:
                 output = trigger.update(signals[signal])
                 fired, risk = output.trigger, output.risk
         decision_human = operator.step(cell.time, status, scene, cell.task.expert)
-        decision = arbiter.step(TickInputs(human_engaged=decision_human.engaged,
-                                           risk_trigger=fired, risk_reason="risk"))
+        decision = arbiter.step(
+            TickInputs(human_engaged=decision_human.engaged, risk_trigger=fired, risk_reason="risk")
+        )
         if fired and decision.start_recovery:
             out.trigger_ticks.append(out.ticks)
         if decision.cancel_recovery:
             recovery = None
         if decision.start_recovery:
-            recovery, _ = start_recovery(memory, recovery_policy, recovery_config, step.latent,
-                                         step.state_value, "")
+            recovery, _ = start_recovery(
+                memory, recovery_policy, recovery_config, step.latent, step.state_value, ""
+            )
             if recovery is None:
                 arbiter.recovery_ended()
             else:

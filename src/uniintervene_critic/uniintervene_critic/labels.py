@@ -41,13 +41,14 @@ def unproductive_ticks(episode: Episode, spec: UnproductiveSpec = UnproductiveSp
     return unproductive_flags(episode.progress, episode.warning, episode.sources, spec)
 
 
-def unproductive_flags(progress, warning, sources,
-                       spec: UnproductiveSpec = UnproductiveSpec()) -> np.ndarray:
+def unproductive_flags(
+    progress, warning, sources, spec: UnproductiveSpec = UnproductiveSpec()
+) -> np.ndarray:
     """Per tick: no progress gain over the window, a drop, or a warning; not human ticks."""
     progress = np.asarray(progress)
     flags = np.zeros(len(progress), bool)
     for t in range(spec.window, len(progress)):
-        past = progress[t - spec.window:t + 1]
+        past = progress[t - spec.window : t + 1]
         stalled = progress[t] - past[0] < spec.epsilon
         fell = progress[t] < past.max() - spec.drop
         flags[t] = stalled or fell
