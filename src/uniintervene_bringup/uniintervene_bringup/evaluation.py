@@ -87,6 +87,7 @@ def run_episode(
     memory=None,
     recovery_policy=None,
     progress_spread: float = 1.0,
+    recovery_max_ticks: int = 8,
 ):
     """One supervised episode of `system` on the in-process cell."""
     observation = cell.reset(task, seed)
@@ -96,7 +97,9 @@ def run_episode(
     safety = SafetyFilter(SafetyConfig())
     trigger, signal = make_trigger(system, report, bundle) if bundle else (None, "")
     runtime = CriticRuntime(bundle) if bundle is not None else None
-    recovery_config = RecoveryConfig(use_memory_goal=system != "without_memory_goal")
+    recovery_config = RecoveryConfig(
+        use_memory_goal=system != "without_memory_goal", max_ticks=recovery_max_ticks
+    )
     recovery = None
     executed = np.zeros(7, np.float32)
     first_latent = None

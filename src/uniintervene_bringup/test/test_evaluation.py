@@ -1,0 +1,57 @@
+"""The in-process experiment harness (no ROS): arbitration and counting on the sim."""
+
+import numpy as np
+import torch
+
+from uniintervene_bringup.evaluation import run_episode, summarise
+from uniintervene_critic.encoders import SimCNNEncoder
+from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
+from uniintervene_critic.risk import RiskConfig
+from uniintervene_recovery.memory import InterventionMemory
+from uniintervene_recovery.policy import PolicyConfig, RecoveryPolicy
+from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
+from uniintervene_sim.cell import SimCell
+from uniintervene_sim.model import CameraConfig
+from uniintervene_sim.operator import SimulatedOperator
+
+STALL = BasePolicyConfig(failure_rate=1.0, refault_probability=0.0, modes=("stall",))
+
+
+def test_hil_serl_counts_human_ticks_and_never_triggers():
+    cell = SimCell(camera=CameraConfig(width=32, height=32))
+    outcome = run_episode(
+        cell, "tube_insertion", 4, BasePolicy(STALL), SimulatedOperator(), "hil_serl"
+    )
+    assert outcome.success and outcome.human_ticks > 0 and outcome.trigger_ticks == []
+    assert outcome.human_intervention_rate == outcome.human_ticks / outcome.ticks
+    assert len(outcome.unproductive) >= 1  # the stall is labelled from privileged progress
+    summary = summarise([outcome])
+    assert summary["success_rate"] == 1.0 and summary["trigger_f1"] is None
+
+
+def test_a_trigger_starts_an_autonomous_recovery_that_ends_the_stall():
+    torch.manual_seed(0)
+    config = CriticConfig(
+        latent_dim=16,
+        hidden=32,
+        risk=RiskConfig(stagnation_limit=5, gain_epsilon=0.5, min_duration=1, warmup=0),
+    )
+    bundle = CriticBundle(config, SimCNNEncoder(16).eval(), ActionValueModel(config).eval())
+    report = {"triggers": {"uniintervene": {"risk": vars(config.risk)}}}
+    memory = InterventionMemory(16)
+    memory.add(np.zeros(16), 1.0, "any", "demo", 0.0)  # always a better, reachable target
+    cell = SimCell(camera=CameraConfig(width=32, height=32))
+    outcome = run_episode(
+        cell,
+        "tube_insertion",
+        4,
+        BasePolicy(STALL),
+        SimulatedOperator(),
+        "uniintervene",
+        bundle,
+        report,
+        memory,
+        RecoveryPolicy(PolicyConfig(latent_dim=16, hidden=32)),
+    )
+    assert outcome.autonomous_interventions >= 1 and outcome.recovery_ticks > 0
+    assert outcome.trigger_ticks and outcome.modes[outcome.trigger_ticks[0] + 1] == 1  # RECOVERY
