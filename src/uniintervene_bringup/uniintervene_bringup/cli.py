@@ -115,6 +115,8 @@ def main(argv=None) -> int:
     ev.add_argument("--out", type=pathlib.Path, default=pathlib.Path("results"))
     ev.add_argument("--ablations", action="store_true", help="also run the ablation variants")
     ev.add_argument("--failure-rate", type=float, default=0.6)
+    rep = commands.add_parser("report", help="results.md and plots from results.json")
+    rep.add_argument("--results", type=pathlib.Path, default=pathlib.Path("results"))
     args = parser.parse_args(argv)
     from uniintervene_critic.dataset import EpisodeFileError
     from uniintervene_critic.model import ModelFileError
