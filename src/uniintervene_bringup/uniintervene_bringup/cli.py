@@ -167,6 +167,12 @@ def main(argv=None) -> int:
                     str(args.seed),
                 ]
             )
+        if args.command == "report":
+            from uniintervene_bringup.report import write_report
+
+            for path in write_report(args.results):
+                print(f"wrote {path}")
+            return 0
         results = evaluate(
             args.tasks.split(","),
             args.episodes,
