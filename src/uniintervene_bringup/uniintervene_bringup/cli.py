@@ -95,6 +95,95 @@ def evaluate(
     return results
 
 
+def run_graph(args) -> int:
+    import time
+
+    from uniintervene_bringup.runner import GraphRunner
+
+    runner = GraphRunner(
+        args.graph,
+        log_dir=args.logs,
+        models=args.models,
+        recordings=args.recordings,
+        autonomous=not args.no_autonomous,
+    )
+    runner.start()
+    print(
+        f"started {len(runner.processes)} nodes ({args.graph} graph); logs in {args.logs}/; "
+        "Ctrl-C stops them"
+    )
+    try:
+        while not runner.dead():
+            time.sleep(0.5)
+        print(f"stopping: {runner.dead()} exited (see {args.logs}/)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        runner.stop()
+
+
+def print_live(models, recordings, logs, task="tube_insertion") -> int:
+    from uniintervene_bringup.live import live_episode
+
+    result = live_episode(models, recordings, task, log_dir=logs)
+    print(
+        f"live Arbitrate episode ({task}): outcome {result.outcome}, success {result.success}"
+        f", ticks {result.ticks} (policy {result.policy_ticks}, recovery "
+        f"{result.recovery_ticks}, human {result.human_ticks}, hold {result.hold_ticks}), "
+        f"triggers {result.triggers}, human intervention rate "
+        f"{result.human_intervention_rate:.3f}, recording {result.recording}"
+    )
+    return 0
+
+
+def demo_main(args) -> int:
+    work = args.workdir
+    data, models, results = work / "data" / "episodes", work / "models", work / "results"
+    steps = [
+        (
+            "collect",
+            [
+                "collect",
+                "--episodes",
+                str(args.episodes),
+                "--seed",
+                str(args.seed),
+                "--out",
+                str(data),
+            ],
+        ),
+        (
+            "train",
+            ["train", "--data", str(data), "--models", str(models), "--seed", str(args.seed)],
+        ),
+        (
+            "eval",
+            [
+                "eval",
+                "--episodes",
+                str(args.eval_episodes),
+                "--seed",
+                str(args.seed),
+                "--models",
+                str(models),
+                "--out",
+                str(results),
+            ],
+        ),
+        ("report", ["report", "--results", str(results)]),
+    ]
+    for name, argv in steps:
+        print(f"\n=== demo: {name} ===", flush=True)
+        code = main(argv)
+        if code:
+            print(f"demo stopped: {name} failed", file=sys.stderr)
+            return code
+    print("\n=== demo: one live episode through the ROS graph ===", flush=True)
+    print((results / "results.md").read_text())
+    return print_live(models, work / "recordings", work / "logs")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="uniintervene", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -115,6 +204,22 @@ def main(argv=None) -> int:
     ev.add_argument("--out", type=pathlib.Path, default=pathlib.Path("results"))
     ev.add_argument("--ablations", action="store_true", help="also run the ablation variants")
     ev.add_argument("--failure-rate", type=float, default=0.6)
+    run = commands.add_parser("run", help="start a node graph (sim or real), Ctrl-C stops it")
+    run.add_argument("--graph", default="sim", choices=["sim", "real"])
+    run.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
+    run.add_argument("--recordings", type=pathlib.Path, default=pathlib.Path("recordings"))
+    run.add_argument("--no-autonomous", action="store_true", help="HiL-SERL: human only")
+    run.add_argument("--logs", type=pathlib.Path, default=pathlib.Path("logs"))
+    live = commands.add_parser("live", help="one Arbitrate episode through the sim graph")
+    live.add_argument("--task", default="tube_insertion")
+    live.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
+    live.add_argument("--recordings", type=pathlib.Path, default=pathlib.Path("recordings"))
+    live.add_argument("--logs", type=pathlib.Path, default=pathlib.Path("logs"))
+    demo = commands.add_parser("demo", help="collect, train, eval, report, one live episode")
+    demo.add_argument("--episodes", type=int, default=20, help="collected per task")
+    demo.add_argument("--eval-episodes", type=int, default=5, help="per task and system")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("."))
     rep = commands.add_parser("report", help="results.md and plots from results.json")
     rep.add_argument("--results", type=pathlib.Path, default=pathlib.Path("results"))
     args = parser.parse_args(argv)
@@ -167,6 +272,12 @@ def main(argv=None) -> int:
                     str(args.seed),
                 ]
             )
+        if args.command == "run":
+            return run_graph(args)
+        if args.command == "live":
+            return print_live(args.models, args.recordings, args.logs, args.task)
+        if args.command == "demo":
+            return demo_main(args)
         if args.command == "report":
             from uniintervene_bringup.report import write_report
 

@@ -474,6 +474,22 @@ class SupervisorNode(Node):
         await done
         self.destroy_timer(timer)
 
+    async def wait_for_new_task(self, task: str, seed: int) -> None:
+        """After a reset, wait for the simulator's new state, then forget every command
+        produced before it (a policy still planning the old task would, e.g., open the
+        gripper on the new task's part)."""
+        reset_at = time.monotonic()
+        while time.monotonic() - reset_at < self.p.reset_wait:
+            latest = self.inputs["task"]
+            if latest.at > reset_at and latest.value.task == task and latest.value.seed == seed:
+                break
+            await self.sleep(0.05)
+        await self.sleep(self.p.control_period)  # sources answer the new state
+        with self.lock:
+            for source in ("policy", "human", "recovery"):
+                if self.inputs[source].at < reset_at + self.p.control_period:
+                    self.inputs[source] = Latest()
+
     async def execute(self, handle):
         from uniintervene_supervisor.episode import Episode
 
@@ -492,7 +508,7 @@ class SupervisorNode(Node):
                 if not reply.success:
                     handle.abort()
                     return Arbitrate.Result(outcome="fault", recording=reply.message)
-                await self.sleep(2 * self.p.control_period)  # fresh post-reset state
+                await self.wait_for_new_task(goal.task, seed)
         path = ""
         with self.lock:
             self.arbiter = Arbiter(

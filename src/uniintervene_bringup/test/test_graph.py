@@ -1,0 +1,44 @@
+"""The graph file: every node, executable and parameter file it names exists, and every
+parameter file section belongs to a node of the graph."""
+
+import os
+
+import pytest
+import yaml
+
+from uniintervene_bringup.graph import load_graph, ros_arguments
+
+
+@pytest.mark.parametrize("graph", ["sim", "real"])
+def test_every_referenced_executable_and_parameter_file_exists(graph):
+    specs = load_graph(graph, models="/m", recordings="/r", autonomous=False)
+    assert specs
+    for spec in specs:
+        assert os.access(spec.path, os.X_OK), spec.path
+        for params in spec.params:
+            sections = yaml.safe_load(params.read_text())
+            assert spec.executable in sections, f"{params} has no {spec.executable} section"
+            assert "ros__parameters" in sections[spec.executable]
+
+
+def test_overrides_are_filled_in_and_rendered_as_ros_arguments():
+    supervisor = next(
+        s
+        for s in load_graph("real", models="/m", recordings="/r", autonomous=False)
+        if s.executable == "supervisor_node"
+    )
+    assert supervisor.overrides == {
+        "recording_dir": "/r",
+        "autonomous_intervention": False,
+        "reset_service": "",
+        "servo_switch_to_twist": True,
+    }
+    arguments = ros_arguments(supervisor)
+    assert "autonomous_intervention:=false" in arguments and "reset_service:=''" in arguments
+    critic = next(s for s in load_graph("sim", models="/m") if s.executable == "critic_node")
+    assert critic.overrides["model_path"] == "/m/critic"
+
+
+def test_unknown_graph_is_a_clear_error():
+    with pytest.raises(ValueError, match="no graph 'moon'"):
+        load_graph("moon")

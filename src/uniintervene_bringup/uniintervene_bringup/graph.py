@@ -1,0 +1,75 @@
+"""The node graph of config/graph.yaml, resolved to executables, parameter files and
+overrides (no ROS launch needed: the launch files and the runner both read it)."""
+
+import pathlib
+from dataclasses import dataclass, field
+
+import yaml
+from ament_index_python.packages import get_package_prefix, get_package_share_directory
+
+
+@dataclass
+class NodeSpec:
+    package: str
+    executable: str
+    params: list[pathlib.Path] = field(default_factory=list)
+    overrides: dict = field(default_factory=dict)
+
+    @property
+    def path(self) -> pathlib.Path:
+        return (
+            pathlib.Path(get_package_prefix(self.package)) / "lib" / self.package / self.executable
+        )
+
+
+def graph_file() -> pathlib.Path:
+    return (
+        pathlib.Path(get_package_share_directory("uniintervene_bringup")) / "config" / "graph.yaml"
+    )
+
+
+def _value(text, substitutions):
+    if not isinstance(text, str):
+        return text
+    value = text.format(**substitutions)
+    return {"true": True, "false": False}.get(value, value)
+
+
+def load_graph(
+    name: str,
+    models="models",
+    recordings="recordings",
+    autonomous=True,
+    path: pathlib.Path | None = None,
+) -> list[NodeSpec]:
+    graphs = yaml.safe_load((path or graph_file()).read_text())
+    if name not in graphs:
+        raise ValueError(f"no graph {name!r} in {path or graph_file()}; have {sorted(graphs)}")
+    substitutions = {
+        "models": str(models),
+        "recordings": str(recordings),
+        "autonomous": "true" if autonomous else "false",
+    }
+    specs = []
+    for entry in graphs[name]:
+        params = []
+        for reference in entry.get("params", []):
+            package, relative = reference.split("/", 1)
+            params.append(pathlib.Path(get_package_share_directory(package)) / relative)
+        overrides = {k: _value(v, substitutions) for k, v in entry.get("overrides", {}).items()}
+        specs.append(NodeSpec(entry["package"], entry["executable"], params, overrides))
+    return specs
+
+
+def ros_arguments(spec: NodeSpec) -> list[str]:
+    args = []
+    for params in spec.params:
+        args += ["--params-file", str(params)]
+    for key, value in spec.overrides.items():
+        text = (
+            ("true" if value else "false")
+            if isinstance(value, bool)
+            else (value if value != "" else "''")
+        )
+        args += ["-p", f"{key}:={text}"]
+    return args
