@@ -9,7 +9,12 @@ setup(
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
         ("share/" + PACKAGE, ["package.xml"]),
-        ("share/" + PACKAGE + "/config", ["config/graph.yaml"]),
+        ("share/" + PACKAGE + "/config", ["config/graph.yaml", "config/servo.yaml"]),
+        (
+            "share/" + PACKAGE + "/launch",
+            ["launch/sim.launch.py", "launch/ur7e.launch.py", "launch/common.py"],
+        ),
+        ("share/" + PACKAGE + "/rviz", ["rviz/uniintervene.rviz"]),
     ],
     install_requires=["setuptools"],
     zip_safe=True,
