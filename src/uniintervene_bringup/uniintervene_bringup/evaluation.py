@@ -93,7 +93,7 @@ def run_episode(
     observation = cell.reset(task, seed)
     policy.reset(seed)
     operator.reset()
-    arbiter = Arbiter(ArbiterConfig(autonomous_intervention=system != "hil_serl"))
+    arbiter = Arbiter(ArbiterConfig(autonomous_intervention=system != "hil_serl", warmup_ticks=20))
     safety = SafetyFilter(SafetyConfig())
     trigger, signal = make_trigger(system, report, bundle) if bundle else (None, "")
     runtime = CriticRuntime(bundle) if bundle is not None else None

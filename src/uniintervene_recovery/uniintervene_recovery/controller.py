@@ -48,6 +48,9 @@ class Recovery:
             return RecoveryTick(None, True, False, "timeout", distance)
         goal = self.target.latent if self.config.use_memory_goal else np.zeros_like(latent)
         action = self.policy.act(latent, goal, proprio)
+        # A recovery moves the arm; it never lets go of (or grabs) a part: the gripper
+        # stays as measured (proprio[6] is its closure, 0 open ... 1 closed).
+        action[6] = 1.0 if float(np.asarray(proprio)[6]) >= 0.5 else 0.0
         self.ticks += 1
         self.trace["latents"].append(latent)
         self.trace["proprio"].append(np.asarray(proprio, np.float32))

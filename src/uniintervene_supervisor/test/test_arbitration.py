@@ -74,3 +74,9 @@ def test_faults_cancel_recovery_and_every_tick_is_counted_once():
     assert sum(arbiter.counts.values()) == arbiter.tick == len(script)
     assert arbiter.counts[Mode.HUMAN] == 4 and arbiter.triggers == 1
     assert arbiter.human_intervention_rate == 4 / len(script)
+
+
+def test_no_trigger_during_the_episode_warmup():
+    arbiter = Arbiter(ArbiterConfig(warmup_ticks=3))
+    fired = [bool(arbiter.step(TickInputs(risk_trigger=True)).start_recovery) for _ in range(5)]
+    assert fired == [False, False, False, True, False]

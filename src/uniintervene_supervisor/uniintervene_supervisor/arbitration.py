@@ -44,6 +44,7 @@ class Decision:
 class ArbiterConfig:
     autonomous_intervention: bool = True
     cooldown_ticks: int = 20  # after a recovery or human release, before the next trigger
+    warmup_ticks: int = 0  # no trigger in an episode's first ticks (the critic's window fills)
 
 
 class Arbiter:
@@ -57,7 +58,7 @@ class Arbiter:
         self.recovery_active = False
         self.recovery_requested = False
         self.human_was_engaged = False
-        self.cooldown_until = 0
+        self.cooldown_until = self.config.warmup_ticks
         self.triggers = 0
 
     def recovery_started(self) -> None:

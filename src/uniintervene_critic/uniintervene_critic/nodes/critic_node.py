@@ -19,7 +19,7 @@ from sensor_msgs.msg import Image, JointState
 
 from uniintervene_critic.model import CriticBundle, ModelFileError
 from uniintervene_critic.runtime import CriticRuntime
-from uniintervene_msgs.msg import ActionCommand, Latent, RiskState, ValueEstimate
+from uniintervene_msgs.msg import ActionCommand, ControlMode, Latent, RiskState, ValueEstimate
 from uniintervene_sim.nodes.common import run
 
 ARM_JOINTS = [
@@ -94,6 +94,8 @@ class CriticNode(Node):
         )
         self.create_subscription(JointState, "/joint_states", self.on_joints, 10)
         self.create_subscription(ActionCommand, "/uniintervene/command", self.on_command, 10)
+        self.episode_tick = 0
+        self.create_subscription(ControlMode, "/uniintervene/control_mode", self.on_mode, 10)
         self.create_timer(1.0, self.publish_diagnostics)
         self.create_timer(self.image_timeout, self.watchdog)
         self.load_model()
@@ -119,6 +121,12 @@ class CriticNode(Node):
             gripper = 1.0 - opening / self.gripper_width
         self.joints = np.array([*arm, gripper], np.float32)
         self.joints_at = time.monotonic()
+
+    def on_mode(self, msg: ControlMode) -> None:
+        """A new supervised episode starts: forget the previous one's value history."""
+        if msg.episode_tick < self.episode_tick and self.runtime is not None:
+            self.runtime.reset()
+        self.episode_tick = msg.episode_tick
 
     def on_command(self, msg: ActionCommand) -> None:
         t = msg.twist

@@ -9,6 +9,7 @@ PARAMETERS = {
     "control_period": (0.1, "s per control tick (10 Hz)", 0.01, 1.0),
     "autonomous_intervention": (True, "default for goals: false = HiL-SERL (human only)"),
     "cooldown_ticks": (20, "ticks after an intervention before the next trigger", 0, 1000),
+    "trigger_warmup_ticks": (20, "ticks at an episode's start without triggers", 0, 1000),
     "default_max_ticks": (300, "episode length when a goal says 0", 1, 100000),
     "fault_abort_ticks": (50, "consecutive robot-fault ticks that end an episode", 1, 100000),
     "command_timeout": (0.3, "s before a source command is stale", 0.01, 5.0),

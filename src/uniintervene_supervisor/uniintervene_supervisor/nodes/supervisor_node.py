@@ -107,7 +107,11 @@ class SupervisorNode(Node):
             ),
             self.p.control_period,
         )
-        self.arbiter = Arbiter(ArbiterConfig(self.p.autonomous_intervention, self.p.cooldown_ticks))
+        self.arbiter = Arbiter(
+            ArbiterConfig(
+                self.p.autonomous_intervention, self.p.cooldown_ticks, self.p.trigger_warmup_ticks
+            )
+        )
         self.lock = threading.RLock()
         self.inputs = {
             name: Latest()
@@ -512,7 +516,9 @@ class SupervisorNode(Node):
         path = ""
         with self.lock:
             self.arbiter = Arbiter(
-                ArbiterConfig(goal.autonomous_intervention, self.p.cooldown_ticks)
+                ArbiterConfig(
+                    goal.autonomous_intervention, self.p.cooldown_ticks, self.p.trigger_warmup_ticks
+                )
             )
             self.safety.reset()
             if self.p.record:
