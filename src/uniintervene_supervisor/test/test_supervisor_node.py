@@ -245,6 +245,15 @@ def test_recovery_node_killed_mid_recovery_means_hold_and_a_fault_event(ros, cel
     ros.wait_future(handle.cancel_goal_async())
 
 
+def rejected_policy_commands(diagnostics) -> int:
+    counts = [
+        int({kv.key: kv.value for kv in status.values}.get("rejected_policy_commands", 0))
+        for array in diagnostics.messages
+        for status in array.status
+    ]
+    return max(counts, default=0)
+
+
 def test_a_thousand_malformed_commands_move_nothing_and_are_counted(ros, cell):
     modes = mode_probe(ros)
     servo = ros.probe(TwistStamped, "/servo_node/delta_twist_cmds")
@@ -252,29 +261,30 @@ def test_a_thousand_malformed_commands_move_nothing_and_are_counted(ros, cell):
     policy = ros.node.create_publisher(ActionCommand, "/uniintervene/policy/command", 100)
     ros.wait_for_subscribers(policy)
     handle = start_episode(ros, cell, autonomous=False)
+    # The supervisor is up and ticking this episode before the flood starts.
+    ros.spin_until(
+        lambda: modes.messages and modes.messages[-1].episode_tick >= 5, 10.0, "the episode to run"
+    )
+    diagnostics.wait_for(count=len(diagnostics.messages) + 2, timeout=5.0)
+    before = rejected_policy_commands(diagnostics)
     bad = [math.nan, math.inf, -math.inf, 1e308 * 10]
     for i in range(1000):
         msg = ActionCommand(source=ActionCommand.POLICY, gripper=0.0)
         msg.twist.linear.x = bad[i % 4]
         msg.twist.angular.z = 0.1
         policy.publish(msg)
-        # ~100 per second: commands have shallow (depth 10) queues by design, so a faster
-        # burst on a loaded machine would be dropped by DDS before the supervisor sees it
+        # ~100 per second: commands have shallow queues by design, so a faster burst on a
+        # loaded machine could be dropped by DDS before the supervisor sees it
         ros.spin_for(0.01)
     ros.spin_for(1.5)
     assert servo.messages and all(
         m.twist.linear.x == 0 and m.twist.angular.z == 0 for m in servo.messages
     )
-
-    def counted():
-        for array in diagnostics.messages:
-            for status in array.status:
-                values = {kv.key: kv.value for kv in status.values}
-                if int(values.get("rejected_policy_commands", 0)) >= 1000:
-                    return True
-        return False
-
-    ros.spin_until(counted, 10.0, "1000 rejected commands in diagnostics")
+    ros.spin_until(
+        lambda: rejected_policy_commands(diagnostics) >= before + 1000,
+        10.0,
+        "1000 more rejected commands in diagnostics",
+    )
     assert modes.messages[-1].mode == ControlMode.HOLD and cell["supervisor"].is_alive()
     ros.wait_future(handle.cancel_goal_async())
 
