@@ -87,11 +87,17 @@ class RosHarness:
             f"{count} publisher(s) on {topic}",
         )
 
-    def wait_for_action_server(self, client, timeout: float = 10.0) -> None:
+    def wait_for_action_server(self, client, timeout: float = 10.0, settle: float = 1.0) -> None:
+        """Wait until the server is seen, then `settle` seconds more: discovery is not
+        symmetric, and a goal sent before the server has matched this client's reply
+        readers gets its response dropped ("client will not receive response")."""
         self.spin_until(client.server_is_ready, timeout, f"action server {client._action_name}")
+        self.spin_for(settle)
 
-    def wait_for_service(self, client, timeout: float = 10.0) -> None:
+    def wait_for_service(self, client, timeout: float = 10.0, settle: float = 1.0) -> None:
+        """As wait_for_action_server, for a service."""
         self.spin_until(client.service_is_ready, timeout, f"service {client.srv_name}")
+        self.spin_for(settle)
 
     def close(self) -> None:
         self.executor.shutdown()
