@@ -18,6 +18,9 @@ def spin_node(node_factory, args=None, executor_factory=None) -> int:
             executor.spin()
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except Exception:
+        if rclpy.ok():  # a real failure, not a wait racing the Ctrl-C shutdown
+            raise
     finally:
         if node is not None:
             node.destroy_node()
