@@ -56,6 +56,7 @@ def test_message_crosses_processes_intact(ros, start_node, type_name):
     echoed = ros.probe(msg_class, "/contract/out")
     ros.wait_for_subscribers(publisher, timeout=20.0)
     ros.wait_for_publishers("/contract/out", timeout=20.0)
+    ros.spin_for(1.0)  # discovery is not symmetric: let the relay match us both ways too
     sent = [filled(msg_class, seed) for seed in (1, 2, 3)]
     for msg in sent:
         publisher.publish(msg)

@@ -89,6 +89,21 @@ def joint_state_msg(positions, velocities, finger_positions, stamp: Time) -> Joi
     return msg
 
 
+def arm_positions_from_joint_state(msg: JointState) -> np.ndarray | None:
+    """The six UR joint angles in JOINT_NAMES order; None when any is missing or not finite."""
+    names = list(msg.name)
+    if len(msg.position) != len(names) or not all(n in names for n in JOINT_NAMES):
+        return None
+    q = np.array([msg.position[names.index(n)] for n in JOINT_NAMES])
+    return q if np.all(np.isfinite(q)) else None
+
+
+def gripper_closure_from_joint_state(msg: JointState, open_width: float) -> float | None:
+    """Measured closure, 0 open ... 1 closed, from the finger joints (None without them)."""
+    opening = finger_opening_from_joint_state(msg)
+    return None if opening is None else 1.0 - opening / open_width
+
+
 def finger_opening_from_joint_state(msg: JointState) -> float | None:
     names = list(msg.name)
     if not all(name in names for name in FINGER_JOINTS):

@@ -1,4 +1,4 @@
-"""What the supervisor needs to know of the arm: joint names and the TCP position.
+"""What the supervisor needs to know of the arm: the TCP position.
 
 The TCP position (for the workspace box) comes from the joint states through the UR7e's
 DH kinematics, the same module the simulated cell is built from.
@@ -6,9 +6,7 @@ DH kinematics, the same module the simulated cell is built from.
 
 import numpy as np
 
-from uniintervene_sim.kinematics import JOINT_NAMES, forward_kinematics
-
-ARM_JOINTS = list(JOINT_NAMES)
+from uniintervene_sim.kinematics import forward_kinematics
 
 
 def tcp_position(q, tool_offset: float) -> np.ndarray:

@@ -20,30 +20,15 @@ from sensor_msgs.msg import Image, JointState
 from uniintervene_critic.model import CriticBundle, ModelFileError
 from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_msgs.msg import ActionCommand, ControlMode, Latent, RiskState, ValueEstimate
+from uniintervene_sim import ros_conversions as conv
 from uniintervene_sim.nodes.common import run
-
-ARM_JOINTS = [
-    "shoulder_pan_joint",
-    "shoulder_lift_joint",
-    "elbow_joint",
-    "wrist_1_joint",
-    "wrist_2_joint",
-    "wrist_3_joint",
-]
-FINGER_JOINTS = ["finger_left_joint", "finger_right_joint"]
 
 
 def image_array(msg: Image, width: int, height: int) -> np.ndarray:
-    """rgb8/bgr8 Image -> H x W x 3 RGB; ValueError (with the reason) for anything else."""
-    if msg.encoding not in ("rgb8", "bgr8"):
-        raise ValueError(f"encoding {msg.encoding!r} (want rgb8 or bgr8)")
+    """rgb8/bgr8 Image of the expected size (0 = any) -> H x W x 3 RGB; ValueError if not."""
     if (width and msg.width != width) or (height and msg.height != height):
         raise ValueError(f"size {msg.width}x{msg.height} (want {width}x{height})")
-    if msg.height == 0 or msg.step < 3 * msg.width or len(msg.data) != msg.step * msg.height:
-        raise ValueError(f"{len(msg.data)} bytes for {msg.width}x{msg.height}, step {msg.step}")
-    rows = np.frombuffer(bytes(msg.data), np.uint8).reshape(msg.height, msg.step)
-    image = rows[:, : 3 * msg.width].reshape(msg.height, msg.width, 3)
-    return np.ascontiguousarray(image[..., ::-1] if msg.encoding == "bgr8" else image)
+    return np.ascontiguousarray(conv.image_from_msg(msg))
 
 
 class CriticNode(Node):
@@ -111,15 +96,11 @@ class CriticNode(Node):
             self.runtime, self.model_error = None, str(error)
 
     def on_joints(self, msg: JointState) -> None:
-        names = list(msg.name)
-        if not all(n in names for n in ARM_JOINTS) or len(msg.position) != len(names):
+        arm = conv.arm_positions_from_joint_state(msg)
+        if arm is None:
             return
-        arm = [msg.position[names.index(n)] for n in ARM_JOINTS]
-        gripper = self.command[6]
-        if all(n in names for n in FINGER_JOINTS):
-            opening = sum(msg.position[names.index(n)] for n in FINGER_JOINTS)
-            gripper = 1.0 - opening / self.gripper_width
-        self.joints = np.array([*arm, gripper], np.float32)
+        gripper = conv.gripper_closure_from_joint_state(msg, self.gripper_width)
+        self.joints = np.array([*arm, self.command[6] if gripper is None else gripper], np.float32)
         self.joints_at = time.monotonic()
 
     def on_mode(self, msg: ControlMode) -> None:

@@ -27,17 +27,9 @@ from uniintervene_msgs.msg import ActionCommand, InterventionEvent, Latent, Valu
 from uniintervene_recovery.controller import RecoveryConfig, start_recovery
 from uniintervene_recovery.memory import InterventionMemory, MemoryFileError, RetrievalConfig
 from uniintervene_recovery.policy import RecoveryPolicy
+from uniintervene_sim import ros_conversions as conv
 from uniintervene_sim.nodes.common import run
 
-ARM_JOINTS = [
-    "shoulder_pan_joint",
-    "shoulder_lift_joint",
-    "elbow_joint",
-    "wrist_1_joint",
-    "wrist_2_joint",
-    "wrist_3_joint",
-]
-FINGER_JOINTS = ["finger_left_joint", "finger_right_joint"]
 GRIPPER_OPEN_WIDTH = 0.09  # m between the fingers when open (the simulated gripper)
 
 
@@ -153,15 +145,13 @@ class RecoveryNode(Node):
                 self.value, self.value_at = float(msg.state_value), time.monotonic()
 
     def on_joints(self, msg: JointState) -> None:
-        names = list(msg.name)
-        if all(n in names for n in ARM_JOINTS) and len(msg.position) == len(names):
-            if all(n in names for n in FINGER_JOINTS):
-                opening = sum(msg.position[names.index(n)] for n in FINGER_JOINTS)
-                self.gripper = 1.0 - opening / GRIPPER_OPEN_WIDTH
-            with self.lock:
-                self.proprio = np.array(
-                    [msg.position[names.index(n)] for n in ARM_JOINTS] + [self.gripper], np.float32
-                )
+        arm = conv.arm_positions_from_joint_state(msg)
+        if arm is None:
+            return
+        gripper = conv.gripper_closure_from_joint_state(msg, GRIPPER_OPEN_WIDTH)
+        self.gripper = self.gripper if gripper is None else gripper
+        with self.lock:
+            self.proprio = np.array([*arm, self.gripper], np.float32)
 
     def inputs(self):
         """(latent, value, proprio) or (None, why) when stale or missing."""

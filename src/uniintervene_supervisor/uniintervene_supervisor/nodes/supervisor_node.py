@@ -39,11 +39,12 @@ from uniintervene_msgs.msg import (
     ValueEstimate,
 )
 from uniintervene_msgs.srv import ResetTask
+from uniintervene_sim import ros_conversions as conv
 from uniintervene_sim.nodes.common import run
 from uniintervene_supervisor.arbitration import Arbiter, ArbiterConfig, Mode, TickInputs
 from uniintervene_supervisor.nodes.params import declare_all
 from uniintervene_supervisor.recorder import EpisodeRecorder
-from uniintervene_supervisor.robot import ARM_JOINTS, tcp_position
+from uniintervene_supervisor.robot import tcp_position
 from uniintervene_supervisor.safety import SafetyConfig, SafetyFilter
 
 LATCHED = QoSProfile(
@@ -220,11 +221,9 @@ class SupervisorNode(Node):
 
     def on_joints(self, msg: JointState) -> None:
         self.record("/joint_states", msg)
-        names = list(msg.name)
-        if all(n in names for n in ARM_JOINTS) and len(msg.position) == len(names):
-            q = np.array([msg.position[names.index(n)] for n in ARM_JOINTS])
-            if np.all(np.isfinite(q)):
-                self.inputs["joints"].set(q)
+        q = conv.arm_positions_from_joint_state(msg)
+        if q is not None:
+            self.inputs["joints"].set(q)
 
     def on_input(self, name: str, msg) -> None:
         topic = {

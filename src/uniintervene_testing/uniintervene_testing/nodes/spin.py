@@ -1,4 +1,8 @@
-"""Run a node until SIGINT/SIGTERM, exiting cleanly either way."""
+"""Run a node until SIGINT/SIGTERM, exiting cleanly either way.
+
+The product nodes share uniintervene_sim.nodes.common.run; this test package cannot
+import it (the sim's tests depend on this package, and colcon refuses the cycle).
+"""
 
 import rclpy
 from rclpy.executors import ExternalShutdownException
