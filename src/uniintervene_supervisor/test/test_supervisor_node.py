@@ -110,6 +110,7 @@ def recovery(start_node, tmp_path):
         params={
             "policy_path": str(tmp_path / "recovery"),
             "max_ticks": 1000,
+            "input_timeout": 2.0,  # the test streams the critic; tolerate a loaded machine
             "distance_threshold": 0.0,
             "memory_path": str(tmp_path / "recovery" / "memory.safetensors"),
         },
