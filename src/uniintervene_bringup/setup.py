@@ -9,7 +9,10 @@ setup(
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
         ("share/" + PACKAGE, ["package.xml"]),
-        ("share/" + PACKAGE + "/config", ["config/graph.yaml", "config/servo.yaml"]),
+        (
+            "share/" + PACKAGE + "/config",
+            ["config/graph.yaml", "config/servo.yaml", "config/uniintervene.perspective"],
+        ),
         (
             "share/" + PACKAGE + "/launch",
             ["launch/sim.launch.py", "launch/ur7e.launch.py", "launch/common.py"],

@@ -3,6 +3,8 @@
 import pytest
 
 from uniintervene_bringup.live import live_episode
+from uniintervene_bringup.recordings import episode_from_recording
+from uniintervene_critic.dataset import HUMAN
 from uniintervene_supervisor.recorder import read_recording
 
 pytestmark = pytest.mark.ros
@@ -28,6 +30,11 @@ def test_live_episode_through_the_sim_graph(tmp_path):
     assert result.triggers == 0 and result.recovery_ticks == 0
     topics = {topic for topic, *_ in read_recording(result.recording)}
     assert {"/uniintervene/critic/value", "/uniintervene/control_mode"} <= topics
+    # the recording becomes a training episode with the graph's own tick accounting
+    episode = episode_from_recording(result.recording)
+    assert len(episode) == result.ticks
+    assert int((episode.sources == HUMAN).sum()) == result.human_ticks
+    assert episode.success == result.success and episode.task == "tube_insertion"
     logs = {p.name for p in (tmp_path / "logs").glob("*.log")}
     assert {"sim_node.log", "critic_node.log", "recovery_node.log", "supervisor_node.log"} <= logs
     assert "no critic model" in (tmp_path / "logs" / "critic_node.log").read_text()

@@ -1,6 +1,7 @@
 """The `uniintervene` command line (the bringup package's entry point).
 
 uniintervene collect --episodes 30 --out data/episodes
+uniintervene import recordings/ --out data/episodes --labels labels.yaml
 uniintervene train --data data/episodes --models models
 uniintervene eval --tasks pick_eggplant,tube_insertion --episodes 20 --seed 0 --out results
 uniintervene report --results results
@@ -93,6 +94,42 @@ def evaluate(
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2, default=float))
     return results
+
+
+def import_recordings(args) -> int:
+    """MCAP recordings (files or folders) -> episode files; a bad file is reported, skipped."""
+    import yaml
+    from tqdm import tqdm
+
+    from uniintervene_bringup.recordings import RecordingError, episode_from_recording
+    from uniintervene_critic.dataset import save_episode
+
+    labels = {}
+    if args.labels:
+        try:
+            labels = yaml.safe_load(args.labels.read_text()) or {}
+        except yaml.YAMLError as error:
+            raise ValueError(f"{args.labels}: not YAML ({error})") from error
+    if not isinstance(labels, dict) or not all(isinstance(v, bool) for v in labels.values()):
+        raise ValueError(f"{args.labels}: expected 'file.mcap: true|false' lines")
+    paths = []
+    for given in args.recordings:
+        paths += sorted(given.glob("*.mcap")) if given.is_dir() else [given]
+    if not paths:
+        raise FileNotFoundError(f"no .mcap recordings in {[str(p) for p in args.recordings]}")
+    failed = 0
+    for path in tqdm(paths, desc="importing recordings"):
+        try:
+            episode = episode_from_recording(
+                path, labels.get(path.name), args.image_size, takeover_window=args.takeover_window
+            )
+        except (RecordingError, FileNotFoundError) as error:
+            failed += 1
+            tqdm.write(f"skipped {error}")
+            continue
+        save_episode(episode, args.out / f"{path.stem}.safetensors")
+    print(f"imported {len(paths) - failed} of {len(paths)} recordings into {args.out}")
+    return 1 if failed else 0
 
 
 def run_graph(args) -> int:
@@ -192,6 +229,23 @@ def main(argv=None) -> int:
     collect.add_argument("--episodes", type=int, default=30, help="per task")
     collect.add_argument("--seed", type=int, default=0)
     collect.add_argument("--out", type=pathlib.Path, default=pathlib.Path("data/episodes"))
+    imp = commands.add_parser(
+        "import", help="turn supervisor MCAP recordings into training episodes"
+    )
+    imp.add_argument("recordings", nargs="+", type=pathlib.Path, help=".mcap files or folders")
+    imp.add_argument("--out", type=pathlib.Path, default=pathlib.Path("data/episodes"))
+    imp.add_argument(
+        "--labels",
+        type=pathlib.Path,
+        help="YAML 'file.mcap: true|false' success labels (overrides the recorded outcome)",
+    )
+    imp.add_argument("--image-size", type=int, default=128, help="stored frame size, px")
+    imp.add_argument(
+        "--takeover-window",
+        type=int,
+        default=20,
+        help="ticks before a human takeover labelled unproductive (real cell)",
+    )
     train = commands.add_parser("train", help="train the critic, then the recovery")
     train.add_argument("--data", type=pathlib.Path, default=pathlib.Path("data/episodes"))
     train.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
@@ -272,6 +326,8 @@ def main(argv=None) -> int:
                     str(args.seed),
                 ]
             )
+        if args.command == "import":
+            return import_recordings(args)
         if args.command == "run":
             return run_graph(args)
         if args.command == "live":

@@ -80,3 +80,12 @@ def test_no_trigger_during_the_episode_warmup():
     arbiter = Arbiter(ArbiterConfig(warmup_ticks=3))
     fired = [bool(arbiter.step(TickInputs(risk_trigger=True)).start_recovery) for _ in range(5)]
     assert fired == [False, False, False, True, False]
+
+
+def test_status_label_names_the_mode_and_prints_unknown_numbers_as_dashes():
+    from uniintervene_supervisor.status import status_label
+
+    text, colour = status_label(Mode.RECOVERY, 0.6249, float("nan"))
+    assert text == "RECOVERY  value 0.62  risk -"
+    assert colour == (0.2, 0.5, 1.0, 1.0)
+    assert status_label(Mode.HOLD, None, 0.5)[0] == "HOLD  value -  risk 0.50"

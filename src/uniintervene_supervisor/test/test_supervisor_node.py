@@ -152,8 +152,14 @@ def mode_probe(ros):
 def test_hil_serl_episode_against_the_sim_is_counted_and_recorded(ros, start_node, cell):
     start_node("uniintervene_sim", "policy_node", params={"failure_rate": 1.0, "modes": ["stall"]})
     start_node("uniintervene_sim", "operator_node")
+    from visualization_msgs.msg import Marker
+
+    markers = ros.probe(Marker, "/uniintervene/status_marker", 100)
     handle = start_episode(ros, cell, "tube_insertion", autonomous=False, max_ticks=400)
     result = ros.wait_future(handle.get_result_async(), timeout=90.0).result
+    labels = {m.text.split()[0] for m in markers.messages}
+    assert {"POLICY", "HUMAN"} <= labels  # the RViz status text follows who drives
+    assert all(m.header.frame_id == "base_link" and m.pose.position.z > 0 for m in markers.messages)
     assert result.outcome == "success" and result.success
     assert result.ticks == (
         result.policy_ticks + result.recovery_ticks + result.human_ticks + result.hold_ticks

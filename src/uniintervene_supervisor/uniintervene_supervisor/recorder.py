@@ -8,6 +8,7 @@ closed (with its summary) when the episode ends, so earlier episodes are never t
 
 import pathlib
 import re
+import struct
 import time
 
 from ament_index_python.packages import get_package_share_directory
@@ -147,6 +148,6 @@ def read_recording(path):
                 elif isinstance(record, Message) and record.channel_id in channels:
                     topic, type_name = channels[record.channel_id]
                     messages.append((topic, type_name, record.data, record.log_time))
-        except (McapError, EOFError, ValueError, IndexError):
-            pass  # a writer that died mid-record: keep everything before the cut
+        except (McapError, EOFError, ValueError, IndexError, struct.error):
+            pass  # a writer that died mid-record (or garbage): keep everything before the cut
     return messages

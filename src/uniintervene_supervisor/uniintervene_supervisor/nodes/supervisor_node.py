@@ -28,6 +28,7 @@ from rclpy.task import Future
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Bool, Float64
 from std_srvs.srv import Trigger
+from visualization_msgs.msg import Marker
 
 from uniintervene_msgs.action import Arbitrate, Recover
 from uniintervene_msgs.msg import (
@@ -46,6 +47,7 @@ from uniintervene_supervisor.nodes.params import declare_all
 from uniintervene_supervisor.recorder import EpisodeRecorder
 from uniintervene_supervisor.robot import tcp_position
 from uniintervene_supervisor.safety import SafetyConfig, SafetyFilter
+from uniintervene_supervisor.status import status_label
 
 LATCHED = QoSProfile(
     depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL
@@ -72,10 +74,7 @@ RECORDED = {  # topic -> type recorded with each episode
 
 
 def command_array(msg: ActionCommand) -> np.ndarray:
-    t = msg.twist
-    return np.array(
-        [t.linear.x, t.linear.y, t.linear.z, t.angular.x, t.angular.y, t.angular.z, msg.gripper]
-    )
+    return np.r_[conv.twist_to_array(msg.twist), msg.gripper]
 
 
 class Latest:
@@ -146,6 +145,7 @@ class SupervisorNode(Node):
         self.mode_pub = self.create_publisher(ControlMode, "/uniintervene/control_mode", LATCHED)
         self.event_pub = self.create_publisher(InterventionEvent, "/uniintervene/events", 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
+        self.marker_pub = self.create_publisher(Marker, "/uniintervene/status_marker", 10)
         sub = lambda t, topic, cb, qos=10: self.create_subscription(  # noqa: E731
             t, topic, cb, qos, callback_group=group
         )
@@ -398,6 +398,24 @@ class SupervisorNode(Node):
         self.mode_pub.publish(msg)
         self.record("/uniintervene/control_mode", msg)
         self.last_mode = msg
+        self.publish_status_marker(mode, msg.header.stamp)
+
+    def publish_status_marker(self, mode: Mode, stamp) -> None:
+        """RViz text above the gripper: mode, value, risk (coloured by mode)."""
+        value, risk = self.inputs["value"].value, self.inputs["risk"].value
+        text, colour = status_label(
+            mode, value.value if value and value.valid else None, risk.risk if risk else None
+        )
+        marker = Marker(ns="uniintervene", id=0, type=Marker.TEXT_VIEW_FACING, text=text)
+        marker.header.stamp, marker.header.frame_id = stamp, self.p.base_frame
+        joints = self.inputs["joints"].value
+        tcp = tcp_position(joints, self.p.tool_offset) if joints is not None else np.zeros(3)
+        marker.pose.position.x, marker.pose.position.y = float(tcp[0]), float(tcp[1])
+        marker.pose.position.z = float(tcp[2]) + 0.15
+        marker.pose.orientation.w = 1.0
+        marker.scale.z = 0.05  # text height, m
+        marker.color.r, marker.color.g, marker.color.b, marker.color.a = colour
+        self.marker_pub.publish(marker)
 
     def event(self, kind: int, detail: str) -> None:
         value = self.inputs["value"].value
@@ -531,10 +549,11 @@ class SupervisorNode(Node):
         with self.lock:
             episode, self.episode = self.episode, None
             self.cancel_recovery()
+            # recorded before closing: the outcome is the episode's label in the bag
+            self.publish_mode(Mode.HOLD, f"episode ended: {episode.outcome}", self.arbiter.tick)
             if self.recorder is not None:
                 self.recorder.close()
                 self.recorder = None
-            self.publish_mode(Mode.HOLD, f"episode ended: {episode.outcome}", self.arbiter.tick)
             return episode.finish(handle, self.arbiter, path)
 
     def publish_diagnostics(self) -> None:

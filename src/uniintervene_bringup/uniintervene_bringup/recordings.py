@@ -1,0 +1,131 @@
+"""supervisor_node's MCAP recordings -> training episodes (safetensors), for training the
+critic and the recovery on your own cell's data.
+
+One tick per executed command (`/uniintervene/command`, the supervisor's output every
+control tick): the newest camera frame and joint state received before it, the executed
+twist + gripper command, and who drove (its source). Labels:
+
+- success: the recording's last `/uniintervene/control_mode` reason ("episode ended:
+  success"), or the sim's TaskState; `labels` (file name -> true/false) overrides both.
+- progress and warning: the sim's TaskState when recorded. The real cell has none, so the
+  operator's takeovers are the labels: the `takeover_window` ticks before each human
+  takeover are marked unproductive (what the HiL-SERL human judged so) and progress rises
+  linearly over the episode (so no stall is labelled from it).
+"""
+
+import pathlib
+import re
+
+import cv2
+import numpy as np
+from rclpy.serialization import deserialize_message
+from sensor_msgs.msg import Image, JointState
+
+from uniintervene_critic.dataset import HUMAN, Episode
+from uniintervene_msgs.msg import ActionCommand, ControlMode, TaskState
+from uniintervene_sim import ros_conversions as conv
+from uniintervene_supervisor.recorder import read_recording
+
+IMAGE = "/camera/camera/color/image_raw"
+TYPES = {
+    IMAGE: Image,
+    "/joint_states": JointState,
+    "/uniintervene/command": ActionCommand,
+    "/uniintervene/control_mode": ControlMode,
+    "/uniintervene/sim/task_state": TaskState,
+}
+TASK = "/uniintervene/sim/task_state"
+NAME = re.compile(r"^\d{8}-\d{6}_(?P<task>.+)_(?P<seed>\d+)\.mcap$")  # supervisor_node's names
+
+
+class RecordingError(ValueError):
+    """A recording cannot become a training episode (and why)."""
+
+
+def takeover_warnings(sources: np.ndarray, window: int) -> np.ndarray:
+    """Flag the `window` ticks before each human takeover (HUMAN after a non-HUMAN tick)."""
+    human = np.asarray(sources) == HUMAN
+    flags = np.zeros(len(human), np.uint8)
+    for t in np.flatnonzero(human[1:] & ~human[:-1]) + 1:
+        flags[max(0, t - window) : t] = 1
+    return flags
+
+
+def episode_from_recording(
+    path,
+    success: bool | None = None,
+    image_size: int = 128,
+    gripper_open_width: float = 0.09,
+    takeover_window: int = 20,
+) -> Episode:
+    path = pathlib.Path(path)
+    latest = {topic: None for topic in TYPES}
+    ticks = []  # (command, newest image, joint state and task state before it)
+    outcome = ""
+    for topic, _, cdr, _ in read_recording(path):
+        if topic not in TYPES:
+            continue
+        msg = deserialize_message(cdr, TYPES[topic])
+        latest[topic] = msg
+        if topic == "/uniintervene/control_mode" and msg.reason.startswith("episode ended: "):
+            outcome = msg.reason.removeprefix("episode ended: ")
+        elif topic == "/uniintervene/command":
+            ticks.append([msg, latest[IMAGE], latest["/joint_states"], latest[TASK]])
+    for column, what in ((1, "camera frame"), (2, "joint state")):
+        if not ticks or all(row[column] is None for row in ticks):
+            raise RecordingError(f"{path}: {len(ticks)} control ticks and no {what}")
+    for column in (1, 2, 3):  # ticks before the first message of a stream take that message
+        first = next((row[column] for row in ticks if row[column] is not None), None)
+        for row in ticks:
+            row[column] = first if row[column] is None else row[column]
+            first = row[column]
+    rows = {k: [] for k in ("images", "joint_pos", "gripper", "actions", "sources")}
+    for command, image, joint_state, _ in ticks:
+        arm = conv.arm_positions_from_joint_state(joint_state)
+        if arm is None:
+            raise RecordingError(f"{path}: joint states without the UR arm's joints")
+        closure = conv.gripper_closure_from_joint_state(joint_state, gripper_open_width)
+        action = np.r_[conv.twist_to_array(command.twist), command.gripper]
+        if closure is None:
+            closure = action[6] if np.isfinite(action[6]) else 0.0
+        if not np.isfinite(action[6]):  # no gripper command known: it stayed put
+            action[6] = closure
+        try:
+            frame = conv.image_from_msg(image)
+        except ValueError as error:
+            raise RecordingError(f"{path}: camera frame: {error}") from error
+        rows["images"].append(
+            cv2.resize(frame, (image_size, image_size), interpolation=cv2.INTER_AREA)
+        )
+        rows["joint_pos"].append(arm)
+        rows["gripper"].append([closure])
+        rows["actions"].append(np.nan_to_num(action))
+        rows["sources"].append(command.source)
+    tasks = [row[3] for row in ticks]
+    task = tasks[-1]
+    sources = np.array(rows["sources"], np.uint8)
+    if task is not None:  # the sim's privileged state was recorded
+        progress = np.array([t.progress for t in tasks], np.float32)
+        warning = np.array([t.warning for t in tasks], np.uint8)
+        success = bool(task.success) if success is None and task.success else success
+    else:
+        progress = np.linspace(0.0, 1.0, len(ticks), dtype=np.float32)
+        warning = takeover_warnings(sources, takeover_window)
+    if success is None and outcome:
+        success = outcome == "success"
+    if success is None:
+        raise RecordingError(f"{path}: no outcome recorded; give its success in the labels file")
+    match = NAME.match(path.name)
+    return Episode(
+        task=match["task"] if match else path.stem,
+        seed=int(match["seed"]) if match else 0,
+        images=np.stack(rows["images"]).astype(np.uint8),
+        joint_pos=np.array(rows["joint_pos"], np.float32),
+        gripper=np.array(rows["gripper"], np.float32),
+        actions=np.array(rows["actions"], np.float32),
+        sources=sources,
+        progress=progress,
+        warning=warning,
+        success=bool(success),
+        failure_reason="" if success else (outcome or "labelled failure"),
+    )
