@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from uniintervene_bringup.evaluation import run_episode, summarise
+from uniintervene_bringup.evaluation import GraphSettings, node_parameters, run_episode, summarise
 from uniintervene_critic.encoders import SimCNNEncoder
 from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
 from uniintervene_critic.risk import RiskConfig
@@ -55,3 +55,14 @@ def test_a_trigger_starts_an_autonomous_recovery_that_ends_the_stall():
     )
     assert outcome.autonomous_interventions >= 1 and outcome.recovery_ticks > 0
     assert outcome.trigger_ticks and outcome.modes[outcome.trigger_ticks[0] + 1] == 1  # RECOVERY
+
+
+def test_the_harness_decides_with_the_graphs_yaml_parameters():
+    settings = GraphSettings.load()
+    supervisor = node_parameters("uniintervene_supervisor", "supervisor_node")
+    recovery = node_parameters("uniintervene_recovery", "recovery_node")
+    assert settings.supervisor.trigger_warmup_ticks == supervisor["trigger_warmup_ticks"]
+    assert settings.supervisor.cooldown_ticks == supervisor["cooldown_ticks"]
+    assert settings.supervisor.max_linear_speed == supervisor["max_linear_speed"]
+    assert settings.recovery.max_ticks == supervisor["recovery_max_ticks"]
+    assert settings.recovery.value_margin == recovery["value_margin"]

@@ -27,7 +27,13 @@ def evaluate(
 ) -> dict:
     from tqdm import tqdm
 
-    from uniintervene_bringup.evaluation import ABLATIONS, SYSTEMS, run_episode, summarise
+    from uniintervene_bringup.evaluation import (
+        ABLATIONS,
+        SYSTEMS,
+        GraphSettings,
+        run_episode,
+        summarise,
+    )
     from uniintervene_critic.model import CriticBundle
     from uniintervene_recovery.memory import InterventionMemory
     from uniintervene_recovery.policy import RecoveryPolicy
@@ -42,6 +48,7 @@ def evaluate(
         models / "recovery" / "memory.safetensors", bundle.config.latent_dim
     )
     spread = report["triggers"]["without_value_prediction"].get("latent_progress_spread", 1.0)
+    settings = GraphSettings.load()
     cell = SimCell(tasks[0])
     systems = list(SYSTEMS) + (list(ABLATIONS) if ablations else [])
     jobs = [
@@ -62,6 +69,7 @@ def evaluate(
             memory,
             recovery_policy,
             spread,
+            settings,
         )
         outcomes[system][task].append(outcome)
         if system == "uniintervene" and outcome.trigger_ticks and example is None:
@@ -74,6 +82,9 @@ def evaluate(
             "eval_seed_offset": EVAL_SEED_OFFSET,
             "failure_rate": failure_rate,
             "models": str(models),
+            "cooldown_ticks": settings.supervisor.cooldown_ticks,
+            "trigger_warmup_ticks": settings.supervisor.trigger_warmup_ticks,
+            "recovery_max_ticks": settings.recovery.max_ticks,
         }
     }
     for system in systems:

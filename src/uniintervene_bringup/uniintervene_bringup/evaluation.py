@@ -12,17 +12,22 @@ filter clamps it, and the cell steps. Systems differ only in what may trigger:
   progress), w/o temporal critic (single-step threshold), w/o memory goal (zero goal).
 """
 
-from dataclasses import dataclass, field
+import pathlib
+from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 
 import numpy as np
+import yaml
+from ament_index_python.packages import get_package_share_directory
 
 from uniintervene_critic.failure import FailureTrigger, FailureTriggerConfig
 from uniintervene_critic.labels import score_triggers, segments, unproductive_flags
 from uniintervene_critic.risk import RiskConfig, SingleStepRisk, TemporalRiskCritic, ThresholdConfig
 from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_recovery.controller import RecoveryConfig, start_recovery
-from uniintervene_supervisor.arbitration import Arbiter, ArbiterConfig, Mode, TickInputs
-from uniintervene_supervisor.safety import SafetyConfig, SafetyFilter
+from uniintervene_supervisor.arbitration import Arbiter, Mode, TickInputs
+from uniintervene_supervisor.nodes.params import PARAMETERS, arbiter_config, safety_config
+from uniintervene_supervisor.safety import SafetyFilter
 
 SYSTEMS = ("hil_serl", "failure_prediction", "uniintervene")
 ABLATIONS = (
@@ -31,6 +36,39 @@ ABLATIONS = (
     "without_temporal_critic",
     "without_memory_goal",
 )
+
+
+def node_parameters(package: str, node: str) -> dict:
+    """A node's installed YAML parameters (config/<file>.yaml of its package)."""
+    share = pathlib.Path(get_package_share_directory(package)) / "config"
+    for path in sorted(share.glob("*.yaml")):
+        sections = yaml.safe_load(path.read_text()) or {}
+        if node in sections:
+            return sections[node]["ros__parameters"]
+    raise FileNotFoundError(f"no parameters of {node} in {share}")
+
+
+@dataclass
+class GraphSettings:
+    """What the graph's supervisor and recovery decide with, read from their YAML files, so
+    the harness and `ros2 launch` use the same numbers."""
+
+    supervisor: SimpleNamespace
+    recovery: RecoveryConfig
+
+    @classmethod
+    def load(cls) -> "GraphSettings":
+        values = {name: default for name, (default, *_) in PARAMETERS.items()}
+        values.update(node_parameters("uniintervene_supervisor", "supervisor_node"))
+        recovery = node_parameters("uniintervene_recovery", "recovery_node")
+        return cls(
+            SimpleNamespace(**values),
+            RecoveryConfig(
+                value_margin=recovery["value_margin"],
+                distance_threshold=recovery["distance_threshold"],
+                max_ticks=values["recovery_max_ticks"],  # the supervisor's goal sets it
+            ),
+        )
 
 
 @dataclass
@@ -87,19 +125,18 @@ def run_episode(
     memory=None,
     recovery_policy=None,
     progress_spread: float = 1.0,
-    recovery_max_ticks: int = 8,
+    settings: GraphSettings | None = None,
 ):
     """One supervised episode of `system` on the in-process cell."""
+    settings = settings or GraphSettings.load()
     observation = cell.reset(task, seed)
     policy.reset(seed)
     operator.reset()
-    arbiter = Arbiter(ArbiterConfig(autonomous_intervention=system != "hil_serl", warmup_ticks=20))
-    safety = SafetyFilter(SafetyConfig())
+    arbiter = Arbiter(arbiter_config(settings.supervisor, system != "hil_serl"))
+    safety = SafetyFilter(safety_config(settings.supervisor), settings.supervisor.control_period)
     trigger, signal = make_trigger(system, report, bundle) if bundle else (None, "")
     runtime = CriticRuntime(bundle) if bundle is not None else None
-    recovery_config = RecoveryConfig(
-        use_memory_goal=system != "without_memory_goal", max_ticks=recovery_max_ticks
-    )
+    recovery_config = replace(settings.recovery, use_memory_goal=system != "without_memory_goal")
     recovery = None
     executed = np.zeros(7, np.float32)
     first_latent = None

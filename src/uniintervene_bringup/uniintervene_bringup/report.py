@@ -27,10 +27,12 @@ def markdown(results: dict) -> str:
     lines = [
         f"# UniIntervene on the simulated cell ({n} episodes per task and system)",
         "",
-        "Success rate % / human intervention rate % (human ticks / episode ticks).",
+        "Success rate % / human intervention rate % (human ticks / episode ticks); "
+        "autonomous interventions per episode; trigger F1 against the privileged "
+        "unproductive segments.",
         "",
-        "| system | " + " | ".join(tasks) + " | average | trigger F1 |",
-        "|---|" + "---|" * (len(tasks) + 2),
+        "| system | " + " | ".join(tasks) + " | average | autonomous / episode | trigger F1 |",
+        "|---|" + "---|" * (len(tasks) + 3),
     ]
     rows = [(s, results[s]) for s in SYSTEMS if s in results]
     rows += list(results.get("ablations", {}).items())
@@ -39,7 +41,9 @@ def markdown(results: dict) -> str:
         lines.append(
             f"| {NAMES.get(system, system)} | "
             + " | ".join(_cell(entry["per_task"][t]) for t in tasks)
-            + f" | {_cell(entry['average'])} | {'-' if f1 is None else f'{f1:.2f}'} |"
+            + f" | {_cell(entry['average'])}"
+            + f" | {entry['average']['autonomous_interventions']:.2f}"
+            + f" | {'-' if f1 is None else f'{f1:.2f}'} |"
         )
     base, ours = results["hil_serl"]["average"], results["uniintervene"]["average"]
     if base["human_intervention_rate"] > 0:

@@ -4,6 +4,9 @@ from types import SimpleNamespace
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 
+from uniintervene_supervisor.arbitration import ArbiterConfig
+from uniintervene_supervisor.safety import SafetyConfig
+
 # name: (default, description, low, high)
 PARAMETERS = {
     "control_period": (0.1, "s per control tick (10 Hz)", 0.01, 1.0),
@@ -51,3 +54,21 @@ def declare_all(node) -> SimpleNamespace:
             ]
         values[name] = node.declare_parameter(name, default, descriptor).value
     return SimpleNamespace(**values)
+
+
+def arbiter_config(p, autonomous: bool) -> ArbiterConfig:
+    return ArbiterConfig(autonomous, p.cooldown_ticks, p.trigger_warmup_ticks)
+
+
+def safety_config(p) -> SafetyConfig:
+    """The safety filter's settings from the parameters (node and evaluation alike)."""
+    return SafetyConfig(
+        max_linear_speed=p.max_linear_speed,
+        max_angular_speed=p.max_angular_speed,
+        max_linear_acceleration=p.max_linear_acceleration,
+        max_angular_acceleration=p.max_angular_acceleration,
+        workspace_min=tuple(p.workspace_min),
+        workspace_max=tuple(p.workspace_max),
+        command_timeout=p.command_timeout,
+        joint_state_timeout=p.joint_state_timeout,
+    )

@@ -42,11 +42,11 @@ from uniintervene_msgs.msg import (
 from uniintervene_msgs.srv import ResetTask
 from uniintervene_sim import ros_conversions as conv
 from uniintervene_sim.nodes.common import run
-from uniintervene_supervisor.arbitration import Arbiter, ArbiterConfig, Mode, TickInputs
-from uniintervene_supervisor.nodes.params import declare_all
+from uniintervene_supervisor.arbitration import Arbiter, Mode, TickInputs
+from uniintervene_supervisor.nodes.params import arbiter_config, declare_all, safety_config
 from uniintervene_supervisor.recorder import EpisodeRecorder
 from uniintervene_supervisor.robot import tcp_position
-from uniintervene_supervisor.safety import SafetyConfig, SafetyFilter
+from uniintervene_supervisor.safety import SafetyFilter
 from uniintervene_supervisor.status import status_label
 
 LATCHED = QoSProfile(
@@ -94,24 +94,8 @@ class SupervisorNode(Node):
     def __init__(self):
         super().__init__("supervisor_node")
         self.p = declare_all(self)
-        self.safety = SafetyFilter(
-            SafetyConfig(
-                max_linear_speed=self.p.max_linear_speed,
-                max_angular_speed=self.p.max_angular_speed,
-                max_linear_acceleration=self.p.max_linear_acceleration,
-                max_angular_acceleration=self.p.max_angular_acceleration,
-                workspace_min=tuple(self.p.workspace_min),
-                workspace_max=tuple(self.p.workspace_max),
-                command_timeout=self.p.command_timeout,
-                joint_state_timeout=self.p.joint_state_timeout,
-            ),
-            self.p.control_period,
-        )
-        self.arbiter = Arbiter(
-            ArbiterConfig(
-                self.p.autonomous_intervention, self.p.cooldown_ticks, self.p.trigger_warmup_ticks
-            )
-        )
+        self.safety = SafetyFilter(safety_config(self.p), self.p.control_period)
+        self.arbiter = Arbiter(arbiter_config(self.p, self.p.autonomous_intervention))
         self.lock = threading.RLock()
         self.inputs = {
             name: Latest()
@@ -532,11 +516,7 @@ class SupervisorNode(Node):
                 await self.wait_for_new_task(goal.task, seed)
         path = ""
         with self.lock:
-            self.arbiter = Arbiter(
-                ArbiterConfig(
-                    goal.autonomous_intervention, self.p.cooldown_ticks, self.p.trigger_warmup_ticks
-                )
-            )
+            self.arbiter = Arbiter(arbiter_config(self.p, goal.autonomous_intervention))
             self.safety.reset()
             if self.p.record:
                 name = f"{time.strftime('%Y%m%d-%H%M%S')}_{goal.task or 'task'}_{seed}.mcap"
