@@ -10,8 +10,10 @@ def graph_nodes(graph: str, context):
     models = LaunchConfiguration("models").perform(context)
     recordings = LaunchConfiguration("recordings").perform(context)
     autonomous = LaunchConfiguration("autonomous_intervention").perform(context) == "true"
+    memory = LaunchConfiguration("memory").perform(context)
     nodes = []
-    for spec in load_graph(graph, models=models, recordings=recordings, autonomous=autonomous):
+    specs = load_graph(graph, models, recordings, autonomous, memory=memory)
+    for spec in specs:
         nodes.append(
             Node(
                 package=spec.package,

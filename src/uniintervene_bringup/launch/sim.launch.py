@@ -23,6 +23,11 @@ def generate_launch_description():
                 "models", default_value="models", description="folder with critic/ and recovery/"
             ),
             DeclareLaunchArgument(
+                "memory",
+                default_value="",
+                description="intervention memory file ('' = <models>/recovery/memory.safetensors)",
+            ),
+            DeclareLaunchArgument(
                 "recordings",
                 default_value="recordings",
                 description="folder for the episode MCAP files",

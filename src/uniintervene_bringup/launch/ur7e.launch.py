@@ -1,7 +1,8 @@
 """The real cell: UR7e driver, MoveIt Servo, RealSense, SpaceMouse, and UniIntervene.
 
     ros2 launch uniintervene_bringup ur7e.launch.py robot_ip:=192.168.56.101 \
-        models:=/data/models autonomous_intervention:=true [use_mock_hardware:=true]
+        models:=/data/models autonomous_intervention:=true [use_mock_hardware:=true] \
+        [memory:=/data/memory.safetensors] [recordings:=/data/recordings]
 """
 
 import sys
@@ -35,9 +36,22 @@ def generate_launch_description():
                 default_value="false",
                 description="ros2_control mock hardware instead of the arm",
             ),
-            DeclareLaunchArgument("models", default_value="models"),
-            DeclareLaunchArgument("recordings", default_value="recordings"),
-            DeclareLaunchArgument("autonomous_intervention", default_value="true"),
+            DeclareLaunchArgument(
+                "models", default_value="models", description="folder with critic/ and recovery/"
+            ),
+            DeclareLaunchArgument(
+                "memory",
+                default_value="",
+                description="intervention memory file ('' = <models>/recovery/memory.safetensors)",
+            ),
+            DeclareLaunchArgument(
+                "recordings", default_value="recordings", description="episode MCAP folder"
+            ),
+            DeclareLaunchArgument(
+                "autonomous_intervention",
+                default_value="true",
+                description="false: the HiL-SERL baseline (human only)",
+            ),
             include(
                 "ur_robot_driver",
                 "ur_control.launch.py",

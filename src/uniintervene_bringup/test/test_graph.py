@@ -37,6 +37,14 @@ def test_overrides_are_filled_in_and_rendered_as_ros_arguments():
     assert "autonomous_intervention:=false" in arguments and "reset_service:=''" in arguments
     critic = next(s for s in load_graph("sim", models="/m") if s.executable == "critic_node")
     assert critic.overrides["model_path"] == "/m/critic"
+    recovery = {
+        memory: next(s for s in load_graph("real", "/m", memory=memory) if "recovery" in s.package)
+        for memory in ("", "/data/memory.safetensors")
+    }
+    assert recovery[""].overrides["memory_path"] == "/m/recovery/memory.safetensors"
+    assert (
+        recovery["/data/memory.safetensors"].overrides["memory_path"] == "/data/memory.safetensors"
+    )
 
 
 def test_unknown_graph_is_a_clear_error():

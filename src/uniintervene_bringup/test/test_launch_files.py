@@ -20,7 +20,7 @@ def test_launch_file_compiles_and_uses_the_graph(name, graph):
     declared = {
         c.args[0].value for c in calls if getattr(c.func, "id", "") == "DeclareLaunchArgument"
     }
-    assert {"models", "recordings", "autonomous_intervention"} <= declared
+    assert {"models", "memory", "recordings", "autonomous_intervention"} <= declared
     graphs = {c.args[0].value for c in calls if getattr(c.func, "id", "") == "graph_nodes"}
     assert graphs == {graph}
 

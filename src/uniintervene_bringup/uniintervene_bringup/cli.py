@@ -154,6 +154,7 @@ def run_graph(args) -> int:
         models=args.models,
         recordings=args.recordings,
         autonomous=not args.no_autonomous,
+        memory=args.memory or "",
     )
     runner.start()
     print(
@@ -217,6 +218,7 @@ def demo_main(args) -> int:
                 str(models),
                 "--out",
                 str(results),
+                "--ablations",
             ],
         ),
         ("report", ["report", "--results", str(results)]),
@@ -272,6 +274,9 @@ def main(argv=None) -> int:
     run = commands.add_parser("run", help="start a node graph (sim or real), Ctrl-C stops it")
     run.add_argument("--graph", default="sim", choices=["sim", "real"])
     run.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
+    run.add_argument(
+        "--memory", type=pathlib.Path, help="memory file (default: the one in --models)"
+    )
     run.add_argument("--recordings", type=pathlib.Path, default=pathlib.Path("recordings"))
     run.add_argument("--no-autonomous", action="store_true", help="HiL-SERL: human only")
     run.add_argument("--logs", type=pathlib.Path, default=pathlib.Path("logs"))

@@ -41,7 +41,9 @@ def load_graph(
     recordings="recordings",
     autonomous=True,
     path: pathlib.Path | None = None,
+    memory="",
 ) -> list[NodeSpec]:
+    """The graph's nodes; `memory` '' means the one trained with the models."""
     graphs = yaml.safe_load((path or graph_file()).read_text())
     if name not in graphs:
         raise ValueError(f"no graph {name!r} in {path or graph_file()}; have {sorted(graphs)}")
@@ -49,6 +51,7 @@ def load_graph(
         "models": str(models),
         "recordings": str(recordings),
         "autonomous": "true" if autonomous else "false",
+        "memory": str(memory) or f"{models}/recovery/memory.safetensors",
     }
     specs = []
     for entry in graphs[name]:
