@@ -91,6 +91,7 @@ def cell(ros, start_node, tmp_path):
             "recording_dir": str(tmp_path / "rec"),
             "cooldown_ticks": 5,
             "joint_state_timeout": 0.5,
+            "recovery_max_ticks": 1000,  # recoveries last until the test ends them
         },
     )
     client = ActionClient(ros.node, Arbitrate, "/uniintervene/arbitrate")

@@ -21,7 +21,7 @@ PARAMETERS = {
     "human_timeout": (0.5, "s before a silent teleop counts as released", 0.01, 5.0),
     "recovery_timeout": (0.3, "s of silence from an active recovery before it is lost", 0.01, 5.0),
     "recovery_grace_ticks": (3, "ticks a new recovery may take to start publishing", 0, 100),
-    "recovery_max_ticks": (60, "tick limit sent with each Recover goal", 1, 10000),
+    "recovery_max_ticks": (3, "tick limit sent with each Recover goal", 1, 10000),
     "max_linear_speed": (0.25, "m/s", 0.0, 2.0),
     "max_angular_speed": (1.0, "rad/s", 0.0, 6.0),
     "max_linear_acceleration": (2.0, "m/s^2", 0.01, 50.0),
