@@ -70,12 +70,15 @@ def plots(results: dict, out: pathlib.Path) -> list[pathlib.Path]:
         (axes[0], "success_rate", "success rate"),
         (axes[1], "human_intervention_rate", "human intervention rate"),
     ):
-        axis.bar(
+        heights = [results[s]["average"][key] for s in systems]
+        bars = axis.bar(
             [NAMES[s].replace("HiL-SERL + ", "+") for s in systems],
-            [results[s]["average"][key] for s in systems],
+            heights,
             color=["#888888", "#d08c3c", "#3c7fd0"][: len(systems)],
         )
-        axis.set(title=title, ylim=(0, 1))
+        axis.bar_label(bars, labels=[f"{h * 100:.1f} %" for h in heights])
+        top = 1.1 if key == "success_rate" else max(max(heights) * 1.3, 0.05)
+        axis.set(title=title, ylim=(0, top))
     figure.tight_layout()
     figure.savefig(out / "ir_sr_bars.png", dpi=110)
     plt.close(figure)
