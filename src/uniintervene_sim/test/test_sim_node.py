@@ -12,7 +12,7 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Bool
 
-from uniintervene_msgs.msg import ActionCommand, TaskState
+from uniintervene_msgs.msg import ActionCommand, ControlMode, TaskState
 from uniintervene_msgs.srv import ResetTask
 
 pytestmark = pytest.mark.ros
@@ -162,3 +162,18 @@ def test_image_saver_writes_the_stream_to_png_files(ros, start_node, sim, tmp_pa
     frame = cv2.imread(str(sorted(tmp_path.glob("frame_*.png"))[0]))
     assert frame.shape == (64, 96, 3)
     assert saver.stop() == 0 and not list(tmp_path.glob("*.tmp.png"))
+
+
+def test_operator_rescues_only_during_a_supervised_episode(ros, start_node, sim):
+    latched = QoSProfile(
+        depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL
+    )
+    modes = ros.node.create_publisher(ControlMode, "/uniintervene/control_mode", latched)
+    modes.publish(ControlMode(mode=ControlMode.HOLD, reason="idle: no episode", episode_tick=0))
+    engaged = ros.probe(Bool, "/uniintervene/human/engaged")
+    start_node("uniintervene_sim", "operator_node", params={"patience": 0.5, "reaction_delay": 0.1})
+    engaged.wait_for(count=5, timeout=30.0)
+    ros.spin_for(2.0)  # nothing moves the arm: no progress, far beyond the patience
+    assert not any(m.data for m in engaged.messages)  # an idle cell is not rescued
+    modes.publish(ControlMode(mode=ControlMode.POLICY, reason="policy", episode_tick=3))
+    ros.spin_until(lambda: engaged.messages[-1].data, 10.0, "the operator to take over")

@@ -1,15 +1,19 @@
 """operator_node: the simulated HiL-SERL operator at the SpaceMouse.
 
 Watches /uniintervene/sim/task_state; publishes /uniintervene/human/engaged (every tick)
-and /uniintervene/human/command (source HUMAN) while it has taken over.
+and /uniintervene/human/command (source HUMAN) while it has taken over. Where a supervisor
+publishes /uniintervene/control_mode, it takes over only during a supervised episode (a
+real operator does not rescue an idle cell; its commands would reach the robot between
+episodes, e.g. open the gripper on a freshly reset part); without one it always watches.
 """
 
 import sys
 
 from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from std_msgs.msg import Bool
 
-from uniintervene_msgs.msg import ActionCommand
+from uniintervene_msgs.msg import ActionCommand, ControlMode
 from uniintervene_sim import ros_conversions as conv
 from uniintervene_sim.nodes.common import declare, run
 from uniintervene_sim.nodes.scene_listener import SceneListener
@@ -77,10 +81,21 @@ class OperatorNode(Node):
         self.command_pub = self.create_publisher(ActionCommand, "/uniintervene/human/command", 10)
         self.listener = SceneListener(self, self.on_scene)
         self.was_engaged = False
+        self.in_episode = None  # None: no supervisor seen, watch always (standalone tryout)
+        latched = QoSProfile(
+            depth=1,
+            reliability=ReliabilityPolicy.RELIABLE,
+            durability=DurabilityPolicy.TRANSIENT_LOCAL,
+        )
+        self.create_subscription(ControlMode, "/uniintervene/control_mode", self.on_mode, latched)
+
+    def on_mode(self, msg: ControlMode) -> None:
+        # idle modes have tick 0; the closing message of an episode keeps its last tick
+        self.in_episode = msg.episode_tick > 0 and not msg.reason.startswith("episode ended")
 
     def on_scene(self, msg, scene, status, restarted) -> None:
-        if restarted:
-            self.operator.reset(scene.time)
+        if restarted or self.in_episode is False:
+            self.operator.reset(scene.time)  # patience starts with the episode
         decision = self.operator.step(scene.time, status, scene, self.listener.mirror.task.expert)
         engaged = decision.engaged and self.enabled
         if engaged != self.was_engaged:
