@@ -1,5 +1,7 @@
-"""Shared by the launch files: our nodes from config/graph.yaml as launch_ros Nodes."""
+"""Shared by the launch files: the graph's launch arguments, and our nodes from
+config/graph.yaml as launch_ros Nodes."""
 
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
@@ -24,3 +26,26 @@ def graph_nodes(graph: str, context):
             )
         )
     return nodes
+
+
+def graph_launch(graph: str) -> list:
+    """The arguments every cell takes, then the graph's nodes built from them."""
+    return [
+        DeclareLaunchArgument(
+            "models", default_value="models", description="folder with critic/ and recovery/"
+        ),
+        DeclareLaunchArgument(
+            "memory",
+            default_value="",
+            description="intervention memory file ('' = <models>/recovery/memory.safetensors)",
+        ),
+        DeclareLaunchArgument(
+            "recordings", default_value="recordings", description="episode MCAP folder"
+        ),
+        DeclareLaunchArgument(
+            "autonomous_intervention",
+            default_value="true",
+            description="false: the HiL-SERL baseline (human only)",
+        ),
+        OpaqueFunction(function=lambda context: graph_nodes(graph, context)),
+    ]

@@ -10,33 +10,10 @@ import sys
 from pathlib import Path
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import graph_nodes  # noqa: E402
+from common import graph_launch  # noqa: E402
 
 
 def generate_launch_description():
-    return LaunchDescription(
-        [
-            DeclareLaunchArgument(
-                "models", default_value="models", description="folder with critic/ and recovery/"
-            ),
-            DeclareLaunchArgument(
-                "memory",
-                default_value="",
-                description="intervention memory file ('' = <models>/recovery/memory.safetensors)",
-            ),
-            DeclareLaunchArgument(
-                "recordings",
-                default_value="recordings",
-                description="folder for the episode MCAP files",
-            ),
-            DeclareLaunchArgument(
-                "autonomous_intervention",
-                default_value="true",
-                description="false: the HiL-SERL baseline (human only)",
-            ),
-            OpaqueFunction(function=lambda context: graph_nodes("sim", context)),
-        ]
-    )
+    return LaunchDescription(graph_launch("sim"))

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import graph_nodes  # noqa: E402
+from common import graph_launch  # noqa: E402
 
 
 def include(package: str, launch_file: str, arguments: dict):
@@ -35,22 +35,6 @@ def generate_launch_description():
                 "use_mock_hardware",
                 default_value="false",
                 description="ros2_control mock hardware instead of the arm",
-            ),
-            DeclareLaunchArgument(
-                "models", default_value="models", description="folder with critic/ and recovery/"
-            ),
-            DeclareLaunchArgument(
-                "memory",
-                default_value="",
-                description="intervention memory file ('' = <models>/recovery/memory.safetensors)",
-            ),
-            DeclareLaunchArgument(
-                "recordings", default_value="recordings", description="episode MCAP folder"
-            ),
-            DeclareLaunchArgument(
-                "autonomous_intervention",
-                default_value="true",
-                description="false: the HiL-SERL baseline (human only)",
             ),
             include(
                 "ur_robot_driver",
@@ -82,6 +66,6 @@ def generate_launch_description():
                 name="rviz2",
                 arguments=["-d", str(bringup / "rviz" / "uniintervene.rviz")],
             ),
-            OpaqueFunction(function=lambda context: graph_nodes("real", context)),
+            *graph_launch("real"),
         ]
     )

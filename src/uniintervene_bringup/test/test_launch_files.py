@@ -11,18 +11,23 @@ from ament_index_python.packages import get_package_share_directory
 LAUNCH = pathlib.Path(get_package_share_directory("uniintervene_bringup")) / "launch"
 
 
+def launch_calls(path: pathlib.Path) -> list[ast.Call]:
+    return [node for node in ast.walk(ast.parse(path.read_text())) if isinstance(node, ast.Call)]
+
+
 @pytest.mark.parametrize("name,graph", [("sim.launch.py", "sim"), ("ur7e.launch.py", "real")])
 def test_launch_file_compiles_and_uses_the_graph(name, graph):
     path = LAUNCH / name
     py_compile.compile(str(path), doraise=True)
-    tree = ast.parse(path.read_text())
-    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    calls = launch_calls(path)
+    graphs = {c.args[0].value for c in calls if getattr(c.func, "id", "") == "graph_launch"}
+    assert graphs == {graph}
+    # the file's own arguments plus the shared ones graph_launch declares (common.py)
+    calls += launch_calls(LAUNCH / "common.py")
     declared = {
         c.args[0].value for c in calls if getattr(c.func, "id", "") == "DeclareLaunchArgument"
     }
     assert {"models", "memory", "recordings", "autonomous_intervention"} <= declared
-    graphs = {c.args[0].value for c in calls if getattr(c.func, "id", "") == "graph_nodes"}
-    assert graphs == {graph}
 
 
 def test_real_cell_includes_the_drivers_with_the_ur7e():

@@ -150,6 +150,20 @@ def mode_probe(ros):
     return ros.probe(ControlMode, "/uniintervene/control_mode", latched)
 
 
+def start_recovering_episode(ros, cell, streams, modes):
+    """Start an autonomous episode and raise the risk trigger until a recovery runs."""
+    ros.spin_for(1.0)
+    handle = start_episode(ros, cell)
+    streams.trigger = True
+    ros.spin_until(
+        lambda: modes.messages and modes.messages[-1].mode == ControlMode.RECOVERY,
+        15.0,
+        "RECOVERY mode",
+    )
+    streams.trigger = False
+    return handle
+
+
 def test_hil_serl_episode_against_the_sim_is_counted_and_recorded(ros, start_node, cell):
     start_node("uniintervene_sim", "policy_node", params={"failure_rate": 1.0, "modes": ["stall"]})
     start_node("uniintervene_sim", "operator_node")
@@ -182,15 +196,7 @@ def test_human_takeover_mid_recovery_wins_within_one_tick_and_cancels_it(ros, ce
     streams = Streams(ros)
     modes = mode_probe(ros)
     recovery_commands = ros.probe(ActionCommand, "/uniintervene/recovery/command")
-    ros.spin_for(1.0)
-    handle = start_episode(ros, cell)
-    streams.trigger = True
-    ros.spin_until(
-        lambda: modes.messages and modes.messages[-1].mode == ControlMode.RECOVERY,
-        15.0,
-        "RECOVERY mode",
-    )
-    streams.trigger = False
+    handle = start_recovering_episode(ros, cell, streams, modes)
     recovery_commands.wait_for(count=2, timeout=10.0)
     streams.engage()
     ros.spin_until(lambda: modes.messages[-1].mode == ControlMode.HUMAN, 2.0, "HUMAN mode")
@@ -215,15 +221,7 @@ def test_recovery_node_killed_mid_recovery_means_hold_and_a_fault_event(ros, cel
     modes = mode_probe(ros)
     events = ros.probe(InterventionEvent, "/uniintervene/events")
     servo = ros.probe(TwistStamped, "/servo_node/delta_twist_cmds")
-    ros.spin_for(1.0)
-    handle = start_episode(ros, cell)
-    streams.trigger = True
-    ros.spin_until(
-        lambda: modes.messages and modes.messages[-1].mode == ControlMode.RECOVERY,
-        15.0,
-        "RECOVERY mode",
-    )
-    streams.trigger = False
+    handle = start_recovering_episode(ros, cell, streams, modes)
     ros.spin_for(0.3)
     recovery_ready.kill()
     killed_at = time.monotonic()
