@@ -22,7 +22,8 @@ DIM = 16
 def tiny_models(folder):
     torch.manual_seed(0)
     risk = RiskConfig(stagnation_limit=5, gain_epsilon=0.5, min_duration=1, warmup=0)
-    config = CriticConfig(latent_dim=DIM, hidden=32, risk=risk)
+    failure = FailureTriggerConfig(threshold=0.5)
+    config = CriticConfig(latent_dim=DIM, hidden=32, risk=risk, failure_trigger=failure)
     CriticBundle(
         config,
         SimCNNEncoder(DIM).eval(),
@@ -36,7 +37,7 @@ def tiny_models(folder):
             "without_future_prediction": temporal,
             "without_value_prediction": {**temporal, "latent_progress_spread": 1.0},
             "without_temporal_critic": {"threshold": asdict(ThresholdConfig(0.5))},
-            "failure_prediction": {"trigger": asdict(FailureTriggerConfig(threshold=0.5))},
+            "failure_prediction": {"trigger": asdict(failure)},
         }
     }
     (folder / "critic" / "training_report.json").write_text(json.dumps(report))

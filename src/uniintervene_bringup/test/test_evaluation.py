@@ -1,14 +1,8 @@
 """The in-process experiment harness (no ROS): arbitration and counting on the sim."""
 
-import numpy as np
-import torch
+from dataclasses import replace
 
 from uniintervene_bringup.evaluation import GraphSettings, node_parameters, run_episode, summarise
-from uniintervene_critic.encoders import SimCNNEncoder
-from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
-from uniintervene_critic.risk import RiskConfig
-from uniintervene_recovery.memory import InterventionMemory
-from uniintervene_recovery.policy import PolicyConfig, RecoveryPolicy
 from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
 from uniintervene_sim.cell import SimCell
 from uniintervene_sim.model import CameraConfig
@@ -29,17 +23,10 @@ def test_hil_serl_counts_human_ticks_and_never_triggers():
     assert summary["success_rate"] == 1.0 and summary["trigger_f1"] is None
 
 
-def test_a_trigger_starts_an_autonomous_recovery_that_ends_the_stall():
-    torch.manual_seed(0)
-    config = CriticConfig(
-        latent_dim=16,
-        hidden=32,
-        risk=RiskConfig(stagnation_limit=5, gain_epsilon=0.5, min_duration=1, warmup=0),
-    )
-    bundle = CriticBundle(config, SimCNNEncoder(16).eval(), ActionValueModel(config).eval())
-    report = {"triggers": {"uniintervene": {"risk": vars(config.risk)}}}
-    memory = InterventionMemory(16)
-    memory.add(np.zeros(16), 1.0, "any", "demo", 0.0)  # always a better, reachable target
+def test_a_trigger_starts_an_autonomous_recovery_that_ends_the_stall(tiny_models):
+    settings = GraphSettings.load()
+    # the untrained latents all lie near zero: only the value can end the recovery
+    settings.recovery = replace(settings.recovery, distance_threshold=0.0)
     cell = SimCell(camera=CameraConfig(width=32, height=32))
     outcome = run_episode(
         cell,
@@ -48,13 +35,17 @@ def test_a_trigger_starts_an_autonomous_recovery_that_ends_the_stall():
         BasePolicy(STALL),
         SimulatedOperator(),
         "uniintervene",
-        bundle,
-        report,
-        memory,
-        RecoveryPolicy(PolicyConfig(latent_dim=16, hidden=32)),
+        tiny_models.bundle,
+        tiny_models.report,
+        tiny_models.memory,
+        tiny_models.recovery_policy,
+        settings,
     )
-    assert outcome.autonomous_interventions >= 1 and outcome.recovery_ticks > 0
-    assert outcome.trigger_ticks and outcome.modes[outcome.trigger_ticks[0] + 1] == 1  # RECOVERY
+    assert outcome.autonomous_interventions >= 1
+    first = outcome.trigger_ticks[0]
+    limit = settings.supervisor.recovery_max_ticks  # the value never reaches the target's
+    assert outcome.modes[first + 1 : first + 1 + limit] == [1] * limit  # RECOVERY
+    assert outcome.recovery_ticks == limit * outcome.autonomous_interventions
 
 
 def test_the_harness_decides_with_the_graphs_yaml_parameters():

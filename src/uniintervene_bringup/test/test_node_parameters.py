@@ -1,5 +1,6 @@
-"""Every node of both graphs, built in-process: each parameter it declares is in its YAML
-file with a comment, has a description, and the YAML holds nothing it does not declare."""
+"""Every node of both graphs declares exactly its schema (uniintervene_common.params), and
+its YAML file documents exactly that schema: each parameter set, in range, with a
+comment; read-only as the schema says."""
 
 import importlib
 import inspect
@@ -9,9 +10,23 @@ import pytest
 import rclpy
 import yaml
 from rclpy.node import Node
+from uniintervene_common.params import from_values
 
 from uniintervene_bringup.graph import load_graph
+from uniintervene_critic.schema import CRITIC_NODE
+from uniintervene_recovery.schema import RECOVERY_NODE
+from uniintervene_sim.schema import OPERATOR_NODE, POLICY_NODE, SIM_NODE
+from uniintervene_supervisor.schema import SUPERVISOR_NODE, TELEOP_NODE
 
+SCHEMAS = {
+    "sim_node": SIM_NODE,
+    "policy_node": POLICY_NODE,
+    "operator_node": OPERATOR_NODE,
+    "critic_node": CRITIC_NODE,
+    "recovery_node": RECOVERY_NODE,
+    "supervisor_node": SUPERVISOR_NODE,
+    "teleop_node": TELEOP_NODE,
+}
 SPECS = {
     (spec.package, spec.executable): spec
     for graph in ("sim", "real")
@@ -37,23 +52,31 @@ def rclpy_context():
     rclpy.shutdown()
 
 
+def test_every_graph_node_has_a_schema():
+    assert {executable for _, executable in SPECS} == set(SCHEMAS)
+
+
 @pytest.mark.parametrize("key", sorted(SPECS), ids=lambda k: k[1])
-def test_yaml_documents_exactly_the_declared_parameters(key, rclpy_context):
-    spec = SPECS[key]
+def test_node_declares_its_schema_and_the_yaml_documents_it(key, rclpy_context):
+    spec, schema = SPECS[key], SCHEMAS[key[1]]
     node = node_class(*key)()
     try:
         declared = set(node._parameters) - {"use_sim_time", "start_type_description_service"}
-        descriptors = node.describe_parameters(sorted(declared))
+        descriptors = dict(
+            zip(sorted(declared), node.describe_parameters(sorted(declared)), strict=True)
+        )
     finally:
         node.destroy_node()
+    assert declared == {p.name for p in schema}
+    for param in schema:
+        assert descriptors[param.name].description == param.description
+        assert descriptors[param.name].read_only == param.read_only, param.name
     (params_file,) = spec.params
     text = params_file.read_text()
-    in_yaml = set(yaml.safe_load(text)[spec.executable]["ros__parameters"])
-    assert declared - in_yaml == set(), f"undocumented in {params_file.name}"
-    assert in_yaml - declared == set(), f"{params_file.name} sets undeclared parameters"
+    in_yaml = yaml.safe_load(text)[spec.executable]["ros__parameters"]
+    from_values(schema, in_yaml)  # unknown names or values out of range raise
+    assert set(in_yaml) == declared, f"{params_file.name} does not set every parameter"
     assert set(spec.overrides) <= declared, "graph.yaml overrides an undeclared parameter"
-    for name, descriptor in zip(sorted(declared), descriptors, strict=True):
-        assert descriptor.description, f"{name} has no description"
     section = text.split(f"\n{spec.executable}:", 1)[1].split("\n\n", 1)[0]
     for name in declared:
         line = re.search(rf"^\s+{name}:.*$", section, re.MULTILINE)

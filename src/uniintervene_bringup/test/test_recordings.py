@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from rclpy.serialization import serialize_message
 from std_msgs.msg import Bool
+from uniintervene_common.kinematics import HOME
 
 from uniintervene_bringup.cli import main
 from uniintervene_bringup.recordings import (
@@ -12,10 +13,9 @@ from uniintervene_bringup.recordings import (
     episode_from_recording,
     takeover_warnings,
 )
+from uniintervene_common import conversions as conv
 from uniintervene_critic.dataset import HUMAN, POLICY, load_episodes
 from uniintervene_msgs.msg import ControlMode
-from uniintervene_sim import ros_conversions as conv
-from uniintervene_sim.kinematics import HOME
 from uniintervene_supervisor.nodes.supervisor_node import RECORDED
 from uniintervene_supervisor.recorder import EpisodeRecorder
 
@@ -27,7 +27,7 @@ def write_real_cell_recording(path, ticks=30, human_from=20, outcome="timeout", 
     stamp = conv.time_msg(0.0)
 
     def write(topic, msg, t):
-        recorder.write(topic, RECORDED[topic], serialize_message(msg), int(t * 1e9))
+        recorder.write(topic, RECORDED[topic.lstrip("/")], serialize_message(msg), int(t * 1e9))
 
     for tick in range(ticks):
         t = tick * 0.1

@@ -23,9 +23,9 @@ def message_class(type_name: str):
 def field_path_exists(path: str) -> bool:
     """'/uniintervene/critic/risk/risk' -> is `risk` a numeric field of the topic's type?"""
     for topic, type_name in RECORDED.items():
-        if path.startswith(topic + "/"):
+        if path.startswith(f"/{topic}/"):
             fields = message_class(type_name).get_fields_and_field_types()
-            field = path[len(topic) + 1 :]
+            field = path[len(topic) + 2 :]
             return fields.get(field, "").startswith(("float", "uint", "int", "bool"))
     return False
 
@@ -55,7 +55,7 @@ def test_rqt_perspective_plots_value_risk_and_mode_and_shows_the_camera():
     for topic in plotted:
         assert field_path_exists(topic), topic
     camera = plugin_settings(perspective, "plugin__rqt_image_view__ImageView__1")["topic"]
-    assert RECORDED[camera] == "sensor_msgs/msg/Image"
+    assert RECORDED[camera.lstrip("/")] == "sensor_msgs/msg/Image"
     assert "rqt_robot_monitor/RobotMonitor" in running  # /diagnostics of every node
 
 
@@ -71,4 +71,4 @@ def test_rviz_config_shows_the_robot_the_camera_and_the_status_text():
     marker = next(d for d in displays if d["Class"] == "rviz_default_plugins/Marker")
     assert marker["Topic"]["Value"] == "/uniintervene/status_marker"  # supervisor_node's
     image = next(d for d in displays if d["Class"] == "rviz_default_plugins/Image")
-    assert RECORDED[image["Topic"]["Value"]] == "sensor_msgs/msg/Image"
+    assert RECORDED[image["Topic"]["Value"].lstrip("/")] == "sensor_msgs/msg/Image"

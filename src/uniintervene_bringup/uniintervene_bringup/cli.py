@@ -47,7 +47,6 @@ def evaluate(
     memory = InterventionMemory.load(
         models / "recovery" / "memory.safetensors", bundle.config.latent_dim
     )
-    spread = report["triggers"]["without_value_prediction"].get("latent_progress_spread", 1.0)
     settings = GraphSettings.load()
     cell = SimCell(tasks[0])
     systems = list(SYSTEMS) + (list(ABLATIONS) if ablations else [])
@@ -68,7 +67,6 @@ def evaluate(
             report,
             memory,
             recovery_policy,
-            spread,
             settings,
         )
         outcomes[system][task].append(outcome)
@@ -299,21 +297,11 @@ def main(argv=None) -> int:
 
     try:
         if args.command == "collect":
-            from uniintervene_critic.cli import main as critic_cli
+            from uniintervene_bringup.collect import collect
 
-            return critic_cli(
-                [
-                    "collect",
-                    "--tasks",
-                    args.tasks,
-                    "--episodes",
-                    str(args.episodes),
-                    "--seed",
-                    str(args.seed),
-                    "--out",
-                    str(args.out),
-                ]
-            )
+            paths = collect(args.out, args.tasks.split(","), args.episodes, args.seed)
+            print(f"wrote {len(paths)} episodes to {args.out}")
+            return 0
         if args.command == "train":
             from uniintervene_critic.cli import main as critic_cli
             from uniintervene_recovery.cli import main as recovery_cli

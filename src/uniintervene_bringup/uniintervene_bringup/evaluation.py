@@ -1,9 +1,10 @@
-"""The paper's experiment in-process: the same arbitration, safety filter, critic and
-recovery as the ROS graph, driven by the Gymnasium-speed simulated cell (no ROS).
+"""The paper's experiment in-process: the supervisor core, critic runtime and recovery
+controller the ROS graph runs, driven by the Gymnasium-speed simulated cell (no ROS).
 
-Per tick: the critic scores the camera frame, the simulated operator decides whether to
-take over, the arbiter picks the source (HUMAN > HOLD > RECOVERY > POLICY), the safety
-filter clamps it, and the cell steps. Systems differ only in what may trigger:
+Per tick, as in the graph: every source proposes a command (the base policy, the
+simulated operator, an active recovery), the critic runtime scores the camera frame,
+`SupervisorCore.step` decides (HUMAN > HOLD > RECOVERY > POLICY, safety filter, episode
+end), and the cell executes the decision. Systems differ only in what may trigger:
 
 - hil_serl: nothing (human only);
 - failure_prediction: the critic's imminent-failure classifier;
@@ -19,15 +20,15 @@ from types import SimpleNamespace
 import numpy as np
 import yaml
 from ament_index_python.packages import get_package_share_directory
+from uniintervene_common.params import from_values
 
-from uniintervene_critic.failure import FailureTrigger, FailureTriggerConfig
 from uniintervene_critic.labels import score_triggers, segments, unproductive_flags
-from uniintervene_critic.risk import RiskConfig, SingleStepRisk, TemporalRiskCritic, ThresholdConfig
 from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_recovery.controller import RecoveryConfig, start_recovery
-from uniintervene_supervisor.arbitration import Arbiter, Mode, TickInputs
-from uniintervene_supervisor.nodes.params import PARAMETERS, arbiter_config, safety_config
-from uniintervene_supervisor.safety import SafetyFilter
+from uniintervene_recovery.schema import RECOVERY_NODE
+from uniintervene_supervisor.arbitration import Mode
+from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore, SupervisorInputs
+from uniintervene_supervisor.schema import SUPERVISOR_NODE
 
 SYSTEMS = ("hil_serl", "failure_prediction", "uniintervene")
 ABLATIONS = (
@@ -50,23 +51,26 @@ def node_parameters(package: str, node: str) -> dict:
 
 @dataclass
 class GraphSettings:
-    """What the graph's supervisor and recovery decide with, read from their YAML files, so
-    the harness and `ros2 launch` use the same numbers."""
+    """What the graph's supervisor and recovery decide with: their schemas' defaults
+    overridden by their YAML files, so the harness and `ros2 launch` use the same numbers."""
 
     supervisor: SimpleNamespace
     recovery: RecoveryConfig
 
     @classmethod
     def load(cls) -> "GraphSettings":
-        values = {name: default for name, (default, *_) in PARAMETERS.items()}
-        values.update(node_parameters("uniintervene_supervisor", "supervisor_node"))
-        recovery = node_parameters("uniintervene_recovery", "recovery_node")
+        supervisor = from_values(
+            SUPERVISOR_NODE, node_parameters("uniintervene_supervisor", "supervisor_node")
+        )
+        recovery = from_values(
+            RECOVERY_NODE, node_parameters("uniintervene_recovery", "recovery_node")
+        )
         return cls(
-            SimpleNamespace(**values),
+            supervisor,
             RecoveryConfig(
-                value_margin=recovery["value_margin"],
-                distance_threshold=recovery["distance_threshold"],
-                max_ticks=values["recovery_max_ticks"],  # the supervisor's goal sets it
+                value_margin=recovery.value_margin,
+                distance_threshold=recovery.distance_threshold,
+                max_ticks=supervisor.recovery_max_ticks,  # the supervisor's goal sets it
             ),
         )
 
@@ -91,26 +95,15 @@ class EpisodeOutcome:
         return self.human_ticks / self.ticks if self.ticks else 0.0
 
 
-def make_trigger(system: str, report: dict, bundle):
-    """(trigger object, which signal it watches) for a system or ablation."""
-    triggers = report["triggers"]
-    if system in ("uniintervene", "without_memory_goal"):
-        return TemporalRiskCritic(RiskConfig(**triggers["uniintervene"]["risk"])), "q"
-    if system == "without_future_prediction":
-        risk = triggers["without_future_prediction"]["risk"]
-        return TemporalRiskCritic(RiskConfig(**risk)), "state_value"
-    if system == "without_value_prediction":
-        risk = triggers["without_value_prediction"]["risk"]
-        return TemporalRiskCritic(RiskConfig(**risk)), "latent_progress"
-    if system == "without_temporal_critic":
-        return SingleStepRisk(
-            ThresholdConfig(**triggers["without_temporal_critic"]["threshold"])
-        ), "q"
-    if system == "failure_prediction":
-        return FailureTrigger(
-            FailureTriggerConfig(**triggers["failure_prediction"]["trigger"])
-        ), "failure"
-    return None, ""
+TRIGGER_MODE = {  # the critic runtime's trigger for each system (None: no critic trigger)
+    "hil_serl": "value_risk",  # values are still estimated (plots), autonomy is off
+    "failure_prediction": "failure_prediction",
+    "uniintervene": "value_risk",
+    "without_memory_goal": "value_risk",
+    "without_future_prediction": "without_future_prediction",
+    "without_value_prediction": "without_value_prediction",
+    "without_temporal_critic": "without_temporal_critic",
+}
 
 
 def run_episode(
@@ -124,97 +117,92 @@ def run_episode(
     report=None,
     memory=None,
     recovery_policy=None,
-    progress_spread: float = 1.0,
     settings: GraphSettings | None = None,
+    trace: list | None = None,
 ):
-    """One supervised episode of `system` on the in-process cell."""
+    """One supervised episode of `system` on the in-process cell. `trace`, if given,
+    receives per tick (SupervisorInputs, TickDecision, recovery ended before the tick,
+    recovery started after it), the last entry being the decision that ended it."""
     settings = settings or GraphSettings.load()
     observation = cell.reset(task, seed)
     policy.reset(seed)
     operator.reset()
-    arbiter = Arbiter(arbiter_config(settings.supervisor, system != "hil_serl"))
-    safety = SafetyFilter(safety_config(settings.supervisor), settings.supervisor.control_period)
-    trigger, signal = make_trigger(system, report, bundle) if bundle else (None, "")
-    runtime = CriticRuntime(bundle) if bundle is not None else None
+    core = SupervisorCore(SupervisorConfig.from_params(settings.supervisor))
+    core.start_episode(system != "hil_serl", round(cell.task.episode_seconds / 0.1))
+    runtime = None
+    if bundle is not None:
+        triggers = (report or {}).get("triggers")
+        runtime = CriticRuntime(bundle, TRIGGER_MODE[system], triggers)
     recovery_config = replace(settings.recovery, use_memory_goal=system != "without_memory_goal")
     recovery = None
     executed = np.zeros(7, np.float32)
-    first_latent = None
     out = EpisodeOutcome(task, seed, False, 0, 0, 0, 0)
     progress, warnings, sources = [], [], []
-    for _ in range(round(cell.task.episode_seconds / 0.1)):
+    while True:
         scene, status = cell.scene(), cell.status()
         proprio = np.r_[observation["joint_pos"], observation["gripper"]].astype(np.float32)
-        fired, value, risk = False, float("nan"), float("nan")
-        if runtime is not None:
-            step = runtime.step(observation["image"], proprio, executed)
-            first_latent = step.latent if first_latent is None else first_latent
-            value = step.value
-            signals = {
-                "q": step.value,
-                "state_value": step.state_value,
-                "latent_progress": float(np.linalg.norm(step.latent - first_latent))
-                / progress_spread,
-            }
-            if signal == "failure":
-                import torch
-
-                with torch.no_grad():
-                    signals["failure"] = float(
-                        bundle.failure(
-                            torch.as_tensor(step.latent)[None], torch.as_tensor(proprio)[None]
-                        ).item()
-                    )
-            if trigger is not None:
-                output = trigger.update(signals[signal])
-                fired, risk = output.trigger, output.risk
-        decision_human = operator.step(cell.time, status, scene, cell.task.expert)
-        decision = arbiter.step(
-            TickInputs(human_engaged=decision_human.engaged, risk_trigger=fired, risk_reason="risk")
+        step = runtime.step(observation["image"], proprio, executed) if runtime else None
+        human = operator.step(cell.time, status, scene, cell.task.expert)
+        commands = {"policy": (policy.act(scene, cell.task.expert), 0.0)}
+        if human.engaged:
+            commands["human"] = (human.action, 0.0)
+        ended = False
+        if recovery is not None:
+            tick = recovery.step(step.latent, step.state_value, proprio)
+            if tick.done:  # the Recover goal's result arrives before the tick
+                core.recovery_ended()
+                recovery, ended = None, True
+            else:
+                commands["recovery"] = (tick.action, 0.0)
+        inputs = SupervisorInputs(
+            commands=commands,
+            human_engaged=human.engaged,
+            engaged_age=0.0,
+            joints=observation["joint_pos"],
+            joints_age=0.0,
+            risk_trigger=bool(step and step.risk.trigger),
+            risk_reason=step.risk.reason if step else "",
+            critic_age=0.0,
+            critic_valid=step is not None,
+            robot_program_running=True,
+            task_success=status.success,
+            task_failure=status.failure,
         )
-        if fired and decision.start_recovery:
-            out.trigger_ticks.append(out.ticks)
+        decision = core.step(inputs)
+        if not decision.ran:
+            if trace is not None:
+                trace.append((inputs, decision, ended, False))
+            break
         if decision.cancel_recovery:
             recovery = None
+        started = False
         if decision.start_recovery:
+            out.trigger_ticks.append(out.ticks)
             recovery, _ = start_recovery(
                 memory, recovery_policy, recovery_config, step.latent, step.state_value, ""
             )
             if recovery is None:
-                arbiter.recovery_ended()
+                core.recovery_ended()
             else:
-                arbiter.recovery_started()
+                core.recovery_started()
                 out.autonomous_interventions += 1
+                started = True
+        if trace is not None:
+            trace.append((inputs, decision, ended, started))
         mode = decision.mode
-        if mode == Mode.HUMAN:
-            action = decision_human.action
-        elif mode == Mode.RECOVERY and recovery is not None:
-            tick = recovery.step(step.latent, step.state_value, proprio)
-            if tick.done:
-                arbiter.recovery_ended()
-                recovery = None
-                action = policy.act(scene, cell.task.expert)
-            else:
-                action = tick.action
-        else:
-            action = policy.act(scene, cell.task.expert)
-        result = safety.apply(action, 0.0, 0.0, scene.tcp.position)
         policy.notify_executed(mode == Mode.POLICY, cell.time)
-        executed = np.nan_to_num(result.command).astype(np.float32)
+        executed = np.nan_to_num(decision.command).astype(np.float32)
         observation = cell.step(executed)
         out.ticks += 1
         out.human_ticks += mode == Mode.HUMAN
         out.recovery_ticks += mode == Mode.RECOVERY
-        out.values.append(value)
-        out.risks.append(risk)
+        out.values.append(step.value if step else float("nan"))
+        out.risks.append(step.risk.risk if step else float("nan"))
         out.modes.append(int(mode))
         progress.append(status.progress)
         warnings.append(status.warning)
         sources.append(int(mode))  # Mode values are the recorded source codes
-        status = cell.status()
-        if status.success or status.failure:
-            break
-    out.success = bool(status.success)
+    out.success = decision.outcome == "success"
     out.unproductive = segments(unproductive_flags(progress, warnings, sources))
     return out
 

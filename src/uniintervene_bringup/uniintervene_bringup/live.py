@@ -6,6 +6,7 @@ import rclpy
 from rclpy.action import ActionClient
 
 from uniintervene_bringup.runner import GraphRunner
+from uniintervene_common import topics
 from uniintervene_msgs.action import Arbitrate
 
 
@@ -28,7 +29,7 @@ def live_episode(
         executor = rclpy.executors.SingleThreadedExecutor(context=context)
         executor.add_node(node)
         try:
-            client = ActionClient(node, Arbitrate, "/uniintervene/arbitrate")
+            client = ActionClient(node, Arbitrate, topics.ARBITRATE)
             deadline = time.monotonic() + 60.0
             while not client.server_is_ready():
                 executor.spin_once(timeout_sec=0.1)

@@ -21,25 +21,30 @@ import numpy as np
 from rclpy.serialization import deserialize_message
 from sensor_msgs.msg import Image, JointState
 
+from uniintervene_common import conversions as conv
+from uniintervene_common import topics
 from uniintervene_critic.dataset import HUMAN, Episode
 from uniintervene_msgs.msg import ActionCommand, ControlMode, TaskState
-from uniintervene_sim import ros_conversions as conv
 from uniintervene_supervisor.recorder import read_recording
 
-IMAGE = "/camera/camera/color/image_raw"
-TYPES = {
-    IMAGE: Image,
-    "/joint_states": JointState,
-    "/uniintervene/command": ActionCommand,
-    "/uniintervene/control_mode": ControlMode,
-    "/uniintervene/sim/task_state": TaskState,
+TYPES = {  # the cell's relative names; a recording holds them under the cell's namespace
+    topics.IMAGE: Image,
+    topics.JOINT_STATES: JointState,
+    topics.EXECUTED: ActionCommand,
+    topics.CONTROL_MODE: ControlMode,
+    topics.TASK_STATE: TaskState,
 }
-TASK = "/uniintervene/sim/task_state"
 NAME = re.compile(r"^\d{8}-\d{6}_(?P<task>.+)_(?P<seed>\d+)\.mcap$")  # supervisor_node's names
 
 
 class RecordingError(ValueError):
     """A recording cannot become a training episode (and why)."""
+
+
+def relative_name(topic: str) -> str | None:
+    """The contract name a recorded topic stands for ('/cell_2/joint_states' ->
+    'joint_states'), or None for topics an episode is not built from."""
+    return next((name for name in TYPES if topic == name or topic.endswith("/" + name)), None)
 
 
 def takeover_warnings(sources: np.ndarray, window: int) -> np.ndarray:
@@ -62,15 +67,18 @@ def episode_from_recording(
     latest = {topic: None for topic in TYPES}
     ticks = []  # (command, newest image, joint state and task state before it)
     outcome = ""
-    for topic, _, cdr, _ in read_recording(path):
-        if topic not in TYPES:
+    for recorded, _, cdr, _ in read_recording(path):
+        topic = relative_name(recorded)
+        if topic is None:
             continue
         msg = deserialize_message(cdr, TYPES[topic])
         latest[topic] = msg
-        if topic == "/uniintervene/control_mode" and msg.reason.startswith("episode ended: "):
+        if topic == topics.CONTROL_MODE and msg.reason.startswith("episode ended: "):
             outcome = msg.reason.removeprefix("episode ended: ")
-        elif topic == "/uniintervene/command":
-            ticks.append([msg, latest[IMAGE], latest["/joint_states"], latest[TASK]])
+        elif topic == topics.EXECUTED:
+            ticks.append(
+                [msg, latest[topics.IMAGE], latest[topics.JOINT_STATES], latest[topics.TASK_STATE]]
+            )
     for column, what in ((1, "camera frame"), (2, "joint state")):
         if not ticks or all(row[column] is None for row in ticks):
             raise RecordingError(f"{path}: {len(ticks)} control ticks and no {what}")

@@ -1,6 +1,6 @@
-"""Command line of the critic: collect sim episodes, train, evaluate.
+"""Command line of the critic: train, evaluate (episodes come from `uniintervene collect`
+on the simulated cell or `uniintervene import` of recordings).
 
-    python -m uniintervene_critic.cli collect --tasks wipe --episodes 10 --out data/eps
     python -m uniintervene_critic.cli train --data data/episodes --out models/critic --seed 0
     python -m uniintervene_critic.cli evaluate --report models/critic
 (on a robot computer: ros2 run uniintervene_critic critic_cli <command> ...)
@@ -37,13 +37,6 @@ def print_table(report: dict) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="critic_cli", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    collect = commands.add_parser("collect", help="record sim episodes (base policy + operator)")
-    collect.add_argument("--tasks", default="pick_eggplant,tube_insertion,ram_insertion,wipe")
-    collect.add_argument("--episodes", type=int, default=10, help="episodes per task")
-    collect.add_argument("--seed", type=int, default=0, help="first episode seed")
-    collect.add_argument("--failure-rate", type=float, default=0.6)
-    collect.add_argument("--image-size", type=int, default=128)
-    collect.add_argument("--out", required=True, type=pathlib.Path)
     train = commands.add_parser("train", help="train the critic on recorded episodes")
     train.add_argument("--data", required=True, type=pathlib.Path, help="episode folder")
     train.add_argument("--out", required=True, type=pathlib.Path, help="model folder")
@@ -57,19 +50,7 @@ def main(argv=None) -> int:
     from uniintervene_critic.dataset import EpisodeFileError, load_episodes
 
     try:
-        if args.command == "collect":
-            from uniintervene_critic.collect import collect as run_collect
-
-            paths = run_collect(
-                args.out,
-                args.tasks.split(","),
-                args.episodes,
-                args.seed,
-                args.image_size,
-                args.failure_rate,
-            )
-            print(f"wrote {len(paths)} episodes to {args.out}")
-        elif args.command == "train":
+        if args.command == "train":
             from uniintervene_critic.train import TrainConfig, train_critic
 
             episodes = load_episodes(args.data)

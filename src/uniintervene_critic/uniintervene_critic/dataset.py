@@ -8,14 +8,13 @@ failure_reason, format version.
 """
 
 import json
-import os
 import pathlib
-import tempfile
 from dataclasses import dataclass
 
 import numpy as np
 from safetensors import SafetensorError, safe_open
 from safetensors.numpy import load_file, save_file
+from uniintervene_common.atomic import atomic_write
 
 FORMAT_VERSION = "1"
 POLICY, RECOVERY, HUMAN, HOLD = 0, 1, 2, 3
@@ -51,21 +50,6 @@ class Episode:
     @property
     def human_intervention_rate(self) -> float:
         return float(np.mean(self.sources == HUMAN)) if len(self) else 0.0
-
-
-def atomic_write(path: pathlib.Path, write) -> None:
-    """Call write(temporary_path), then rename over `path`: readers never see half a file."""
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
 
 
 def save_episode(episode: Episode, path) -> None:

@@ -1,5 +1,17 @@
-"""The critic at run time, one frame at a time (no ROS: the node and the in-process
-harness both use it). Frame + proprioception + executed action -> value, risk, latent."""
+"""The critic at run time, one frame at a time (no ROS: critic_node and the in-process
+harness both use it, so every trigger watches the same signal in both).
+
+Frame + proprioception + executed action -> value, state value, latent, and the risk of
+the chosen trigger, fed the signal it was calibrated on:
+
+| trigger_mode | watches | trigger |
+|---|---|---|
+| value_risk (UniIntervene) | q = V(F(z_t, a_t)) | temporal value-risk critic |
+| failure_prediction (baseline) | P(imminent failure) | failure classifier threshold |
+| without_future_prediction | V(z_t) | temporal value-risk critic |
+| without_value_prediction | latent distance travelled | temporal value-risk critic |
+| without_temporal_critic | q | single-step threshold |
+"""
 
 from collections import deque
 from dataclasses import dataclass
@@ -7,10 +19,25 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from uniintervene_critic.failure import FailureTrigger
+from uniintervene_critic.failure import FailureTrigger, FailureTriggerConfig
 from uniintervene_critic.model import CriticBundle
-from uniintervene_critic.risk import RiskOutput, TemporalRiskCritic
+from uniintervene_critic.risk import (
+    RiskConfig,
+    RiskOutput,
+    SingleStepRisk,
+    TemporalRiskCritic,
+    ThresholdConfig,
+)
 from uniintervene_critic.train import resize_frames
+
+TRIGGER_MODES = (
+    "value_risk",
+    "failure_prediction",
+    "without_future_prediction",
+    "without_value_prediction",
+    "without_temporal_critic",
+)
+ABLATION_MODES = TRIGGER_MODES[2:]  # calibrated in the training report, not the bundle
 
 
 @dataclass
@@ -20,23 +47,37 @@ class CriticStep:
     prediction_error: float  # RMS per latent component of F(z_{t-h}, a_{t-h}) vs z_t; NaN early
     latent: np.ndarray
     risk: RiskOutput
+    signal: float  # what the trigger watched this tick
+    failure_probability: float  # NaN when the bundle has no failure predictor
+
+
+def make_trigger(mode: str, bundle: CriticBundle, triggers: dict | None = None):
+    """The trigger of `mode`; the ablations' settings come from the training report's
+    "triggers" section."""
+    if mode not in TRIGGER_MODES:
+        raise ValueError(f"trigger_mode must be one of {TRIGGER_MODES}, got {mode!r}")
+    if mode == "value_risk":
+        return TemporalRiskCritic(bundle.config.risk)
+    if mode == "failure_prediction":
+        if bundle.failure is None or bundle.config.failure_trigger is None:
+            raise ValueError("this critic bundle has no failure predictor (retrain it)")
+        return FailureTrigger(FailureTriggerConfig(**vars(bundle.config.failure_trigger)))
+    if not triggers or mode not in triggers:
+        raise ValueError(f"trigger_mode {mode} needs the training report's trigger settings")
+    if mode == "without_temporal_critic":
+        return SingleStepRisk(ThresholdConfig(**triggers[mode]["threshold"]))
+    return TemporalRiskCritic(RiskConfig(**triggers[mode]["risk"]))
 
 
 class CriticRuntime:
-    TRIGGER_MODES = ("value_risk", "failure_prediction")
-
-    def __init__(self, bundle: CriticBundle, trigger_mode: str = "value_risk"):
-        """trigger_mode: "value_risk" (UniIntervene) or "failure_prediction" (the baseline)."""
-        if trigger_mode not in self.TRIGGER_MODES:
-            raise ValueError(f"trigger_mode must be one of {self.TRIGGER_MODES}")
-        if trigger_mode == "failure_prediction" and bundle.failure is None:
-            raise ValueError("this critic bundle has no failure predictor (retrain it)")
+    def __init__(
+        self, bundle: CriticBundle, trigger_mode: str = "value_risk", triggers: dict | None = None
+    ):
         self.bundle, self.trigger_mode = bundle, trigger_mode
-        self.risk = (
-            TemporalRiskCritic(bundle.config.risk)
-            if trigger_mode == "value_risk"
-            else FailureTrigger(bundle.config.failure_trigger)
-        )
+        self.risk = make_trigger(trigger_mode, bundle, triggers)
+        self.progress_spread = 1.0
+        if trigger_mode == "without_value_prediction":
+            self.progress_spread = triggers[trigger_mode].get("latent_progress_spread", 1.0)
         self.reset()
 
     @property
@@ -44,8 +85,21 @@ class CriticRuntime:
         return self.bundle.config.encoder
 
     def reset(self) -> None:
+        """A new episode: no value history, no pending predictions."""
         self.risk.reset()
         self.pending = deque()  # predictions waiting for their real future latent
+        self.first_latent = None
+
+    def signal(self, q, state_value, latent, failure: float) -> float:
+        mode = self.trigger_mode
+        if mode == "failure_prediction":
+            return failure
+        if mode == "without_future_prediction":
+            return float(state_value.item())
+        if mode == "without_value_prediction":
+            travelled = float(torch.linalg.vector_norm(latent[0] - self.first_latent))
+            return travelled / self.progress_spread
+        return float(q.item())
 
     @torch.no_grad()
     def step(self, image: np.ndarray, proprio, action) -> CriticStep:
@@ -63,13 +117,26 @@ class CriticRuntime:
             raise ValueError("proprio and action must be finite")
         frames = resize_frames(image[None], config.image_size)
         latent = self.bundle.encoder.forward_images(frames) / config.latent_scale
+        if self.first_latent is None:
+            self.first_latent = latent[0].clone()
         q, state_value, future = self.bundle.model(latent, proprio, action)
         error = float("nan")
         self.pending.append(future)
         if len(self.pending) > config.horizon:
             predicted = self.pending.popleft()
             error = float((predicted - latent).pow(2).mean().sqrt())
-        value = float(q.item())
+        failure = (
+            float(self.bundle.failure(latent, proprio).item())
+            if self.bundle.failure is not None
+            else float("nan")
+        )
+        signal = self.signal(q, state_value, latent, failure)
         return CriticStep(
-            value, float(state_value.item()), error, latent[0].numpy(), self.risk.update(value)
+            float(q.item()),
+            float(state_value.item()),
+            error,
+            latent[0].numpy(),
+            self.risk.update(signal),
+            signal,
+            failure,
         )

@@ -55,8 +55,7 @@ def plot_history(path: pathlib.Path, history) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from uniintervene_critic.dataset import atomic_write
+    from uniintervene_common.atomic import atomic_write
 
     figure, axis = plt.subplots(figsize=(6, 3.6))
     axis.plot(history["train_loss"], label="train action MSE")

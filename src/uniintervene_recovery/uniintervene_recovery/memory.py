@@ -16,15 +16,14 @@ mismatched file is an error, never a silently empty memory.
 """
 
 import json
-import os
 import pathlib
-import tempfile
 from dataclasses import dataclass
 
 import faiss
 import numpy as np
 from safetensors import SafetensorError, safe_open
 from safetensors.numpy import load_file, save_file
+from uniintervene_common.atomic import atomic_write
 
 FORMAT, VERSION = "uniintervene-memory", "1"
 
@@ -205,19 +204,14 @@ class InterventionMemory:
             "tasks": json.dumps(self.tasks),
             "episodes": json.dumps(self.episodes),
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(fd)
-        try:
-            save_file(
+        atomic_write(
+            path,
+            lambda temporary: save_file(
                 {k: np.ascontiguousarray(v) for k, v in tensors.items()},
                 temporary,
                 metadata=metadata,
-            )
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+            ),
+        )
 
     @classmethod
     def load(

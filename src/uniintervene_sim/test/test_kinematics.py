@@ -3,10 +3,7 @@
 import mujoco
 import numpy as np
 import pytest
-
-from uniintervene_sim.cell import SimCell
-from uniintervene_sim.ik import DifferentialIK
-from uniintervene_sim.kinematics import (
+from uniintervene_common.kinematics import (
     HOME,
     JOINT_LOWER,
     JOINT_SPEED_LIMIT,
@@ -15,6 +12,9 @@ from uniintervene_sim.kinematics import (
     geometric_jacobian,
     solve_ik,
 )
+
+from uniintervene_sim.cell import SimCell
+from uniintervene_sim.ik import DifferentialIK
 from uniintervene_sim.model import TCP_OFFSET, build_cell_xml
 
 

@@ -7,9 +7,9 @@ for one control period (0.1 s). Used by the Gymnasium env and by sim_node alike.
 
 import mujoco
 import numpy as np
+from uniintervene_common.kinematics import HOME, JOINT_LOWER, JOINT_NAMES, JOINT_UPPER, solve_ik
 
 from uniintervene_sim.ik import DifferentialIK
-from uniintervene_sim.kinematics import HOME, JOINT_LOWER, JOINT_NAMES, JOINT_UPPER, solve_ik
 from uniintervene_sim.model import (
     CONTROL_PERIOD,
     FINGER_SQUEEZE,

@@ -7,21 +7,24 @@ joint states are stale, or the model is missing or corrupt; the node keeps runni
 retries loading the model.
 """
 
+import json
+import pathlib
 import sys
 import time
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rcl_interfaces.msg import FloatingPointRange, ParameterDescriptor
 from rclpy.node import Node
-from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image, JointState
+from uniintervene_common.node import run
+from uniintervene_common.params import declare_parameters
 
+from uniintervene_common import conversions as conv
+from uniintervene_common import qos, topics
 from uniintervene_critic.model import CriticBundle, ModelFileError
-from uniintervene_critic.runtime import CriticRuntime
+from uniintervene_critic.runtime import ABLATION_MODES, CriticRuntime
+from uniintervene_critic.schema import CRITIC_NODE
 from uniintervene_msgs.msg import ActionCommand, ControlMode, Latent, RiskState, ValueEstimate
-from uniintervene_sim import ros_conversions as conv
-from uniintervene_sim.nodes.common import run
 
 
 def image_array(msg: Image, width: int, height: int) -> np.ndarray:
@@ -34,63 +37,40 @@ def image_array(msg: Image, width: int, height: int) -> np.ndarray:
 class CriticNode(Node):
     def __init__(self):
         super().__init__("critic_node")
-        describe = lambda text, low=None, high=None: ParameterDescriptor(  # noqa: E731
-            description=text,
-            floating_point_range=[]
-            if low is None
-            else [FloatingPointRange(from_value=low, to_value=high)],
-        )
-        self.model_path = self.declare_parameter(
-            "model_path", "models/critic", describe("critic bundle folder")
-        ).value
-        self.joint_timeout = self.declare_parameter(
-            "joint_state_timeout", 0.5, describe("s before joint states are stale", 0.01, 10.0)
-        ).value
-        self.image_timeout = self.declare_parameter(
-            "image_timeout", 0.5, describe("s without images before output is invalid", 0.01, 10.0)
-        ).value
-        self.command_timeout = self.declare_parameter(
-            "command_timeout",
-            0.5,
-            describe("s after which the executed action counts as zero", 0.01, 10.0),
-        ).value
-        self.width = self.declare_parameter("expected_width", 0, describe("0 = any")).value
-        self.height = self.declare_parameter("expected_height", 0, describe("0 = any")).value
-        self.gripper_width = self.declare_parameter(
-            "gripper_open_width", 0.09, describe("finger opening when fully open, m", 0.01, 0.5)
-        ).value
-        self.trigger_mode = self.declare_parameter(
-            "trigger_mode",
-            "value_risk",
-            describe("value_risk (UniIntervene) or failure_prediction (the baseline)"),
-        ).value
+        self.p = declare_parameters(self, CRITIC_NODE)
+        self.model_path, self.trigger_mode = self.p.model_path, self.p.trigger_mode
         self.runtime, self.model_error = None, ""
         self.joints, self.joints_at = None, -np.inf
         self.command, self.command_at = np.zeros(7, np.float32), -np.inf
         self.last_image_at = time.monotonic()
         self.frames = self.invalid_frames = 0
         self.last_problem = ""
-        self.value_pub = self.create_publisher(ValueEstimate, "/uniintervene/critic/value", 10)
-        self.risk_pub = self.create_publisher(RiskState, "/uniintervene/critic/risk", 10)
-        self.latent_pub = self.create_publisher(Latent, "/uniintervene/critic/latent", 10)
-        self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        self.create_subscription(
-            Image, "/camera/camera/color/image_raw", self.on_image, qos_profile_sensor_data
-        )
-        self.create_subscription(JointState, "/joint_states", self.on_joints, 10)
-        self.create_subscription(ActionCommand, "/uniintervene/command", self.on_command, 10)
+        self.value_pub = self.create_publisher(ValueEstimate, topics.VALUE, 10)
+        self.risk_pub = self.create_publisher(RiskState, topics.RISK, 10)
+        self.latent_pub = self.create_publisher(Latent, topics.LATENT, 10)
+        self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
+        self.create_subscription(Image, topics.IMAGE, self.on_image, qos.SENSOR)
+        self.create_subscription(JointState, topics.JOINT_STATES, self.on_joints, 10)
+        self.create_subscription(ActionCommand, topics.EXECUTED, self.on_command, qos.COMMANDS)
         self.episode_tick = 0
-        self.create_subscription(ControlMode, "/uniintervene/control_mode", self.on_mode, 10)
+        self.create_subscription(ControlMode, topics.CONTROL_MODE, self.on_mode, qos.LATCHED)
         self.create_timer(1.0, self.publish_diagnostics)
-        self.create_timer(self.image_timeout, self.watchdog)
+        self.create_timer(self.p.image_timeout, self.watchdog)
         self.load_model()
 
     def load_model(self) -> None:
         try:
-            self.runtime = CriticRuntime(CriticBundle.load(self.model_path), self.trigger_mode)
+            triggers = None
+            if self.trigger_mode in ABLATION_MODES:
+                triggers = json.loads(
+                    (pathlib.Path(self.model_path) / "training_report.json").read_text()
+                )["triggers"]
+            self.runtime = CriticRuntime(
+                CriticBundle.load(self.model_path), self.trigger_mode, triggers
+            )
             self.model_error = ""
             self.get_logger().info(f"loaded critic from {self.model_path}")
-        except (ModelFileError, ValueError) as error:
+        except (ModelFileError, ValueError, OSError, KeyError) as error:
             if str(error) != self.model_error:
                 self.get_logger().error(f"critic model unavailable: {error}")
             self.runtime, self.model_error = None, str(error)
@@ -99,7 +79,7 @@ class CriticNode(Node):
         arm = conv.arm_positions_from_joint_state(msg)
         if arm is None:
             return
-        gripper = conv.gripper_closure_from_joint_state(msg, self.gripper_width)
+        gripper = conv.gripper_closure_from_joint_state(msg, self.p.gripper_open_width)
         self.joints = np.array([*arm, self.command[6] if gripper is None else gripper], np.float32)
         self.joints_at = time.monotonic()
 
@@ -110,19 +90,7 @@ class CriticNode(Node):
         self.episode_tick = msg.episode_tick
 
     def on_command(self, msg: ActionCommand) -> None:
-        t = msg.twist
-        self.command = np.array(
-            [
-                t.linear.x,
-                t.linear.y,
-                t.linear.z,
-                t.angular.x,
-                t.angular.y,
-                t.angular.z,
-                msg.gripper,
-            ],
-            np.float32,
-        )
+        self.command = conv.command_array(msg).astype(np.float32)
         self.command_at = time.monotonic()
 
     def invalid(self, header, why: str) -> None:
@@ -144,15 +112,15 @@ class CriticNode(Node):
         self.last_image_at = time.monotonic()
         if self.runtime is None:
             return self.invalid(msg.header, f"no model: {self.model_error}")
-        if time.monotonic() - self.joints_at > self.joint_timeout:
+        if time.monotonic() - self.joints_at > self.p.joint_state_timeout:
             return self.invalid(msg.header, "joint states stale or missing")
         try:
-            image = image_array(msg, self.width, self.height)
+            image = image_array(msg, self.p.expected_width, self.p.expected_height)
         except ValueError as error:
             return self.invalid(msg.header, f"bad image: {error}")
         action = (
             self.command
-            if time.monotonic() - self.command_at < self.command_timeout
+            if time.monotonic() - self.command_at < self.p.command_timeout
             else np.zeros(7, np.float32)
         )
         step = self.runtime.step(image, self.joints, action)
@@ -189,7 +157,7 @@ class CriticNode(Node):
     def watchdog(self) -> None:
         if self.runtime is None:
             self.load_model()
-        if time.monotonic() - self.last_image_at > self.image_timeout:
+        if time.monotonic() - self.last_image_at > self.p.image_timeout:
             header = ValueEstimate().header
             header.stamp = self.get_clock().now().to_msg()
             self.invalid(header, "no camera images")

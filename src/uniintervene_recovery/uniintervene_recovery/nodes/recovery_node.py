@@ -14,85 +14,35 @@ import time
 
 import numpy as np
 import rclpy
-from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
+from uniintervene_common.node import run
+from uniintervene_common.params import declare_parameters, fields_of
 
+from uniintervene_common import conversions as conv
+from uniintervene_common import qos, topics
 from uniintervene_critic.model import ModelFileError
 from uniintervene_msgs.action import Recover
 from uniintervene_msgs.msg import ActionCommand, InterventionEvent, Latent, ValueEstimate
 from uniintervene_recovery.controller import RecoveryConfig, start_recovery
 from uniintervene_recovery.memory import InterventionMemory, MemoryFileError, RetrievalConfig
 from uniintervene_recovery.policy import RecoveryPolicy
-from uniintervene_sim import ros_conversions as conv
-from uniintervene_sim.nodes.common import run
+from uniintervene_recovery.schema import RECOVERY_NODE
 
 GRIPPER_OPEN_WIDTH = 0.09  # m between the fingers when open (the simulated gripper)
-
-
-def describe(text, low=None, high=None, integer=False):
-    descriptor = ParameterDescriptor(description=text)
-    if low is not None and integer:
-        descriptor.integer_range = [IntegerRange(from_value=low, to_value=high, step=1)]
-    elif low is not None:
-        descriptor.floating_point_range = [FloatingPointRange(from_value=low, to_value=high)]
-    return descriptor
 
 
 class RecoveryNode(Node):
     def __init__(self):
         super().__init__("recovery_node")
-        p = self.declare_parameter
-        self.policy_path = p("policy_path", "models/recovery", describe("policy folder")).value
-        self.memory_path = p(
-            "memory_path",
-            "models/recovery/memory.safetensors",
-            describe("intervention memory file"),
-        ).value
-        self.task = p("task", "", describe("task name to retrieve targets for ('' = any)")).value
-        self.period = p("control_period", 0.1, describe("s per control tick", 0.01, 1.0)).value
-        self.input_timeout = p(
-            "input_timeout", 0.5, describe("s before critic input is stale", 0.05, 10.0)
-        ).value
-        self.autosave = p(
-            "save_memory_on_success", True, describe("add verified recoveries to the memory file")
-        ).value
-        defaults, retrieval = RecoveryConfig(), RetrievalConfig()
-        self.config = RecoveryConfig(
-            value_margin=p(
-                "value_margin",
-                defaults.value_margin,
-                describe("success margin below the target value", 0.0, 1.0),
-            ).value,
-            distance_threshold=p(
-                "distance_threshold",
-                defaults.distance_threshold,
-                describe("success latent distance", 0.0, 100.0),
-            ).value,
-            max_ticks=p(
-                "max_ticks",
-                defaults.max_ticks,
-                describe("default tick limit", 1, 10000, integer=True),
-            ).value,
-            use_memory_goal=p(
-                "use_memory_goal", True, describe("false: the w/o-memory-goal ablation")
-            ).value,
-        )
-        self.retrieval = RetrievalConfig(
-            min_gain=p(
-                "min_gain",
-                retrieval.min_gain,
-                describe("target must beat the current value by this", 0.0, 1.0),
-            ).value,
-            distance_weight=p(
-                "distance_weight",
-                retrieval.distance_weight,
-                describe("value per latent unit of distance", 0.0, 10.0),
-            ).value,
-        )
+        self.p = declare_parameters(self, RECOVERY_NODE, on_change=self.on_parameters)
+        self.policy_path, self.memory_path = self.p.policy_path, self.p.memory_path
+        self.task, self.period = self.p.task, self.p.control_period
+        self.config = RecoveryConfig(**fields_of(self.p, RecoveryConfig))
+        self.retrieval = RetrievalConfig(**fields_of(self.p, RetrievalConfig))
         self.lock = threading.Lock()
         self.latent = self.value = self.proprio = None
         self.latent_at = self.value_at = -np.inf
@@ -101,27 +51,29 @@ class RecoveryNode(Node):
         self.load()
         group = ReentrantCallbackGroup()
         self.command_pub = self.create_publisher(
-            ActionCommand, "/uniintervene/recovery/command", 10
+            ActionCommand, topics.COMMAND["recovery"], qos.COMMANDS
         )
-        self.event_pub = self.create_publisher(InterventionEvent, "/uniintervene/events", 10)
+        self.event_pub = self.create_publisher(InterventionEvent, topics.EVENTS, 10)
+        self.create_subscription(Latent, topics.LATENT, self.on_latent, 10, callback_group=group)
         self.create_subscription(
-            Latent, "/uniintervene/critic/latent", self.on_latent, 10, callback_group=group
-        )
-        self.create_subscription(
-            ValueEstimate, "/uniintervene/critic/value", self.on_value, 10, callback_group=group
+            ValueEstimate, topics.VALUE, self.on_value, 10, callback_group=group
         )
         self.create_subscription(
-            JointState, "/joint_states", self.on_joints, 10, callback_group=group
+            JointState, topics.JOINT_STATES, self.on_joints, 10, callback_group=group
         )
         self.server = ActionServer(
             self,
             Recover,
-            "/uniintervene/recover",
+            topics.RECOVER,
             execute_callback=self.execute,
             goal_callback=lambda goal: GoalResponse.ACCEPT,
             cancel_callback=lambda handle: CancelResponse.ACCEPT,
             callback_group=group,
         )
+
+    def on_parameters(self, names) -> None:
+        """Run-time changes apply from the next Recover goal."""
+        self.config = RecoveryConfig(**fields_of(self.p, RecoveryConfig))
 
     def load(self) -> None:
         try:
@@ -157,9 +109,9 @@ class RecoveryNode(Node):
         """(latent, value, proprio) or (None, why) when stale or missing."""
         with self.lock:
             now = time.monotonic()
-            if self.latent is None or now - self.latent_at > self.input_timeout:
+            if self.latent is None or now - self.latent_at > self.p.input_timeout:
                 return None, "critic latent stale or missing"
-            if self.value is None or now - self.value_at > self.input_timeout:
+            if self.value is None or now - self.value_at > self.p.input_timeout:
                 return None, "critic value stale, invalid or missing"
             proprio = self.proprio if self.proprio is not None else np.zeros(7, np.float32)
             return (self.latent.copy(), self.value, proprio.copy()), ""
@@ -257,7 +209,7 @@ class RecoveryNode(Node):
         self.memory.add(
             latent, value, self.task or "any", "online", time.time() % 1e6, recovery.segment()
         )
-        if self.autosave:
+        if self.p.save_memory_on_success:
             try:
                 self.memory.save(self.memory_path)
             except OSError as error:

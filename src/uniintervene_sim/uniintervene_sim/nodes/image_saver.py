@@ -13,27 +13,28 @@ import cv2
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
+from uniintervene_common.node import run
+from uniintervene_common.params import declare_parameters
 
-from uniintervene_sim import ros_conversions as conv
-from uniintervene_sim.nodes.common import declare, run
+from uniintervene_common import conversions as conv
+from uniintervene_sim.schema import IMAGE_SAVER
 
 
 class ImageSaver(Node):
     def __init__(self):
         super().__init__("image_saver")
-        topic = declare(self, "topic", "/camera/camera/color/image_raw", "image topic to save")
-        self.directory = pathlib.Path(declare(self, "directory", "frames", "output folder"))
-        self.every_n = declare(self, "every_n", 5, "save one frame in this many", 1, 1000)
+        self.p = declare_parameters(self, IMAGE_SAVER)
+        topic, self.directory = self.p.topic, pathlib.Path(self.p.directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.received = self.saved = 0
         self.create_subscription(Image, topic, self.on_image, qos_profile_sensor_data)
         self.get_logger().info(
-            f"saving every {self.every_n}th frame of {topic} to {self.directory}"
+            f"saving every {self.p.every_n}th frame of {topic} to {self.directory}"
         )
 
     def on_image(self, msg: Image) -> None:
         self.received += 1
-        if (self.received - 1) % self.every_n:
+        if (self.received - 1) % self.p.every_n:
             return
         try:
             image = conv.image_from_msg(msg)

@@ -10,70 +10,34 @@ import sys
 from geometry_msgs.msg import TwistStamped
 from rclpy.node import Node
 from std_msgs.msg import Float64
+from uniintervene_common.node import run
+from uniintervene_common.params import declare_parameters, fields_of
 
+from uniintervene_common import conversions as conv
+from uniintervene_common import topics
 from uniintervene_msgs.msg import ActionCommand
-from uniintervene_sim import ros_conversions as conv
-from uniintervene_sim.base_policy import FAULT_MODES, BasePolicy, BasePolicyConfig
-from uniintervene_sim.nodes.common import declare, run
+from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
 from uniintervene_sim.nodes.scene_listener import SceneListener
+from uniintervene_sim.schema import POLICY_NODE
 
 
 class PolicyNode(Node):
     def __init__(self):
         super().__init__("policy_node")
-        defaults = BasePolicyConfig()
+        self.p = declare_parameters(self, POLICY_NODE)
         config = BasePolicyConfig(
-            failure_rate=declare(
-                self,
-                "failure_rate",
-                defaults.failure_rate,
-                "probability an episode has an unproductive phase",
-                0.0,
-                1.0,
-            ),
-            onset_range=(
-                declare(self, "onset_min", defaults.onset_range[0], "earliest onset, s", 0.0, 60.0),
-                declare(self, "onset_max", defaults.onset_range[1], "latest onset, s", 0.0, 60.0),
-            ),
-            refault_probability=declare(
-                self,
-                "refault_probability",
-                defaults.refault_probability,
-                "chance of another fault after an override",
-                0.0,
-                1.0,
-            ),
-            action_noise=declare(
-                self,
-                "action_noise",
-                defaults.action_noise,
-                "std of the twist jitter, m/s and rad/s",
-                0.0,
-                0.2,
-            ),
-            modes=tuple(
-                declare(
-                    self,
-                    "modes",
-                    list(FAULT_MODES),
-                    f"fault modes to draw from: {', '.join(FAULT_MODES)}",
-                )
-            ),
+            **fields_of(self.p, BasePolicyConfig),
+            onset_range=(self.p.onset_min, self.p.onset_max),
         )
-        self.frame_id = declare(self, "base_frame", "base_link", "frame of the commands")
-        self.direct = declare(
-            self,
-            "publish_servo_directly",
-            False,
-            "also drive the arm (no supervisor: for trying the sim only)",
-        )
+        config.modes = tuple(config.modes)
+        self.frame_id, self.direct = self.p.base_frame, self.p.publish_servo_directly
         self.policy = BasePolicy(config)
         self.last_time = 0.0
-        self.command_pub = self.create_publisher(ActionCommand, "/uniintervene/policy/command", 10)
+        self.command_pub = self.create_publisher(ActionCommand, topics.COMMAND["policy"], 10)
         if self.direct:
-            self.servo_pub = self.create_publisher(TwistStamped, "/servo_node/delta_twist_cmds", 10)
-            self.gripper_pub = self.create_publisher(Float64, "/uniintervene/gripper/command", 10)
-        self.create_subscription(ActionCommand, "/uniintervene/command", self.on_executed, 10)
+            self.servo_pub = self.create_publisher(TwistStamped, topics.SERVO_TWIST, 10)
+            self.gripper_pub = self.create_publisher(Float64, topics.GRIPPER, 10)
+        self.create_subscription(ActionCommand, topics.EXECUTED, self.on_executed, 10)
         self.listener = SceneListener(self, self.on_scene)
 
     def on_executed(self, msg: ActionCommand) -> None:

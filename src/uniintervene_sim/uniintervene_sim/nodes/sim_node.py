@@ -15,48 +15,32 @@ import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import TwistStamped
 from rclpy.node import Node
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Bool, Float64
+from uniintervene_common.node import run
+from uniintervene_common.params import declare_parameters
 
+from uniintervene_common import conversions as conv
+from uniintervene_common import qos, topics
 from uniintervene_msgs.msg import TaskState
 from uniintervene_msgs.srv import ResetTask
-from uniintervene_sim import ros_conversions as conv
+from uniintervene_sim import ros_conversions as sim_conv
 from uniintervene_sim.cell import SimCell
 from uniintervene_sim.model import CONTROL_PERIOD, CameraConfig
-from uniintervene_sim.nodes.common import declare, run
-from uniintervene_sim.tasks import TASKS
-
-LATCHED = QoSProfile(
-    depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL
-)
+from uniintervene_sim.schema import SIM_NODE
 
 
 class SimNode(Node):
     def __init__(self):
         super().__init__("sim_node")
-        task = declare(self, "task", "pick_eggplant", f"initial task: {', '.join(TASKS)}")
-        seed = declare(self, "seed", 0, "initial seed", 0, 2**31 - 1)
+        self.p = declare_parameters(self, SIM_NODE)
+        task, seed, render = self.p.task, self.p.seed, self.p.render
+        rate = self.p.real_time_factor
         camera = CameraConfig(
-            mount=declare(self, "camera_mount", "wrist", "camera on the 'wrist' or 'scene'"),
-            width=declare(self, "image_width", 128, "image width, pixels", 16, 1920),
-            height=declare(self, "image_height", 128, "image height, pixels", 16, 1080),
+            mount=self.p.camera_mount, width=self.p.image_width, height=self.p.image_height
         )
-        render = declare(self, "render", True, "render camera images (false: only state)")
-        rate = declare(self, "real_time_factor", 1.0, "sim seconds per wall second", 0.1, 20.0)
-        self.command_timeout = declare(
-            self,
-            "command_timeout",
-            0.25,
-            "s after the last twist before the arm stops (MoveIt Servo's incoming timeout)",
-            0.01,
-            5.0,
-        )
-        self.base_frame = declare(self, "base_frame", "base_link", "frame of twists and poses")
-        self.camera_frame = declare(
-            self, "camera_frame", "camera_color_optical_frame", "frame_id of the images"
-        )
+        self.base_frame, self.camera_frame = self.p.base_frame, self.p.camera_frame
         self.cell = SimCell(task, camera=camera, render=render)
         self.cell.reset(seed=seed)
         self.sim_time = 0.0
@@ -66,22 +50,16 @@ class SimNode(Node):
         self.rejected_commands = 0
         self.overruns = 0
 
-        self.joint_pub = self.create_publisher(JointState, "/joint_states", 10)
-        self.image_pub = self.create_publisher(
-            Image, "/camera/camera/color/image_raw", qos_profile_sensor_data
-        )
-        self.info_pub = self.create_publisher(
-            CameraInfo, "/camera/camera/color/camera_info", qos_profile_sensor_data
-        )
-        self.clock_pub = self.create_publisher(Clock, "/clock", 10)
-        self.program_pub = self.create_publisher(
-            Bool, "/io_and_status_controller/robot_program_running", LATCHED
-        )
-        self.state_pub = self.create_publisher(TaskState, "/uniintervene/sim/task_state", 10)
-        self.diag_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
-        self.create_subscription(TwistStamped, "/servo_node/delta_twist_cmds", self.on_twist, 10)
-        self.create_subscription(Float64, "/uniintervene/gripper/command", self.on_gripper, 10)
-        self.create_service(ResetTask, "/uniintervene/sim/reset", self.on_reset)
+        self.joint_pub = self.create_publisher(JointState, topics.JOINT_STATES, 10)
+        self.image_pub = self.create_publisher(Image, topics.IMAGE, qos.SENSOR)
+        self.info_pub = self.create_publisher(CameraInfo, topics.CAMERA_INFO, qos.SENSOR)
+        self.clock_pub = self.create_publisher(Clock, "clock", 10)
+        self.program_pub = self.create_publisher(Bool, topics.PROGRAM_RUNNING, qos.LATCHED)
+        self.state_pub = self.create_publisher(TaskState, topics.TASK_STATE, 10)
+        self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
+        self.create_subscription(TwistStamped, topics.SERVO_TWIST, self.on_twist, 10)
+        self.create_subscription(Float64, topics.GRIPPER, self.on_gripper, 10)
+        self.create_service(ResetTask, topics.SIM_RESET, self.on_reset)
         self.program_pub.publish(Bool(data=True))
         self.create_timer(CONTROL_PERIOD / rate, self.tick)
         self.create_timer(1.0, self.publish_diagnostics)
@@ -125,7 +103,7 @@ class SimNode(Node):
 
     # -- the control tick ---------------------------------------------------------------
     def commands_stale(self) -> bool:
-        return time.monotonic() - self.twist_received_at > self.command_timeout
+        return time.monotonic() - self.twist_received_at > self.p.command_timeout
 
     def tick(self) -> None:
         started = time.monotonic()
@@ -148,7 +126,7 @@ class SimNode(Node):
                 )
             )
         self.state_pub.publish(
-            conv.task_state_msg(
+            sim_conv.task_state_msg(
                 self.cell.task_name,
                 self.cell.seed,
                 self.cell.scene(),

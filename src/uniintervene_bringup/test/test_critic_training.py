@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
+from uniintervene_bringup.collect import collect
 from uniintervene_critic.cli import main as cli_main
-from uniintervene_critic.collect import collect
 from uniintervene_critic.dataset import load_episodes
 from uniintervene_critic.model import CriticBundle
 from uniintervene_critic.train import TrainConfig, train_critic

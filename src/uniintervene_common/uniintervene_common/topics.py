@@ -1,0 +1,36 @@
+"""Topic, service and action names of the interface contract (docs/architecture.md).
+
+All are relative, so `namespace:=cell_2` runs a second cell beside the first; the launch
+files remap the driver-side names (joint states, camera, Servo, the UR program state)
+to the drivers' own topics. `/diagnostics` stays global (the aggregator's convention).
+"""
+
+JOINT_STATES = "joint_states"
+IMAGE = "camera/camera/color/image_raw"
+CAMERA_INFO = "camera/camera/color/camera_info"
+SERVO_TWIST = "servo_node/delta_twist_cmds"
+SERVO_SWITCH_COMMAND_TYPE = "servo_node/switch_command_type"
+PROGRAM_RUNNING = "io_and_status_controller/robot_program_running"
+SAFETY_MODE = "io_and_status_controller/safety_mode"
+DIAGNOSTICS = "/diagnostics"
+
+COMMAND = {
+    "policy": "uniintervene/policy/command",
+    "human": "uniintervene/human/command",
+    "recovery": "uniintervene/recovery/command",
+}
+HUMAN_ENGAGED = "uniintervene/human/engaged"
+EXECUTED = "uniintervene/command"
+GRIPPER = "uniintervene/gripper/command"
+VALUE = "uniintervene/critic/value"
+RISK = "uniintervene/critic/risk"
+LATENT = "uniintervene/critic/latent"
+CONTROL_MODE = "uniintervene/control_mode"
+EVENTS = "uniintervene/events"
+STATUS_MARKER = "uniintervene/status_marker"
+TASK_STATE = "uniintervene/sim/task_state"
+SIM_RESET = "uniintervene/sim/reset"
+HOLD = "uniintervene/supervisor/hold"
+RESUME = "uniintervene/supervisor/resume"
+ARBITRATE = "uniintervene/arbitrate"
+RECOVER = "uniintervene/recover"

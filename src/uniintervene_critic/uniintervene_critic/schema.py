@@ -1,0 +1,37 @@
+"""Parameter schema of critic_node (see uniintervene_common.params)."""
+
+from uniintervene_common.params import Param
+
+from uniintervene_critic.runtime import TRIGGER_MODES
+
+CRITIC_NODE = (
+    Param("model_path", "models/critic", "critic bundle folder (critic.safetensors + .json)"),
+    Param(
+        "trigger_mode",
+        "value_risk",
+        f"{', '.join(TRIGGER_MODES)}: value_risk is UniIntervene, failure_prediction the "
+        "baseline, the others the paper's ablations (settings from training_report.json)",
+    ),
+    Param(
+        "joint_state_timeout",
+        0.5,
+        "s before joint states are stale (output invalid)",
+        0.01,
+        10.0,
+        read_only=False,
+    ),
+    Param("image_timeout", 0.5, "s without images before output is invalid", 0.01, 10.0),
+    Param(
+        "command_timeout",
+        0.5,
+        "s after which the executed action counts as zero",
+        0.01,
+        10.0,
+        read_only=False,
+    ),
+    Param("expected_width", 0, "image width the model expects, 0 = any", 0, 8192, read_only=False),
+    Param("expected_height", 0, "image height, 0 = any", 0, 8192, read_only=False),
+    Param(
+        "gripper_open_width", 0.09, "m between the fingers when open", 0.01, 0.5, read_only=False
+    ),
+)

@@ -1,0 +1,122 @@
+"""Parameter schemas of supervisor_node and teleop_node (see uniintervene_common.params).
+
+Run-time changes of the non-read-only supervisor parameters take effect at the next tick
+(safety limits, timeouts) or the next episode (cooldown, warm-up, recovery length)."""
+
+from uniintervene_common.params import Param
+
+from uniintervene_supervisor.teleop import TeleopConfig
+
+SUPERVISOR_NODE = (
+    Param("control_period", 0.1, "s per control tick (10 Hz)", 0.01, 1.0),
+    Param(
+        "autonomous_intervention",
+        True,
+        "default for goals: false = HiL-SERL (human only)",
+        read_only=False,
+    ),
+    Param(
+        "cooldown_ticks",
+        20,
+        "ticks after an intervention before the next trigger",
+        0,
+        1000,
+        read_only=False,
+    ),
+    Param(
+        "trigger_warmup_ticks",
+        20,
+        "ticks at an episode's start without triggers",
+        0,
+        1000,
+        read_only=False,
+    ),
+    Param(
+        "default_max_ticks", 300, "episode length when a goal says 0", 1, 100000, read_only=False
+    ),
+    Param(
+        "fault_abort_ticks",
+        50,
+        "consecutive robot-fault ticks that end an episode",
+        1,
+        100000,
+        read_only=False,
+    ),
+    Param("command_timeout", 0.3, "s before a source command is stale", 0.01, 5.0, read_only=False),
+    Param(
+        "joint_state_timeout", 0.3, "s before joint states are stale", 0.01, 5.0, read_only=False
+    ),
+    Param(
+        "critic_timeout",
+        0.5,
+        "s before critic output is stale (no triggers then)",
+        0.01,
+        5.0,
+        read_only=False,
+    ),
+    Param(
+        "human_timeout",
+        0.5,
+        "s before a silent teleop counts as released",
+        0.01,
+        5.0,
+        read_only=False,
+    ),
+    Param(
+        "recovery_timeout",
+        0.3,
+        "s of silence from an active recovery before it is lost",
+        0.01,
+        5.0,
+        read_only=False,
+    ),
+    Param(
+        "recovery_grace_ticks",
+        3,
+        "ticks a new recovery may take to start publishing",
+        0,
+        100,
+        read_only=False,
+    ),
+    Param(
+        "recovery_max_ticks", 3, "tick limit sent with each Recover goal", 1, 10000, read_only=False
+    ),
+    Param("max_linear_speed", 0.25, "m/s", 0.0, 2.0, read_only=False),
+    Param("max_angular_speed", 1.0, "rad/s", 0.0, 6.0, read_only=False),
+    Param("max_linear_acceleration", 2.0, "m/s^2", 0.01, 50.0, read_only=False),
+    Param("max_angular_acceleration", 8.0, "rad/s^2", 0.01, 100.0, read_only=False),
+    Param(
+        "workspace_min", [0.15, -0.35, 0.0], "TCP box lower corner, m, base frame", read_only=False
+    ),
+    Param(
+        "workspace_max", [0.85, 0.55, 0.6], "TCP box upper corner, m, base frame", read_only=False
+    ),
+    Param("tool_offset", 0.16, "flange to TCP along the tool axis, m", 0.0, 1.0),
+    Param("base_frame", "base_link", "frame of the twists"),
+    Param("require_robot_program", True, "HOLD unless robot_program_running is true"),
+    Param("servo_switch_to_twist", False, "call MoveIt Servo's switch_command_type (real cell)"),
+    Param("reset_service", "uniintervene/sim/reset", "task reset service ('' = none)"),
+    Param("reset_wait", 2.0, "s to wait for the reset service", 0.0, 60.0, read_only=False),
+    Param("seed_base", 0, "seed of the first episode's reset (then +1 per episode)", 0, 2**31 - 1),
+    Param("record", True, "record each episode to MCAP", read_only=False),
+    Param("recording_dir", "recordings", "folder of the MCAP recordings", read_only=False),
+)
+
+_teleop = TeleopConfig()
+TELEOP_NODE = (
+    Param("mode", _teleop.mode, "implicit (HiL-SERL takeover) or deadman"),
+    Param("deadband", _teleop.deadband, "input norm that counts as a takeover"),
+    Param("linear_scale", _teleop.linear_scale, "m/s at full deflection"),
+    Param("angular_scale", _teleop.angular_scale, "rad/s at full deflection"),
+    Param("axis_signs", _teleop.axis_signs, "per-axis sign/scale (6)"),
+    Param("release_after", _teleop.release_after, "s of no input that ends an implicit takeover"),
+    Param("input_timeout", _teleop.input_timeout, "s of silence: device gone"),
+    Param("deadman_button", _teleop.deadman_button, "deadman button index"),
+    Param("close_button", _teleop.close_button, "button closing the gripper"),
+    Param("open_button", _teleop.open_button, "button opening the gripper"),
+    Param("twist_topic", "spacenav/twist", "device twist (geometry_msgs/Twist)"),
+    Param("joy_topic", "spacenav/joy", "device buttons/axes (sensor_msgs/Joy)"),
+    Param("use_joy_axes", False, "take the 6 axes from Joy (a joystick)"),
+    Param("base_frame", "base_link", "frame of the human commands"),
+    Param("period", 0.1, "s between published commands"),
+)
