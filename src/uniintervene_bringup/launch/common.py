@@ -13,14 +13,17 @@ def graph_nodes(graph: str, context):
     recordings = LaunchConfiguration("recordings").perform(context)
     autonomous = LaunchConfiguration("autonomous_intervention").perform(context) == "true"
     memory = LaunchConfiguration("memory").perform(context)
+    namespace = LaunchConfiguration("namespace").perform(context)
     nodes = []
-    specs = load_graph(graph, models, recordings, autonomous, memory=memory)
+    specs = load_graph(graph, models, recordings, autonomous, memory=memory, namespace=namespace)
     for spec in specs:
         nodes.append(
             Node(
                 package=spec.package,
                 executable=spec.executable,
                 name=spec.executable,
+                namespace=spec.namespace,
+                remappings=list(spec.remappings.items()),
                 output="screen",
                 parameters=[*map(str, spec.params), spec.overrides],
             )
@@ -41,6 +44,11 @@ def graph_launch(graph: str) -> list:
         ),
         DeclareLaunchArgument(
             "recordings", default_value="recordings", description="episode MCAP folder"
+        ),
+        DeclareLaunchArgument(
+            "namespace",
+            default_value="",
+            description="the cell's namespace ('' = the root; cell_2 runs a second cell)",
         ),
         DeclareLaunchArgument(
             "autonomous_intervention",

@@ -50,3 +50,25 @@ def test_overrides_are_filled_in_and_rendered_as_ros_arguments():
 def test_unknown_graph_is_a_clear_error():
     with pytest.raises(ValueError, match="no graph 'moon'"):
         load_graph("moon")
+
+
+def test_a_namespace_moves_the_whole_cell_and_the_real_cell_remaps_to_the_drivers():
+    sim = load_graph("sim", namespace="cell_2")
+    assert {s.namespace for s in sim} == {"cell_2"} and all(not s.remappings for s in sim)
+    assert ros_arguments(sim[0])[:2] == ["-r", "__ns:=/cell_2"]
+    real = load_graph("real", namespace="/cell_2")
+    supervisor = next(s for s in real if s.executable == "supervisor_node")
+    arguments = ros_arguments(supervisor)
+    assert "joint_states:=/joint_states" in arguments
+    assert "servo_node/delta_twist_cmds:=/servo_node/delta_twist_cmds" in arguments
+    with pytest.raises(ValueError, match="letters, digits and _ only"):
+        load_graph("sim", namespace="cell 2")
+
+
+def test_every_remapped_name_is_one_our_nodes_use():
+    from uniintervene_common import topics
+
+    ours = {v for k, v in vars(topics).items() if k.isupper() and isinstance(v, str)}
+    ours |= {"spacenav/twist", "spacenav/joy"}  # teleop_node's device topics
+    for spec in load_graph("real"):
+        assert set(spec.remappings) <= ours, set(spec.remappings) - ours

@@ -27,7 +27,7 @@ def test_launch_file_compiles_and_uses_the_graph(name, graph):
     declared = {
         c.args[0].value for c in calls if getattr(c.func, "id", "") == "DeclareLaunchArgument"
     }
-    assert {"models", "memory", "recordings", "autonomous_intervention"} <= declared
+    assert {"models", "memory", "recordings", "autonomous_intervention", "namespace"} <= declared
 
 
 def test_real_cell_includes_the_drivers_with_the_ur7e():

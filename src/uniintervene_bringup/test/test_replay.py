@@ -140,3 +140,17 @@ def test_replay_detects_a_diverging_node(harness_trace, node):
             same_decision(node.last_decision, decision)
             if started:
                 node.core.recovery_started()
+
+
+def test_run_time_parameter_changes_reach_the_core_and_read_only_ones_are_refused(node):
+    from rclpy.parameter import Parameter
+
+    assert node.core.config.safety.max_linear_speed == 0.25
+    assert node.set_parameters([Parameter("max_linear_speed", value=0.1)])[0].successful
+    assert node.core.config.safety.max_linear_speed == 0.1
+    assert node.core.safety.config.max_linear_speed == 0.1  # the filter the tick uses
+    assert not node.set_parameters([Parameter("control_period", value=0.05)])[0].successful
+    assert not node.set_parameters([Parameter("max_linear_speed", value=9.0)])[0].successful
+    node.set_parameters([Parameter("autonomous_intervention", value=False)])
+    start(node)  # the goal asks for autonomy; the cell's parameter says no
+    assert not node.core.arbiter.config.autonomous_intervention

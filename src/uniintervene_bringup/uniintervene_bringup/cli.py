@@ -153,6 +153,7 @@ def run_graph(args) -> int:
         recordings=args.recordings,
         autonomous=not args.no_autonomous,
         memory=args.memory or "",
+        namespace=args.namespace,
     )
     runner.start()
     print(
@@ -278,6 +279,7 @@ def main(argv=None) -> int:
     run.add_argument("--recordings", type=pathlib.Path, default=pathlib.Path("recordings"))
     run.add_argument("--no-autonomous", action="store_true", help="HiL-SERL: human only")
     run.add_argument("--logs", type=pathlib.Path, default=pathlib.Path("logs"))
+    run.add_argument("--namespace", default="", help="the cell's namespace, e.g. cell_2")
     live = commands.add_parser("live", help="one Arbitrate episode through the sim graph")
     live.add_argument("--task", default="tube_insertion")
     live.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))

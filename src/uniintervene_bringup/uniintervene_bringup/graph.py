@@ -14,6 +14,8 @@ class NodeSpec:
     executable: str
     params: list[pathlib.Path] = field(default_factory=list)
     overrides: dict = field(default_factory=dict)
+    namespace: str = ""  # '' = the root; 'cell_2' runs the node as /cell_2/<name>
+    remappings: dict = field(default_factory=dict)  # our relative name -> the driver's
 
     @property
     def path(self) -> pathlib.Path:
@@ -42,11 +44,16 @@ def load_graph(
     autonomous=True,
     path: pathlib.Path | None = None,
     memory="",
+    namespace: str = "",
 ) -> list[NodeSpec]:
     """The graph's nodes; `memory` '' means the one trained with the models."""
     graphs = yaml.safe_load((path or graph_file()).read_text())
-    if name not in graphs:
-        raise ValueError(f"no graph {name!r} in {path or graph_file()}; have {sorted(graphs)}")
+    names = sorted(key for key in graphs if not key.endswith("_remappings"))
+    if name not in names:
+        raise ValueError(f"no graph {name!r} in {path or graph_file()}; have {names}")
+    if namespace and not namespace.strip("/").replace("_", "").isalnum():
+        raise ValueError(f"namespace {namespace!r}: letters, digits and _ only (e.g. cell_2)")
+    remappings = graphs.get(f"{name}_remappings", {})
     substitutions = {
         "models": str(models),
         "recordings": str(recordings),
@@ -60,12 +67,25 @@ def load_graph(
             package, relative = reference.split("/", 1)
             params.append(pathlib.Path(get_package_share_directory(package)) / relative)
         overrides = {k: _value(v, substitutions) for k, v in entry.get("overrides", {}).items()}
-        specs.append(NodeSpec(entry["package"], entry["executable"], params, overrides))
+        specs.append(
+            NodeSpec(
+                entry["package"],
+                entry["executable"],
+                params,
+                overrides,
+                namespace.strip("/"),
+                dict(remappings),
+            )
+        )
     return specs
 
 
 def ros_arguments(spec: NodeSpec) -> list[str]:
     args = []
+    if spec.namespace:
+        args += ["-r", f"__ns:=/{spec.namespace}"]
+    for ours, theirs in spec.remappings.items():
+        args += ["-r", f"{ours}:={theirs}"]
     for params in spec.params:
         args += ["--params-file", str(params)]
     for key, value in spec.overrides.items():

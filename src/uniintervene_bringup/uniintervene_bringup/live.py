@@ -1,13 +1,50 @@
-"""One live episode through the ROS graph: start the sim graph, send Arbitrate, report."""
+"""One live episode through the ROS graph: start the sim graph, wait until it is ready,
+send Arbitrate, report."""
 
 import time
 
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.action import ActionClient
 
 from uniintervene_bringup.runner import GraphRunner
 from uniintervene_common import topics
-from uniintervene_msgs.action import Arbitrate
+from uniintervene_msgs.action import Arbitrate, Recover
+from uniintervene_msgs.msg import ValueEstimate
+
+
+class GraphNotReady(RuntimeError):
+    pass
+
+
+def wait_until_ready(node, executor, runner, log_dir, timeout: float = 60.0) -> None:
+    """Ready means: the supervisor's and the recovery's action servers answer, and the
+    critic either publishes valid values (model loaded, frames arriving) or reports on
+    /diagnostics that it has no model (then the episode runs without triggers)."""
+    critic = {}
+    cell = node.get_namespace().strip("/")
+    name = f"uniintervene_critic: {cell + '/' if cell else ''}critic_node"  # diagnostic_name
+
+    def on_diagnostics(msg):
+        for status in msg.status:
+            if status.name == name and status.message.startswith("no model"):
+                critic["no_model"] = status.message
+
+    node.create_subscription(
+        ValueEstimate, topics.VALUE, lambda msg: msg.valid and critic.update(valid=True), 10
+    )
+    node.create_subscription(DiagnosticArray, topics.DIAGNOSTICS, on_diagnostics, 10)
+    servers = [ActionClient(node, Arbitrate, topics.ARBITRATE)]
+    servers.append(ActionClient(node, Recover, topics.RECOVER))
+    deadline = time.monotonic() + timeout
+    while not (all(s.server_is_ready() for s in servers) and critic):
+        executor.spin_once(timeout_sec=0.1)
+        if runner.dead():
+            raise GraphNotReady(f"nodes exited: {runner.dead()}; see {log_dir}/*.log")
+        if time.monotonic() > deadline:
+            raise GraphNotReady(f"the graph did not come up in {timeout:.0f} s; see {log_dir}/")
+    if "valid" not in critic:
+        print(f"warning: {critic['no_model']}: the episode runs without triggers")
 
 
 def live_episode(
@@ -18,26 +55,27 @@ def live_episode(
     autonomous: bool = True,
     log_dir="logs",
     timeout: float = 120.0,
+    namespace: str = "",
 ):
     """Returns the Arbitrate result (or raises RuntimeError saying what went wrong)."""
     with GraphRunner(
-        "sim", log_dir=log_dir, models=models, recordings=recordings, autonomous=autonomous
+        "sim",
+        log_dir=log_dir,
+        models=models,
+        recordings=recordings,
+        autonomous=autonomous,
+        namespace=namespace,
     ) as runner:
         context = rclpy.Context()
         rclpy.init(context=context)
-        node = rclpy.create_node("uniintervene_demo", context=context)
+        node = rclpy.create_node("uniintervene_live", namespace=namespace, context=context)
         executor = rclpy.executors.SingleThreadedExecutor(context=context)
         executor.add_node(node)
         try:
+            wait_until_ready(node, executor, runner, log_dir)
             client = ActionClient(node, Arbitrate, topics.ARBITRATE)
-            deadline = time.monotonic() + 60.0
             while not client.server_is_ready():
-                executor.spin_once(timeout_sec=0.1)
-                if runner.dead() or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the graph did not come up (exited: {runner.dead()}); see {log_dir}/*.log"
-                    )
-            time.sleep(3.0)  # let the critic and recovery load their models
+                executor.spin_once(timeout_sec=0.05)
             goal = Arbitrate.Goal(
                 task=task, max_ticks=max_ticks, autonomous_intervention=autonomous
             )

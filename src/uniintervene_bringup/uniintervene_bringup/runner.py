@@ -28,7 +28,8 @@ class GraphRunner:
                     f"{spec.package} has no executable {spec.executable} "
                     f"({spec.path}): run make setup"
                 )
-            log = open(self.log_dir / f"{spec.executable}.log", "wb")
+            prefix = f"{spec.namespace}." if spec.namespace else ""
+            log = open(self.log_dir / f"{prefix}{spec.executable}.log", "wb")
             command = [str(spec.path), "--ros-args", *ros_arguments(spec)]
             process = subprocess.Popen(
                 command,

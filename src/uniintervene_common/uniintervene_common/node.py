@@ -33,3 +33,9 @@ def run(node_class, args=None, executor_factory=None, before_shutdown=None) -> i
         if rclpy.ok():
             rclpy.shutdown()
     return 0
+
+
+def diagnostic_name(node, package: str) -> str:
+    """'<package>: <node>' for the root cell, '<package>: cell_2/<node>' for a namespaced
+    one: /diagnostics is shared by every cell, so the name says whose status it is."""
+    return f"{package}: {node.get_fully_qualified_name().lstrip('/')}"

@@ -44,6 +44,7 @@ def test_filled_messages_set_every_field_to_a_non_default():
             assert getattr(msg, field) != getattr(msg_class(), field), (type_name, field)
 
 
+@pytest.mark.ros
 @pytest.mark.parametrize("type_name", MESSAGE_TYPES)
 def test_message_crosses_processes_intact(ros, start_node, type_name):
     msg_class = import_interface(type_name)
@@ -56,7 +57,8 @@ def test_message_crosses_processes_intact(ros, start_node, type_name):
     echoed = ros.probe(msg_class, "/contract/out")
     ros.wait_for_subscribers(publisher, timeout=20.0)
     ros.wait_for_publishers("/contract/out", timeout=20.0)
-    ros.spin_for(1.0)  # discovery is not symmetric: let the relay match us both ways too
+    # matched both ways, on our side (reliable QoS delivers once our side has matched)
+    ros.spin_until(lambda: echoed.subscription.get_publisher_count() >= 1, 20.0, "relay match")
     sent = [filled(msg_class, seed) for seed in (1, 2, 3)]
     for msg in sent:
         publisher.publish(msg)
@@ -65,6 +67,7 @@ def test_message_crosses_processes_intact(ros, start_node, type_name):
     assert relay.is_alive()
 
 
+@pytest.mark.ros
 @pytest.mark.parametrize("type_name,action_name", ACTIONS.items())
 def test_action_goal_gets_feedback_and_result(ros, start_node, type_name, action_name):
     action_class = import_interface(type_name)
@@ -99,6 +102,7 @@ def test_action_goal_gets_feedback_and_result(ros, start_node, type_name, action
     client.destroy()
 
 
+@pytest.mark.ros
 def test_cancelled_arbitrate_goal_reports_canceled(ros, start_node):
     action_class = import_interface("uniintervene_msgs/action/Arbitrate")
     start_node(

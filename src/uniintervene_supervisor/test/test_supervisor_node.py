@@ -125,7 +125,17 @@ def recovery_ready(ros, recovery):
 
     client = ActionClient(ros.node, Recover, "/uniintervene/recover")
     ros.wait_for_action_server(client, timeout=30.0)
-    ros.spin_for(0.5)  # and let the supervisor's client discover it too
+    diagnostics = ros.probe(DiagnosticArray, "/diagnostics")
+
+    def supervisor_sees_the_server():
+        return any(
+            status.name == "uniintervene_supervisor: supervisor_node"
+            and ("recovery_server_ready", "True") in {(kv.key, kv.value) for kv in status.values}
+            for msg in diagnostics.messages
+            for status in msg.status
+        )
+
+    ros.spin_until(supervisor_sees_the_server, 15.0, "the supervisor to see the recovery server")
     return recovery
 
 
@@ -152,7 +162,8 @@ def mode_probe(ros):
 
 def start_recovering_episode(ros, cell, streams, modes):
     """Start an autonomous episode and raise the risk trigger until a recovery runs."""
-    ros.spin_for(1.0)
+    for publisher in streams.pubs.values():  # the supervisor hears every stream
+        ros.wait_for_subscribers(publisher)
     handle = start_episode(ros, cell)
     streams.trigger = True
     ros.spin_until(

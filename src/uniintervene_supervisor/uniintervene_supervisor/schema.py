@@ -12,7 +12,7 @@ SUPERVISOR_NODE = (
     Param(
         "autonomous_intervention",
         True,
-        "default for goals: false = HiL-SERL (human only)",
+        "false: every episode is HiL-SERL (human only), whatever its goal asks",
         read_only=False,
     ),
     Param(

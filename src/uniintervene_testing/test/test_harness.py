@@ -55,6 +55,7 @@ def test_unknown_executable_is_a_clear_error():
         processes.NodeProcess("uniintervene_testing", "nope")
 
 
+@pytest.mark.ros
 def test_stop_ends_the_whole_process_group_cleanly():
     process = processes.NodeProcess(
         "uniintervene_testing", "interface_relay", params={"interface": "std_msgs/msg/String"}
@@ -75,6 +76,7 @@ def test_wait_times_out_with_a_clear_message(ros):
     assert time.monotonic() - started < 3.0
 
 
+@pytest.mark.ros
 def test_processes_are_stopped_when_a_test_fails(pytester, tmp_path):
     pid_file = tmp_path / "pid"
     pytester.makepyfile(f"""
@@ -93,6 +95,7 @@ def test_processes_are_stopped_when_a_test_fails(pytester, tmp_path):
     assert not _pid_exists(pid)
 
 
+@pytest.mark.ros
 def test_children_die_with_a_killed_test_runner(pytester, tmp_path):
     pid_file = tmp_path / "pid"
     pytester.makepyfile(f"""

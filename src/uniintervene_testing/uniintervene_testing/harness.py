@@ -5,8 +5,11 @@ assertions that read what they collected.
 """
 
 import time
+import uuid
 
 import rclpy
+from action_msgs.srv import CancelGoal
+from rcl_interfaces.srv import GetParameterTypes
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile
 
@@ -87,17 +90,52 @@ class RosHarness:
             f"{count} publisher(s) on {topic}",
         )
 
-    def wait_for_action_server(self, client, timeout: float = 10.0, settle: float = 1.0) -> None:
-        """Wait until the server is seen, then `settle` seconds more: discovery is not
-        symmetric, and a goal sent before the server has matched this client's reply
-        readers gets its response dropped ("client will not receive response")."""
-        self.spin_until(client.server_is_ready, timeout, f"action server {client._action_name}")
-        self.spin_for(settle)
+    def wait_for_action_server(self, client, timeout: float = 10.0) -> None:
+        """Wait until the server is seen *and* has seen us: discovery is not symmetric,
+        and a goal sent before the server has matched this client's reply readers gets
+        its response dropped ("client will not receive response"). The readiness signal
+        is a round trip: a cancel request for a goal nobody has, answered by the server."""
+        name = client._action_name
+        self.spin_until(client.server_is_ready, timeout, f"action server {name}")
+        request = CancelGoal.Request()
+        request.goal_info.goal_id.uuid = list(uuid.uuid4().bytes)  # a goal nobody has
+        self.round_trip(CancelGoal, f"{name}/_action/cancel_goal", request, timeout)
 
-    def wait_for_service(self, client, timeout: float = 10.0, settle: float = 1.0) -> None:
-        """As wait_for_action_server, for a service."""
+    def wait_for_service(self, client, timeout: float = 10.0) -> None:
+        """As wait_for_action_server, for a service: the round trip goes to the serving
+        node's get_parameter_types (asking for nothing changes nothing)."""
         self.spin_until(client.service_is_ready, timeout, f"service {client.srv_name}")
-        self.spin_for(settle)
+        node = self.spin_until(
+            lambda: self.node_serving(client.srv_name), timeout, f"node of {client.srv_name}"
+        )
+        self.round_trip(GetParameterTypes, f"{node}/get_parameter_types", None, timeout)
+
+    def node_serving(self, service: str) -> str:
+        """The fully qualified name of the node offering `service` ('' if none yet)."""
+        for name, namespace in self.node.get_node_names_and_namespaces():
+            served = self.node.get_service_names_and_types_by_node(name, namespace)
+            if any(s == service for s, _ in served):
+                return f"{namespace.rstrip('/')}/{name}"
+        return ""
+
+    def round_trip(self, srv_type, name: str, request, timeout: float) -> None:
+        """Call `name` until a response comes back. Its client is created after the one
+        being waited for, and discovery announces endpoints in order on a reliable
+        channel: once the server answers this one, it has matched the earlier one too."""
+        ping = self.node.create_client(srv_type, name)
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                self.spin_until(ping.service_is_ready, timeout, f"service {name}")
+                future = ping.call_async(request or srv_type.Request())
+                try:
+                    self.spin_until(future.done, 0.5, f"a reply from {name}")
+                    return
+                except WaitTimeout:
+                    if time.monotonic() > deadline:
+                        raise
+        finally:
+            self.node.destroy_client(ping)
 
     def close(self) -> None:
         self.executor.shutdown()

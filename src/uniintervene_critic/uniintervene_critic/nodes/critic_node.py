@@ -16,7 +16,7 @@ import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.node import Node
 from sensor_msgs.msg import Image, JointState
-from uniintervene_common.node import run
+from uniintervene_common.node import diagnostic_name, run
 from uniintervene_common.params import declare_parameters
 
 from uniintervene_common import conversions as conv
@@ -163,7 +163,9 @@ class CriticNode(Node):
             self.invalid(header, "no camera images")
 
     def publish_diagnostics(self) -> None:
-        status = DiagnosticStatus(name="uniintervene_critic: critic_node", hardware_id="critic")
+        status = DiagnosticStatus(
+            name=diagnostic_name(self, "uniintervene_critic"), hardware_id="critic"
+        )
         if self.runtime is None:
             status.level, status.message = DiagnosticStatus.ERROR, f"no model: {self.model_error}"
         elif self.last_problem:

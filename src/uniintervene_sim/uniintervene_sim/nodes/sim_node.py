@@ -18,7 +18,7 @@ from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Bool, Float64
-from uniintervene_common.node import run
+from uniintervene_common.node import diagnostic_name, run
 from uniintervene_common.params import declare_parameters
 
 from uniintervene_common import conversions as conv
@@ -139,7 +139,9 @@ class SimNode(Node):
             self.overruns += 1
 
     def publish_diagnostics(self) -> None:
-        status = DiagnosticStatus(name="uniintervene_sim: sim_node", hardware_id="mujoco")
+        status = DiagnosticStatus(
+            name=diagnostic_name(self, "uniintervene_sim"), hardware_id="mujoco"
+        )
         stale = self.commands_stale()
         status.level = DiagnosticStatus.WARN if self.rejected_commands else DiagnosticStatus.OK
         status.message = "commands stale: arm holding" if stale else "streaming commands"

@@ -28,7 +28,7 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Bool, Float64
 from std_srvs.srv import Trigger
 from uniintervene_common.kinematics import forward_kinematics
-from uniintervene_common.node import run
+from uniintervene_common.node import diagnostic_name, run
 from uniintervene_common.params import declare_parameters
 from visualization_msgs.msg import Marker
 
@@ -458,7 +458,8 @@ class SupervisorNode(Node):
         path = ""
         with self.lock:
             self.core.start_episode(
-                goal.autonomous_intervention, goal.max_ticks or self.p.default_max_ticks
+                goal.autonomous_intervention and self.p.autonomous_intervention,
+                goal.max_ticks or self.p.default_max_ticks,
             )
             if self.p.record:
                 name = f"{time.strftime('%Y%m%d-%H%M%S')}_{goal.task or 'task'}_{seed}.mcap"
@@ -491,7 +492,7 @@ class SupervisorNode(Node):
 
     def publish_diagnostics(self) -> None:
         status = DiagnosticStatus(
-            name="uniintervene_supervisor: supervisor_node", hardware_id="supervisor"
+            name=diagnostic_name(self, "uniintervene_supervisor"), hardware_id="supervisor"
         )
         with self.lock:
             fault = self.core.robot_fault(self.gather_inputs())
@@ -507,6 +508,7 @@ class SupervisorNode(Node):
                 *((f"rejected_{s}_commands", n) for s, n in self.rejected.items()),
                 ("operator_hold", self.operator_hold),
                 ("robot_program_running", self.program_running),
+                ("recovery_server_ready", self.recover_client.server_is_ready()),
                 ("episodes", self.episode_count),
             )
         ]
