@@ -122,7 +122,7 @@ def test_bad_commands_are_ignored_and_counted(ros, sim):
 def test_reset_service_changes_task_and_rejects_unknown(ros, sim):
     process, states = sim
     client = ros.node.create_client(ResetTask, "/uniintervene/sim/reset")
-    ros.wait_for_service(client)
+    ros.wait_for_service(client, "/sim_node")
     reply = ros.wait_future(client.call_async(ResetTask.Request(task="wipe", seed=5)))
     assert reply.success, reply.message
     ros.spin_until(lambda: states.messages[-1].task == "wipe", 5.0, "wipe task state")

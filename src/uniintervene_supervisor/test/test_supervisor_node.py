@@ -70,6 +70,12 @@ class Streams:
             self.pubs["human"].publish(self.command([0, 0.05, 0, 0, 0, 0, 1], ActionCommand.HUMAN))
         self.pubs["engaged"].publish(Bool(data=self.engaged))
 
+    def wait_heard(self, ros):
+        """Until the supervisor has matched every stream it listens to."""
+        for name, publisher in self.pubs.items():
+            if name != "latent":  # the recovery node's, not the supervisor's
+                ros.wait_for_subscribers(publisher)
+
     def engage(self):
         self.engaged = True
         self.engaged_at = time.monotonic()
@@ -162,8 +168,7 @@ def mode_probe(ros):
 
 def start_recovering_episode(ros, cell, streams, modes):
     """Start an autonomous episode and raise the risk trigger until a recovery runs."""
-    for publisher in streams.pubs.values():  # the supervisor hears every stream
-        ros.wait_for_subscribers(publisher)
+    streams.wait_heard(ros)
     handle = start_episode(ros, cell)
     streams.trigger = True
     ros.spin_until(
@@ -337,8 +342,8 @@ def test_operator_hold_and_resume_services(ros, cell):
     modes = mode_probe(ros)
     hold = ros.node.create_client(Trigger, "/uniintervene/supervisor/hold")
     resume = ros.node.create_client(Trigger, "/uniintervene/supervisor/resume")
-    ros.wait_for_service(hold)
-    ros.spin_for(0.5)
+    ros.wait_for_service(hold, "/supervisor_node")  # resume was created first: ready too
+    streams.wait_heard(ros)
     handle = start_episode(ros, cell, autonomous=False)
     ros.spin_until(lambda: modes.messages[-1].mode == ControlMode.POLICY, 5.0, "POLICY")
     assert ros.wait_future(hold.call_async(Trigger.Request())).success

@@ -101,22 +101,13 @@ class RosHarness:
         request.goal_info.goal_id.uuid = list(uuid.uuid4().bytes)  # a goal nobody has
         self.round_trip(CancelGoal, f"{name}/_action/cancel_goal", request, timeout)
 
-    def wait_for_service(self, client, timeout: float = 10.0) -> None:
-        """As wait_for_action_server, for a service: the round trip goes to the serving
-        node's get_parameter_types (asking for nothing changes nothing)."""
+    def wait_for_service(self, client, node: str, timeout: float = 10.0) -> None:
+        """As wait_for_action_server, for a service served by `node` (its fully qualified
+        name: a test knows it, and the graph may still list a dead node of the same
+        name): the round trip goes to that node's get_parameter_types, asking for
+        nothing, which changes nothing."""
         self.spin_until(client.service_is_ready, timeout, f"service {client.srv_name}")
-        node = self.spin_until(
-            lambda: self.node_serving(client.srv_name), timeout, f"node of {client.srv_name}"
-        )
         self.round_trip(GetParameterTypes, f"{node}/get_parameter_types", None, timeout)
-
-    def node_serving(self, service: str) -> str:
-        """The fully qualified name of the node offering `service` ('' if none yet)."""
-        for name, namespace in self.node.get_node_names_and_namespaces():
-            served = self.node.get_service_names_and_types_by_node(name, namespace)
-            if any(s == service for s, _ in served):
-                return f"{namespace.rstrip('/')}/{name}"
-        return ""
 
     def round_trip(self, srv_type, name: str, request, timeout: float) -> None:
         """Call `name` until a response comes back. Its client is created after the one
