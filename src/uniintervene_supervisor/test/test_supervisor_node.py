@@ -345,7 +345,9 @@ def test_operator_hold_and_resume_services(ros, cell):
     ros.wait_for_service(hold, "/supervisor_node")  # resume was created first: ready too
     streams.wait_heard(ros)
     handle = start_episode(ros, cell, autonomous=False)
-    ros.spin_until(lambda: modes.messages[-1].mode == ControlMode.POLICY, 5.0, "POLICY")
+    ros.spin_until(
+        lambda: modes.messages and modes.messages[-1].mode == ControlMode.POLICY, 5.0, "POLICY"
+    )
     assert ros.wait_future(hold.call_async(Trigger.Request())).success
     ros.spin_until(lambda: modes.messages[-1].reason == "operator hold", 2.0, "operator hold")
     streams.engage()  # the human still preempts an operator hold

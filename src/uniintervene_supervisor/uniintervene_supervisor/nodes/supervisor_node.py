@@ -100,6 +100,7 @@ class SupervisorNode(Node):
         self.recorder = None
         self.last_mode = None
         self.last_decision = None
+        self.recorded_names = {}
 
         group = ReentrantCallbackGroup()
         self.servo_pub = self.create_publisher(TwistStamped, topics.SERVO_TWIST, qos.COMMANDS)
@@ -160,8 +161,10 @@ class SupervisorNode(Node):
     def record(self, topic: str, msg, raw: bytes | None = None) -> None:
         with self.lock:
             if self.recorder is not None:
+                if topic not in self.recorded_names:  # this cell's name: /cell_2/joint_states
+                    self.recorded_names[topic] = self.resolve_topic_name(topic)
                 self.recorder.write(
-                    self.resolve_topic_name(topic),
+                    self.recorded_names[topic],
                     RECORDED[topic],
                     raw or serialize_message(msg),
                     time.time_ns(),
