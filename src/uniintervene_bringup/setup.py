@@ -11,7 +11,12 @@ setup(
         ("share/" + PACKAGE, ["package.xml"]),
         (
             "share/" + PACKAGE + "/config",
-            ["config/graph.yaml", "config/servo.yaml", "config/uniintervene.perspective"],
+            [
+                "config/graph.yaml",
+                "config/servo.yaml",
+                "config/diagnostics.yaml",
+                "config/uniintervene.perspective",
+            ],
         ),
         (
             "share/" + PACKAGE + "/launch",

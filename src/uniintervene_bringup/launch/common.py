@@ -14,8 +14,17 @@ def graph_nodes(graph: str, context):
     autonomous = LaunchConfiguration("autonomous_intervention").perform(context) == "true"
     memory = LaunchConfiguration("memory").perform(context)
     namespace = LaunchConfiguration("namespace").perform(context)
+    mock = LaunchConfiguration("use_mock_hardware", default="false").perform(context) == "true"
     nodes = []
-    specs = load_graph(graph, models, recordings, autonomous, memory=memory, namespace=namespace)
+    specs = load_graph(
+        graph,
+        models,
+        recordings,
+        autonomous,
+        memory=memory,
+        namespace=namespace,
+        mock_hardware=mock,
+    )
     for spec in specs:
         nodes.append(
             Node(
@@ -29,6 +38,16 @@ def graph_nodes(graph: str, context):
             )
         )
     return nodes
+
+
+def aggregator_node(bringup) -> Node:
+    """/diagnostics -> /diagnostics_agg for rqt's Robot Monitor (diagnostic_aggregator)."""
+    return Node(
+        package="diagnostic_aggregator",
+        executable="aggregator_node",
+        name="diagnostic_aggregator",
+        parameters=[str(bringup / "config" / "diagnostics.yaml")],
+    )
 
 
 def graph_launch(graph: str) -> list:

@@ -9,11 +9,13 @@ config/graph.yaml)
 import sys
 from pathlib import Path
 
+from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import graph_launch  # noqa: E402
+from common import aggregator_node, graph_launch  # noqa: E402
 
 
 def generate_launch_description():
-    return LaunchDescription(graph_launch("sim"))
+    bringup = Path(get_package_share_directory("uniintervene_bringup"))
+    return LaunchDescription([aggregator_node(bringup), *graph_launch("sim")])

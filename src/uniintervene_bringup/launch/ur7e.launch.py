@@ -2,7 +2,16 @@
 
     ros2 launch uniintervene_bringup ur7e.launch.py robot_ip:=192.168.56.101 \
         models:=/data/models autonomous_intervention:=true [use_mock_hardware:=true] \
-        [memory:=/data/memory.safetensors] [recordings:=/data/recordings]
+        [memory:=/data/memory.safetensors] [recordings:=/data/recordings] [namespace:=cell_2]
+
+Checked against the Jazzy sources (see the README's real-cell checklist):
+- ur_robot_driver 3.8 launch/ur_control.launch.py: ur_type ur7e (with its update-rate
+  file since 3.5.0), forward_position_controller for Servo's Float64MultiArray output;
+- ur_moveit_config (jazzy) launch/ur_moveit.launch.py: Servo gets MoveItConfigsBuilder's
+  SRDF and kinematics (the ur_manipulator group) and starts once the driver's robot
+  description exists (ur_robot_driver's wait_for_robot_description);
+- moveit_servo 2.12 servo_node: exits when it has no complete joint state within 5 s, so
+  it is respawned; the supervisor switches it to TWIST whenever it (re)appears.
 """
 
 import sys
@@ -10,13 +19,14 @@ from pathlib import Path
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription
+from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription, RegisterEventHandler
+from launch.event_handlers import OnProcessExit
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import graph_launch  # noqa: E402
+from common import aggregator_node, graph_launch  # noqa: E402
 
 
 def include(package: str, launch_file: str, arguments: dict):
@@ -26,15 +36,39 @@ def include(package: str, launch_file: str, arguments: dict):
     )
 
 
+def servo_node(bringup: Path) -> Node:
+    """MoveIt Servo with the UR's SRDF and kinematics, as ur_moveit_config starts it."""
+    from moveit_configs_utils import MoveItConfigsBuilder
+
+    moveit_config = (
+        MoveItConfigsBuilder(robot_name="ur", package_name="ur_moveit_config")
+        .robot_description_semantic(Path("srdf") / "ur.srdf.xacro", {"name": "ur7e"})
+        .to_moveit_configs()
+    )
+    return Node(
+        package="moveit_servo",
+        executable="servo_node",
+        name="servo_node",
+        output="screen",
+        parameters=[moveit_config.to_dict(), str(bringup / "config" / "servo.yaml")],
+        respawn=True,  # it exits when joint states are not complete within 5 s
+        respawn_delay=3.0,
+    )
+
+
 def generate_launch_description():
     bringup = Path(get_package_share_directory("uniintervene_bringup"))
+    wait_for_robot = Node(
+        package="ur_robot_driver", executable="wait_for_robot_description", output="screen"
+    )
     return LaunchDescription(
         [
             DeclareLaunchArgument("robot_ip", description="IP address of the UR7e controller"),
             DeclareLaunchArgument(
                 "use_mock_hardware",
                 default_value="false",
-                description="ros2_control mock hardware instead of the arm",
+                description="ros2_control mock hardware instead of the arm (no robot program "
+                "state is published then: the supervisor stops requiring it)",
             ),
             include(
                 "ur_robot_driver",
@@ -47,12 +81,9 @@ def generate_launch_description():
                     "launch_rviz": "false",
                 },
             ),
-            Node(
-                package="moveit_servo",
-                executable="servo_node",
-                name="servo_node",
-                output="screen",
-                parameters=[str(bringup / "config" / "servo.yaml")],
+            wait_for_robot,
+            RegisterEventHandler(
+                OnProcessExit(target_action=wait_for_robot, on_exit=[servo_node(bringup)])
             ),
             include(
                 "realsense2_camera",
@@ -60,6 +91,7 @@ def generate_launch_description():
                 {"rgb_camera.color_profile": "640,480,30", "enable_depth": "false"},
             ),
             Node(package="spacenav", executable="spacenav_node", name="spacenav", output="screen"),
+            aggregator_node(bringup),
             Node(
                 package="rviz2",
                 executable="rviz2",

@@ -32,6 +32,8 @@ def test_overrides_are_filled_in_and_rendered_as_ros_arguments():
         "autonomous_intervention": False,
         "reset_service": "",
         "servo_switch_to_twist": True,
+        "servo_twist_at_flange": True,
+        "require_robot_program": True,
     }
     arguments = ros_arguments(supervisor)
     assert "autonomous_intervention:=false" in arguments and "reset_service:=''" in arguments
@@ -72,3 +74,14 @@ def test_every_remapped_name_is_one_our_nodes_use():
     ours |= {"spacenav/twist", "spacenav/joy"}  # teleop_node's device topics
     for spec in load_graph("real"):
         assert set(spec.remappings) <= ours, set(spec.remappings) - ours
+
+
+def test_mock_hardware_stops_the_supervisor_waiting_for_a_robot_program():
+    # ros2_control's mock hardware never publishes robot_program_running
+    # (ur_robot_driver 3.8: the gpio interfaces have no initial value, and the io and
+    # status controller publishes on change only)
+    for mock in (False, True):
+        supervisor = next(
+            s for s in load_graph("real", mock_hardware=mock) if s.executable == "supervisor_node"
+        )
+        assert supervisor.overrides["require_robot_program"] is (not mock)

@@ -56,7 +56,12 @@ def test_rqt_perspective_plots_value_risk_and_mode_and_shows_the_camera():
         assert field_path_exists(topic), topic
     camera = plugin_settings(perspective, "plugin__rqt_image_view__ImageView__1")["topic"]
     assert RECORDED[camera.lstrip("/")] == "sensor_msgs/msg/Image"
-    assert "rqt_robot_monitor/RobotMonitor" in running  # /diagnostics of every node
+    assert "rqt_robot_monitor/RobotMonitor" in running  # /diagnostics_agg (the aggregator)
+    for instance in running["rqt_plot/Plot"]:
+        # qt_gui names a dock '<plugin>__<instance>__<widget objectName>'; rqt_plot's
+        # widget is PlotWidget (rqt_plot/src/rqt_plot/plot_widget.py, setObjectName)
+        plot = manager["groups"][f"plugin__rqt_plot__Plot__{instance}"]
+        assert "dock_widget__PlotWidget" in plot["groups"], list(plot["groups"])
 
 
 def test_rviz_config_shows_the_robot_the_camera_and_the_status_text():

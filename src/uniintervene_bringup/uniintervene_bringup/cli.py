@@ -154,6 +154,7 @@ def run_graph(args) -> int:
         autonomous=not args.no_autonomous,
         memory=args.memory or "",
         namespace=args.namespace,
+        mock_hardware=args.mock_hardware,
     )
     runner.start()
     print(
@@ -280,6 +281,11 @@ def main(argv=None) -> int:
     run.add_argument("--no-autonomous", action="store_true", help="HiL-SERL: human only")
     run.add_argument("--logs", type=pathlib.Path, default=pathlib.Path("logs"))
     run.add_argument("--namespace", default="", help="the cell's namespace, e.g. cell_2")
+    run.add_argument(
+        "--mock-hardware",
+        action="store_true",
+        help="real graph on ros2_control's mock arm: do not wait for a robot program",
+    )
     live = commands.add_parser("live", help="one Arbitrate episode through the sim graph")
     live.add_argument("--task", default="tube_insertion")
     live.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))

@@ -45,8 +45,11 @@ def load_graph(
     path: pathlib.Path | None = None,
     memory="",
     namespace: str = "",
+    mock_hardware: bool = False,
 ) -> list[NodeSpec]:
-    """The graph's nodes; `memory` '' means the one trained with the models."""
+    """The graph's nodes; `memory` '' means the one trained with the models. With
+    `mock_hardware` (ros2_control's mock instead of the arm) the supervisor does not wait
+    for a robot program: nothing publishes robot_program_running then."""
     graphs = yaml.safe_load((path or graph_file()).read_text())
     names = sorted(key for key in graphs if not key.endswith("_remappings"))
     if name not in names:
@@ -59,6 +62,7 @@ def load_graph(
         "recordings": str(recordings),
         "autonomous": "true" if autonomous else "false",
         "memory": str(memory) or f"{models}/recovery/memory.safetensors",
+        "robot_program": "false" if mock_hardware else "true",
     }
     specs = []
     for entry in graphs[name]:

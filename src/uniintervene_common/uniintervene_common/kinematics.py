@@ -2,6 +2,14 @@
 
 The UR7e shares the UR5e's kinematics (Universal Robots' DH table for the e-series):
 standard DH, frame i = frame i-1 * Rz(theta_i) Tz(d_i) Tx(a_i) Rx(alpha_i).
+
+Frames (the one rule, for the real and the simulated cell alike): the DH model is
+expressed in the controller's `base` frame; every command, the workspace box and the TCP
+are expressed in `base_link`, which is `base` turned half a revolution about z
+(Universal_Robots_ROS2_Description, urdf/ur_macro.xacro: joint base_link-base_fixed_joint,
+rpy="0 0 ${pi}"). MoveIt Servo executes twists in base_link (the SRDF chain's base), and
+the simulated cell's world frame is base_link with the arm mounted the same way. The TCP
+is `tool_offset` (0.16 m) beyond the flange along the tool's z axis.
 """
 
 import numpy as np
@@ -25,7 +33,9 @@ JOINT_UPPER = -JOINT_LOWER
 JOINT_SPEED_LIMIT = np.full(6, np.pi)
 
 # Tool pointing down over the table, elbow up: the cell's home configuration.
-HOME = np.array([np.pi, -1.7, 1.9, -1.77, -np.pi / 2, np.pi / 2])
+HOME = np.array([0.0, -1.7, 1.9, -1.77, -np.pi / 2, np.pi / 2])
+# The pose of `base` in `base_link` (its own inverse): x and y change sign.
+BASE_IN_BASE_LINK = np.diag([-1.0, -1.0, 1.0, 1.0])
 
 
 def dh_transform(theta: float, d: float, a: float, alpha: float) -> np.ndarray:
@@ -107,3 +117,23 @@ def solve_ik(
     raise ValueError(
         f"IK did not converge to {target[:3, 3]} (residual {np.linalg.norm(error):.2e})"
     )
+
+
+def tcp_pose(q, tool_offset: float) -> np.ndarray:
+    """4x4 pose of the TCP in base_link (the frame of every command and of the box)."""
+    return BASE_IN_BASE_LINK @ forward_kinematics(np.asarray(q, float), tool_offset)
+
+
+def solve_tcp_ik(target_in_base_link: np.ndarray, q_seed, tool_offset: float) -> np.ndarray:
+    """Joint angles putting the TCP at a base_link pose (see solve_ik)."""
+    return solve_ik(BASE_IN_BASE_LINK @ target_in_base_link, q_seed, tool_offset)
+
+
+def twist_at_flange(twist, q, tool_offset: float) -> np.ndarray:
+    """A TCP twist (base_link) re-expressed at the flange: the same rigid motion, for a
+    controller that moves the flange (MoveIt Servo moves tool0, at the flange).
+    v_flange = v_tcp + w x (p_flange - p_tcp); w is unchanged."""
+    twist = np.asarray(twist, float)
+    tool_z = tcp_pose(q, tool_offset)[:3, 2]
+    velocity = twist[:3] + np.cross(twist[3:6], -tool_offset * tool_z)
+    return np.r_[velocity, twist[3:6]]

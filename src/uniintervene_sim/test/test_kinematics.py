@@ -11,6 +11,7 @@ from uniintervene_common.kinematics import (
     forward_kinematics,
     geometric_jacobian,
     solve_ik,
+    tcp_pose,
 )
 
 from uniintervene_sim.cell import SimCell
@@ -33,7 +34,7 @@ def test_mujoco_model_follows_the_dh_model():
         q = rng.uniform(-np.pi, np.pi, 6)
         data.qpos[:6] = q
         mujoco.mj_forward(model, data)
-        expected = forward_kinematics(q, TCP_OFFSET)
+        expected = tcp_pose(q, TCP_OFFSET)  # the world is base_link
         assert data.site("tcp").xpos == pytest.approx(expected[:3, 3], abs=1e-9)
         assert data.site("tcp").xmat.reshape(3, 3) == pytest.approx(expected[:3, :3], abs=1e-9)
 

@@ -7,7 +7,13 @@ for one control period (0.1 s). Used by the Gymnasium env and by sim_node alike.
 
 import mujoco
 import numpy as np
-from uniintervene_common.kinematics import HOME, JOINT_LOWER, JOINT_NAMES, JOINT_UPPER, solve_ik
+from uniintervene_common.kinematics import (
+    HOME,
+    JOINT_LOWER,
+    JOINT_NAMES,
+    JOINT_UPPER,
+    solve_tcp_ik,
+)
 
 from uniintervene_sim.ik import DifferentialIK
 from uniintervene_sim.model import (
@@ -90,7 +96,7 @@ class SimCell:
         rng = np.random.default_rng(self.seed)
         mujoco.mj_resetData(self.model, self.data)
         plan = self.task.reset(rng)
-        q = solve_ik(plan.tcp, HOME, TCP_OFFSET)
+        q = solve_tcp_ik(plan.tcp, HOME, TCP_OFFSET)
         self.data.qpos[self._arm_qpos] = q
         self.q_target = q.copy()
         self.gripper = float(plan.gripper)

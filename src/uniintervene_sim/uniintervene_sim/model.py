@@ -65,7 +65,9 @@ def _arm_xml(gripper_xml: str, wrist_camera_xml: str) -> str:
     closing = ""
     for i in range(6):
         pos = "0 0 0" if i == 0 else f"{A[i - 1]:.6f} 0 {D[i - 1]:.6f}"
-        quat = "1 0 0 0" if i == 0 else _quat_rx(ALPHA[i - 1])
+        # link1 sits on `base`, which is the world (base_link) turned by pi about z, as
+        # on the real UR (kinematics.BASE_IN_BASE_LINK)
+        quat = "0 0 0 1" if i == 0 else _quat_rx(ALPHA[i - 1])
         seg_end = f"{A[i]:.6f} 0 {D[i]:.6f}"
         link_geom = ""
         if abs(A[i]) + abs(D[i]) > 1e-9:

@@ -11,7 +11,7 @@ simulator) and carry out the decision (publish, or step the simulator).
 from dataclasses import dataclass, field
 
 import numpy as np
-from uniintervene_common.kinematics import forward_kinematics
+from uniintervene_common.kinematics import tcp_pose
 
 from uniintervene_supervisor.arbitration import Arbiter, ArbiterConfig, Mode, TickInputs
 from uniintervene_supervisor.safety import FilterResult, SafetyConfig, SafetyFilter
@@ -79,7 +79,8 @@ class SupervisorInputs:
     critic_age: float = np.inf  # the older of the newest value and risk
     critic_valid: bool = False
     robot_program_running: bool | None = None
-    safety_normal: bool = True
+    safety_normal: bool = True  # the UR safety mode is one the cell may move in
+    servo_ready: bool = True  # MoveIt Servo accepts twists (real cell; always in the sim)
     operator_hold: bool = False
     task_success: bool = False  # the task state of this episode says so
     task_failure: bool = False
@@ -154,7 +155,9 @@ class SupervisorCore:
         if self.config.require_robot_program and inputs.robot_program_running is not True:
             return "robot program not running"
         if not inputs.safety_normal:
-            return "robot safety mode not NORMAL"
+            return "robot safety mode not NORMAL or REDUCED"
+        if not inputs.servo_ready:
+            return "MoveIt Servo not accepting twists (switch_command_type)"
         return ""
 
     def human_engaged(self, inputs: SupervisorInputs) -> bool:
@@ -165,7 +168,7 @@ class SupervisorCore:
             return self.safety.hold("hold")
         command, age = inputs.commands.get(source, (None, np.inf))
         tcp = (
-            forward_kinematics(np.asarray(inputs.joints, float), self.config.tool_offset)[:3, 3]
+            tcp_pose(inputs.joints, self.config.tool_offset)[:3, 3]  # base_link, as the box
             if inputs.joints is not None
             else None
         )

@@ -94,7 +94,23 @@ SUPERVISOR_NODE = (
     Param("tool_offset", 0.16, "flange to TCP along the tool axis, m", 0.0, 1.0),
     Param("base_frame", "base_link", "frame of the twists"),
     Param("require_robot_program", True, "HOLD unless robot_program_running is true"),
-    Param("servo_switch_to_twist", False, "call MoveIt Servo's switch_command_type (real cell)"),
+    Param(
+        "safety_modes_ok",
+        [1, 2],
+        "UR safety modes the cell may move in (ur_dashboard_msgs/SafetyMode: 1 NORMAL, "
+        "2 REDUCED); any other HOLDs",
+        read_only=False,
+    ),
+    Param(
+        "servo_switch_to_twist",
+        False,
+        "keep MoveIt Servo in TWIST (switch_command_type, retried) and HOLD until it is",
+    ),
+    Param(
+        "servo_twist_at_flange",
+        False,
+        "shift TCP twists to the flange before sending (MoveIt Servo moves tool0)",
+    ),
     Param("reset_service", "uniintervene/sim/reset", "task reset service ('' = none)"),
     Param("reset_wait", 2.0, "s to wait for the reset service", 0.0, 60.0, read_only=False),
     Param("seed_base", 0, "seed of the first episode's reset (then +1 per episode)", 0, 2**31 - 1),

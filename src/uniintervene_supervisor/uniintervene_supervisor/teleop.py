@@ -16,7 +16,9 @@ import numpy as np
 @dataclass
 class TeleopConfig:
     mode: str = "implicit"  # "implicit" or "deadman"
-    deadband: float = 1e-3
+    # spacenav scales device counts by 1/full_scale (512): 1e-3 was under one count, so
+    # sensor jitter took over; 0.01 is 5 counts (joystick_drivers spacenav/src/spacenav.cpp)
+    deadband: float = 0.01
     linear_scale: float = 0.15  # m/s at full deflection
     angular_scale: float = 0.6  # rad/s at full deflection
     axis_signs: list = field(default_factory=lambda: [1.0] * 6)

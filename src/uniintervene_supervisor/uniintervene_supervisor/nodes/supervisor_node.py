@@ -27,7 +27,7 @@ from rclpy.task import Future
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Bool, Float64
 from std_srvs.srv import Trigger
-from uniintervene_common.kinematics import forward_kinematics
+from uniintervene_common.kinematics import tcp_pose, twist_at_flange
 from uniintervene_common.node import diagnostic_name, run
 from uniintervene_common.params import declare_parameters
 from visualization_msgs.msg import Marker
@@ -49,6 +49,7 @@ from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore, Super
 from uniintervene_supervisor.episode import Episode
 from uniintervene_supervisor.recorder import EpisodeRecorder
 from uniintervene_supervisor.schema import SUPERVISOR_NODE
+from uniintervene_supervisor.servo_switch import CommandTypeSwitch
 from uniintervene_supervisor.status import status_label
 
 EVENT_KINDS = {
@@ -92,6 +93,7 @@ class SupervisorNode(Node):
         self.inputs.update({name: Latest() for name in ("value", "risk", "task")})
         self.program_running = None
         self.safety_normal = True
+        self.servo_switch = CommandTypeSwitch() if self.p.servo_switch_to_twist else None
         self.operator_hold = False
         self.rejected = {source: 0 for source in topics.COMMAND}
         self.episode = None
@@ -149,8 +151,8 @@ class SupervisorNode(Node):
             self.p.control_period, self.tick, callback_group=MutuallyExclusiveCallbackGroup()
         )
         self.create_timer(1.0, self.publish_diagnostics, callback_group=group)
-        if self.p.servo_switch_to_twist:
-            self.switch_servo_to_twist()
+        if self.servo_switch is not None:
+            self.watch_servo_command_type(group)
         self.publish_mode(Mode.HOLD, "idle", 0)
 
     def on_parameters(self, names) -> None:
@@ -206,24 +208,39 @@ class SupervisorNode(Node):
         except ImportError:
             return  # not on this machine: only robot_program_running is watched
 
-        def on_safety(msg):
-            self.safety_normal = msg.mode == SafetyMode.NORMAL
+        def on_safety(msg: SafetyMode):
+            self.safety_normal = msg.mode in self.p.safety_modes_ok
 
         self.create_subscription(
             SafetyMode, topics.SAFETY_MODE, on_safety, qos.LATCHED, callback_group=group
         )
 
-    def switch_servo_to_twist(self) -> None:
+    def watch_servo_command_type(self, group) -> None:
+        """Keep MoveIt Servo in TWIST: retried until it answers success, redone whenever
+        it comes back (it is respawned when it exits); HOLD until then."""
         try:
             from moveit_msgs.srv import ServoCommandType
         except ImportError:
             self.get_logger().error("servo_switch_to_twist is set but moveit_msgs is missing")
             return
-        client = self.create_client(ServoCommandType, topics.SERVO_SWITCH_COMMAND_TYPE)
-        if client.wait_for_service(timeout_sec=5.0):
-            client.call_async(ServoCommandType.Request(command_type=ServoCommandType.Request.TWIST))
-        else:
-            self.get_logger().error("MoveIt Servo's switch_command_type service is not up")
+        client = self.create_client(
+            ServoCommandType, topics.SERVO_SWITCH_COMMAND_TYPE, callback_group=group
+        )
+        request = ServoCommandType.Request(command_type=ServoCommandType.Request.TWIST)
+
+        def step():
+            was = self.servo_switch.switched
+            self.servo_switch.step(
+                self.now(), client.service_is_ready(), lambda: client.call_async(request)
+            )
+            if self.servo_switch.switched != was:
+                self.get_logger().info(
+                    "MoveIt Servo accepts twists"
+                    if self.servo_switch.switched
+                    else f"MoveIt Servo: {self.servo_switch.last_problem}"
+                )
+
+        self.create_timer(0.5, step, callback_group=group)
 
     def on_hold(self, request, response):
         self.operator_hold = True
@@ -254,6 +271,7 @@ class SupervisorNode(Node):
             critic_valid=bool(value is not None and value.valid),
             robot_program_running=self.program_running,
             safety_normal=self.safety_normal,
+            servo_ready=self.servo_switch is None or self.servo_switch.switched,
             operator_hold=self.operator_hold,
             task_success=bool(fresh_task and task.success),
             task_failure=bool(fresh_task and task.failure),
@@ -268,6 +286,8 @@ class SupervisorNode(Node):
                 decision = self.core.idle_step(inputs)
                 if decision.mode == Mode.HUMAN:
                     self.publish_command(decision.command, decision.mode)
+                else:  # a zero twist: Servo would run the last one until its timeout
+                    self.servo_pub.publish(self.twist_msg(decision.command))
                 self.publish_mode(decision.mode, decision.reason, 0)
                 self.last_decision = decision
                 return
@@ -301,11 +321,15 @@ class SupervisorNode(Node):
 
     def tcp_position(self) -> np.ndarray | None:
         joints = self.inputs["joints"].value
-        if joints is None:
-            return None
-        return forward_kinematics(np.asarray(joints, float), self.p.tool_offset)[:3, 3]
+        return None if joints is None else tcp_pose(joints, self.p.tool_offset)[:3, 3]
 
     def twist_msg(self, command: np.ndarray) -> TwistStamped:
+        """The twist for the robot: the TCP's, or the same motion at the flange for a
+        controller that moves the flange (servo_twist_at_flange)."""
+        command = np.asarray(command, float)
+        joints = self.inputs["joints"].value
+        if self.p.servo_twist_at_flange and joints is not None and np.any(command[3:6]):
+            command = np.r_[twist_at_flange(command[:6], joints, self.p.tool_offset), command[6]]
         twist = TwistStamped()
         twist.header.stamp = self.get_clock().now().to_msg()
         twist.header.frame_id = self.p.base_frame
@@ -320,7 +344,11 @@ class SupervisorNode(Node):
         self.servo_pub.publish(twist)
         if np.isfinite(command[6]):  # NaN: no gripper command known yet, leave it alone
             self.gripper_pub.publish(Float64(data=float(command[6])))
-        executed = ActionCommand(source=int(mode), twist=twist.twist, gripper=float(command[6]))
+        executed = ActionCommand(source=int(mode), gripper=float(command[6]))
+        t = executed.twist  # the TCP twist: what the critic and the learner see
+        t.linear.x, t.linear.y, t.linear.z, t.angular.x, t.angular.y, t.angular.z = (
+            float(v) for v in command[:6]
+        )
         executed.header = twist.header
         self.command_pub.publish(executed)
         self.record(topics.EXECUTED, executed)
@@ -512,6 +540,10 @@ class SupervisorNode(Node):
                 ("operator_hold", self.operator_hold),
                 ("robot_program_running", self.program_running),
                 ("recovery_server_ready", self.recover_client.server_is_ready()),
+                (
+                    "servo_accepts_twists",
+                    "n/a" if self.servo_switch is None else self.servo_switch.switched,
+                ),
                 ("episodes", self.episode_count),
             )
         ]
