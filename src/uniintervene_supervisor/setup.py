@@ -21,6 +21,7 @@ setup(
         "console_scripts": [
             "supervisor_node = uniintervene_supervisor.nodes.supervisor_node:main",
             "teleop_node = uniintervene_supervisor.nodes.teleop_node:main",
+            "gripper_io_node = uniintervene_supervisor.nodes.gripper_io_node:main",
         ],
     },
 )

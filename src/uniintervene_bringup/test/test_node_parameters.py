@@ -10,13 +10,13 @@ import pytest
 import rclpy
 import yaml
 from rclpy.node import Node
-from uniintervene_common.params import from_values
 
 from uniintervene_bringup.graph import load_graph
+from uniintervene_common.params import from_values
 from uniintervene_critic.schema import CRITIC_NODE
 from uniintervene_recovery.schema import RECOVERY_NODE
 from uniintervene_sim.schema import OPERATOR_NODE, POLICY_NODE, SIM_NODE
-from uniintervene_supervisor.schema import SUPERVISOR_NODE, TELEOP_NODE
+from uniintervene_supervisor.schema import GRIPPER_IO_NODE, SUPERVISOR_NODE, TELEOP_NODE
 
 SCHEMAS = {
     "sim_node": SIM_NODE,
@@ -26,6 +26,7 @@ SCHEMAS = {
     "recovery_node": RECOVERY_NODE,
     "supervisor_node": SUPERVISOR_NODE,
     "teleop_node": TELEOP_NODE,
+    "gripper_io_node": GRIPPER_IO_NODE,
 }
 SPECS = {
     (spec.package, spec.executable): spec

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from rclpy.serialization import serialize_message
 from std_msgs.msg import Bool
-from uniintervene_common.kinematics import HOME
 
 from uniintervene_bringup.cli import main
 from uniintervene_bringup.recordings import (
@@ -14,6 +13,7 @@ from uniintervene_bringup.recordings import (
     takeover_warnings,
 )
 from uniintervene_common import conversions as conv
+from uniintervene_common.kinematics import HOME
 from uniintervene_critic.dataset import HUMAN, POLICY, load_episodes
 from uniintervene_msgs.msg import ControlMode
 from uniintervene_supervisor.nodes.supervisor_node import RECORDED

@@ -20,8 +20,8 @@ from types import SimpleNamespace
 import numpy as np
 import yaml
 from ament_index_python.packages import get_package_share_directory
-from uniintervene_common.params import from_values
 
+from uniintervene_common.params import from_values
 from uniintervene_critic.labels import score_triggers, segments, unproductive_flags
 from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_recovery.controller import RecoveryConfig, start_recovery

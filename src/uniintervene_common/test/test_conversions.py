@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from uniintervene_common.kinematics import HOME, JOINT_NAMES
 
 from uniintervene_common import conversions as conv
+from uniintervene_common.kinematics import HOME, JOINT_NAMES
 from uniintervene_msgs.msg import ActionCommand
 
 

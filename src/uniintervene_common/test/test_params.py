@@ -5,6 +5,7 @@ import pytest
 import rclpy
 from rcl_interfaces.msg import ParameterType
 from rclpy.parameter import Parameter
+
 from uniintervene_common.params import Param, declare_parameters, from_values
 
 SCHEMA = (

@@ -12,6 +12,7 @@ SERVO_TWIST = "servo_node/delta_twist_cmds"
 SERVO_SWITCH_COMMAND_TYPE = "servo_node/switch_command_type"
 PROGRAM_RUNNING = "io_and_status_controller/robot_program_running"
 SAFETY_MODE = "io_and_status_controller/safety_mode"
+SET_IO = "io_and_status_controller/set_io"
 DIAGNOSTICS = "/diagnostics"
 
 COMMAND = {

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from safetensors import SafetensorError, safe_open
 from safetensors.numpy import load_file, save_file
+
 from uniintervene_common.atomic import atomic_write
 
 FORMAT_VERSION = "1"

@@ -18,8 +18,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
-from uniintervene_common.atomic import atomic_write
 
+from uniintervene_common.atomic import atomic_write
 from uniintervene_critic.encoders import SimCNNEncoder
 from uniintervene_critic.failure import FailurePredictor, FailureTriggerConfig
 from uniintervene_critic.risk import RiskConfig

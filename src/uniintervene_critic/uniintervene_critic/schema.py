@@ -1,7 +1,6 @@
 """Parameter schema of critic_node (see uniintervene_common.params)."""
 
 from uniintervene_common.params import Param
-
 from uniintervene_critic.runtime import TRIGGER_MODES
 
 CRITIC_NODE = (

@@ -19,8 +19,8 @@ import torch
 from scipy.stats import spearmanr
 from torch.nn import functional as F
 from tqdm import tqdm
-from uniintervene_common.atomic import atomic_write
 
+from uniintervene_common.atomic import atomic_write
 from uniintervene_critic.dataset import Episode
 from uniintervene_critic.encoders import SimCNNDecoder, SimCNNEncoder
 from uniintervene_critic.failure import (

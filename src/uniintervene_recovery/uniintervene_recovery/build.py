@@ -55,6 +55,7 @@ def plot_history(path: pathlib.Path, history) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from uniintervene_common.atomic import atomic_write
 
     figure, axis = plt.subplots(figsize=(6, 3.6))

@@ -23,6 +23,7 @@ import faiss
 import numpy as np
 from safetensors import SafetensorError, safe_open
 from safetensors.numpy import load_file, save_file
+
 from uniintervene_common.atomic import atomic_write
 
 FORMAT, VERSION = "uniintervene-memory", "1"

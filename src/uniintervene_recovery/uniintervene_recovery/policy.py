@@ -19,8 +19,8 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.nn import functional as F
 from tqdm import tqdm
-from uniintervene_common.atomic import atomic_write
 
+from uniintervene_common.atomic import atomic_write
 from uniintervene_critic.model import ModelFileError
 
 LINEAR_LIMIT, ANGULAR_LIMIT = 0.25, 1.0  # m/s, rad/s: the action's range (sim/servo limits)

@@ -1,7 +1,6 @@
 """Parameter schema of recovery_node (see uniintervene_common.params)."""
 
 from uniintervene_common.params import Param
-
 from uniintervene_recovery.controller import RecoveryConfig
 from uniintervene_recovery.memory import RetrievalConfig
 

@@ -3,6 +3,7 @@
 import mujoco
 import numpy as np
 import pytest
+
 from uniintervene_common.kinematics import (
     HOME,
     JOINT_LOWER,
@@ -13,7 +14,6 @@ from uniintervene_common.kinematics import (
     solve_ik,
     tcp_pose,
 )
-
 from uniintervene_sim.cell import SimCell
 from uniintervene_sim.ik import DifferentialIK
 from uniintervene_sim.model import TCP_OFFSET, build_cell_xml

@@ -7,6 +7,7 @@ for one control period (0.1 s). Used by the Gymnasium env and by sim_node alike.
 
 import mujoco
 import numpy as np
+
 from uniintervene_common.kinematics import (
     HOME,
     JOINT_LOWER,
@@ -14,7 +15,6 @@ from uniintervene_common.kinematics import (
     JOINT_UPPER,
     solve_tcp_ik,
 )
-
 from uniintervene_sim.ik import DifferentialIK
 from uniintervene_sim.model import (
     CONTROL_PERIOD,

@@ -10,8 +10,8 @@ the simulated operator and evaluation; a critic must not read it.
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
-from uniintervene_common.kinematics import JOINT_LOWER, JOINT_UPPER
 
+from uniintervene_common.kinematics import JOINT_LOWER, JOINT_UPPER
 from uniintervene_sim.cell import SimCell
 from uniintervene_sim.model import CONTROL_PERIOD, CameraConfig
 from uniintervene_sim.tasks.base import MAX_ANGULAR_SPEED, MAX_LINEAR_SPEED

@@ -8,6 +8,7 @@ result scaled (direction kept) so no joint exceeds its speed limit.
 from dataclasses import dataclass
 
 import numpy as np
+
 from uniintervene_common.kinematics import JOINT_LOWER, JOINT_SPEED_LIMIT, JOINT_UPPER
 
 

@@ -8,6 +8,7 @@ kinematics.forward_kinematics; the link geometry is a simplified visual/collisio
 from dataclasses import dataclass
 
 import numpy as np
+
 from uniintervene_common.kinematics import ALPHA, JOINT_LOWER, JOINT_NAMES, JOINT_UPPER, A, D
 
 # Distance from the flange to the tool centre point between the fingertips, metres.

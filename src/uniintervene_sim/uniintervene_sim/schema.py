@@ -1,7 +1,6 @@
 """Parameter schemas of the simulated cell's nodes (see uniintervene_common.params)."""
 
 from uniintervene_common.params import Param
-
 from uniintervene_sim.base_policy import FAULT_MODES, BasePolicyConfig
 from uniintervene_sim.operator import OperatorConfig
 from uniintervene_sim.tasks import TASKS

@@ -3,6 +3,7 @@ reclassification, lost recoveries, episode-end rules, tick accounting."""
 
 import numpy as np
 import pytest
+
 from uniintervene_common.kinematics import (
     HOME,
     forward_kinematics,
@@ -10,7 +11,6 @@ from uniintervene_common.kinematics import (
     tcp_pose,
     twist_at_flange,
 )
-
 from uniintervene_supervisor.arbitration import Mode
 from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore, SupervisorInputs
 

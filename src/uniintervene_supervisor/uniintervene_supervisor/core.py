@@ -11,8 +11,8 @@ simulator) and carry out the decision (publish, or step the simulator).
 from dataclasses import dataclass, field
 
 import numpy as np
-from uniintervene_common.kinematics import tcp_pose
 
+from uniintervene_common.kinematics import tcp_pose
 from uniintervene_supervisor.arbitration import Arbiter, ArbiterConfig, Mode, TickInputs
 from uniintervene_supervisor.safety import FilterResult, SafetyConfig, SafetyFilter
 

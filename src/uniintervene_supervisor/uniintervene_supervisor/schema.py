@@ -1,10 +1,11 @@
-"""Parameter schemas of supervisor_node and teleop_node (see uniintervene_common.params).
+"""Parameter schemas of supervisor_node, teleop_node and gripper_io_node
+(see uniintervene_common.params).
 
 Run-time changes of the non-read-only supervisor parameters take effect at the next tick
 (safety limits, timeouts) or the next episode (cooldown, warm-up, recovery length)."""
 
 from uniintervene_common.params import Param
-
+from uniintervene_supervisor.gripper_io import ToolGripperConfig
 from uniintervene_supervisor.teleop import TeleopConfig
 
 SUPERVISOR_NODE = (
@@ -135,4 +136,19 @@ TELEOP_NODE = (
     Param("use_joy_axes", False, "take the 6 axes from Joy (a joystick)"),
     Param("base_frame", "base_link", "frame of the human commands"),
     Param("period", 0.1, "s between published commands"),
+)
+
+_gripper = ToolGripperConfig()
+GRIPPER_IO_NODE = (
+    Param("close_pin", _gripper.close_pin, "UR digital output that closes (16, 17: tool)", 0, 17),
+    Param("open_pin", _gripper.open_pin, "output that opens (double-acting; -1 none)", -1, 17),
+    Param("close_above", _gripper.close_above, "a command above this closes", 0.0, 1.0),
+    Param("open_below", _gripper.open_below, "a command below this opens", 0.0, 1.0),
+    Param(
+        "retry_period",
+        _gripper.retry_period,
+        "s before an unconfirmed set_io is resent",
+        0.05,
+        10.0,
+    ),
 )

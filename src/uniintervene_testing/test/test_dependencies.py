@@ -54,6 +54,7 @@ ROBOT_SIDE_NODES = [
     "uniintervene_recovery.nodes.recovery_node",
     "uniintervene_supervisor.nodes.supervisor_node",
     "uniintervene_supervisor.nodes.teleop_node",
+    "uniintervene_supervisor.nodes.gripper_io_node",
 ]
 
 

@@ -16,11 +16,11 @@ import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from rclpy.node import Node
 from sensor_msgs.msg import Image, JointState
-from uniintervene_common.node import diagnostic_name, run
-from uniintervene_common.params import declare_parameters
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
+from uniintervene_common.node import diagnostic_name, run
+from uniintervene_common.params import declare_parameters
 from uniintervene_critic.model import CriticBundle, ModelFileError
 from uniintervene_critic.runtime import ABLATION_MODES, CriticRuntime
 from uniintervene_critic.schema import CRITIC_NODE

@@ -19,11 +19,11 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
-from uniintervene_common.node import run
-from uniintervene_common.params import declare_parameters, fields_of
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
+from uniintervene_common.node import run
+from uniintervene_common.params import declare_parameters, fields_of
 from uniintervene_critic.model import ModelFileError
 from uniintervene_msgs.action import Recover
 from uniintervene_msgs.msg import ActionCommand, InterventionEvent, Latent, ValueEstimate

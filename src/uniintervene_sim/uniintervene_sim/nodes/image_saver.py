@@ -13,10 +13,10 @@ import cv2
 from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
-from uniintervene_common.node import run
-from uniintervene_common.params import declare_parameters
 
 from uniintervene_common import conversions as conv
+from uniintervene_common.node import run
+from uniintervene_common.params import declare_parameters
 from uniintervene_sim.schema import IMAGE_SAVER
 
 

@@ -11,11 +11,11 @@ import sys
 
 from rclpy.node import Node
 from std_msgs.msg import Bool
-from uniintervene_common.node import run
-from uniintervene_common.params import declare_parameters, fields_of
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
+from uniintervene_common.node import run
+from uniintervene_common.params import declare_parameters, fields_of
 from uniintervene_msgs.msg import ActionCommand, ControlMode
 from uniintervene_sim.nodes.scene_listener import SceneListener
 from uniintervene_sim.operator import OperatorConfig, SimulatedOperator

@@ -10,11 +10,11 @@ import sys
 from geometry_msgs.msg import TwistStamped
 from rclpy.node import Node
 from std_msgs.msg import Float64
-from uniintervene_common.node import run
-from uniintervene_common.params import declare_parameters, fields_of
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import topics
+from uniintervene_common.node import run
+from uniintervene_common.params import declare_parameters, fields_of
 from uniintervene_msgs.msg import ActionCommand
 from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
 from uniintervene_sim.nodes.scene_listener import SceneListener

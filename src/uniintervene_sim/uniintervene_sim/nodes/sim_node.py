@@ -18,11 +18,11 @@ from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Bool, Float64
-from uniintervene_common.node import diagnostic_name, run
-from uniintervene_common.params import declare_parameters
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
+from uniintervene_common.node import diagnostic_name, run
+from uniintervene_common.params import declare_parameters
 from uniintervene_msgs.msg import TaskState
 from uniintervene_msgs.srv import ResetTask
 from uniintervene_sim import ros_conversions as sim_conv

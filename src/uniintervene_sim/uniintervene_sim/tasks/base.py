@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.spatial.transform import Rotation
-from uniintervene_common.kinematics import rotation_error
 
+from uniintervene_common.kinematics import rotation_error
 from uniintervene_sim.scene import Pose, Scene, TaskStatus, wrap_angle, yaw_of
 
 # Centre of the reachable work area on the table, robot base frame, metres.

@@ -27,13 +27,13 @@ from rclpy.task import Future
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Bool, Float64
 from std_srvs.srv import Trigger
-from uniintervene_common.kinematics import tcp_pose, twist_at_flange
-from uniintervene_common.node import diagnostic_name, run
-from uniintervene_common.params import declare_parameters
 from visualization_msgs.msg import Marker
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
+from uniintervene_common.kinematics import tcp_pose, twist_at_flange
+from uniintervene_common.node import diagnostic_name, run
+from uniintervene_common.params import declare_parameters
 from uniintervene_msgs.action import Arbitrate, Recover
 from uniintervene_msgs.msg import (
     ActionCommand,

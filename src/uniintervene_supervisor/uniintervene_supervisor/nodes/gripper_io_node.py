@@ -1,0 +1,82 @@
+"""gripper_io_node: the supervisor's uniintervene/gripper/command (std_msgs/Float64, 0 open
+... 1 closed) to a gripper wired to the UR's tool digital outputs, through the UR driver's
+io_and_status_controller/set_io (ur_msgs/srv/SetIO). For a gripper with a driver of its
+own (Robotiq, OnRobot), run that driver instead and remap its command topic.
+"""
+
+import sys
+import time
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rclpy.node import Node
+from std_msgs.msg import Float64
+
+from uniintervene_common import qos, topics
+from uniintervene_common.node import diagnostic_name, run
+from uniintervene_common.params import declare_parameters, fields_of
+from uniintervene_supervisor.gripper_io import FUN_SET_DIGITAL_OUT, ToolGripper, ToolGripperConfig
+from uniintervene_supervisor.schema import GRIPPER_IO_NODE
+
+
+class GripperIONode(Node):
+    def __init__(self):
+        super().__init__("gripper_io_node")
+        self.p = declare_parameters(self, GRIPPER_IO_NODE)
+        self.gripper = ToolGripper(ToolGripperConfig(**fields_of(self.p, ToolGripperConfig)))
+        self.problem = ""
+        self.client = None
+        try:
+            from ur_msgs.srv import SetIO
+
+            self.set_io = SetIO
+            self.client = self.create_client(SetIO, topics.SET_IO)
+        except ImportError:
+            self.problem = "ur_msgs is not installed: no way to set the tool outputs"
+            self.get_logger().error(self.problem)
+        self.create_subscription(Float64, topics.GRIPPER, self.on_command, qos.COMMANDS)
+        self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
+        self.create_timer(0.05, self.send)
+        self.create_timer(1.0, self.publish_diagnostics)
+
+    def on_command(self, msg: Float64) -> None:
+        self.gripper.command(float(msg.data))
+
+    def send(self) -> None:
+        if self.client is None:
+            return
+        if not self.client.service_is_ready():
+            self.problem = f"{self.client.srv_name} is not available (UR driver running?)"
+            return
+        closed = self.gripper.wanted
+        for pin, state in self.gripper.due(time.monotonic()):
+            request = self.set_io.Request(fun=FUN_SET_DIGITAL_OUT, pin=pin, state=float(state))
+            future = self.client.call_async(request)
+            future.add_done_callback(lambda f, c=closed: self.on_answer(c, f))
+
+    def on_answer(self, closed: bool, future) -> None:
+        reply = future.result()
+        success = bool(reply is not None and reply.success)
+        self.gripper.answered(closed, success)
+        self.problem = "" if success else "the UR driver refused set_io"
+
+    def publish_diagnostics(self) -> None:
+        status = DiagnosticStatus(name=diagnostic_name(self, "uniintervene_supervisor"))
+        status.level = DiagnosticStatus.WARN if self.problem else DiagnosticStatus.OK
+        status.message = self.problem or "tool outputs follow the gripper command"
+        g = self.gripper
+        status.values = [
+            KeyValue(key="wanted_closed", value=str(g.wanted)),
+            KeyValue(key="confirmed_closed", value=str(g.confirmed)),
+            KeyValue(key="failed_requests", value=str(g.failures)),
+        ]
+        array = DiagnosticArray(status=[status])
+        array.header.stamp = self.get_clock().now().to_msg()
+        self.diag_pub.publish(array)
+
+
+def main(args=None) -> int:
+    return run(GripperIONode, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
