@@ -70,11 +70,13 @@ class Streams:
             self.pubs["human"].publish(self.command([0, 0.05, 0, 0, 0, 0, 1], ActionCommand.HUMAN))
         self.pubs["engaged"].publish(Bool(data=self.engaged))
 
-    def wait_heard(self, ros):
-        """Until the supervisor has matched every stream it listens to."""
+    def wait_heard(self, ros, recovery=False):
+        """Until the supervisor (and the recovery node) matched every stream they read,
+        and one round of them has been published since."""
         for name, publisher in self.pubs.items():
-            if name != "latent":  # the recovery node's, not the supervisor's
+            if name != "latent" or recovery:  # the latent is the recovery node's
                 ros.wait_for_subscribers(publisher)
+        self.publish()
 
     def engage(self):
         self.engaged = True
@@ -168,7 +170,7 @@ def mode_probe(ros):
 
 def start_recovering_episode(ros, cell, streams, modes):
     """Start an autonomous episode and raise the risk trigger until a recovery runs."""
-    streams.wait_heard(ros)
+    streams.wait_heard(ros, recovery=True)
     handle = start_episode(ros, cell)
     streams.trigger = True
     ros.spin_until(
