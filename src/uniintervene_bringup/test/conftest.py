@@ -1,17 +1,23 @@
-"""Tiny, untrained critic and recovery models built here (no files, no downloads): the
-harness tests check decisions and counting, not figures."""
+"""Tiny, untrained critic and recovery models built here (no files, no downloads), and a
+stalling episode on them: the harness tests check decisions and counting, not figures."""
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 
+from uniintervene_bringup.evaluation import GraphSettings, run_episode
 from uniintervene_critic.encoders import SimCNNEncoder
 from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
 from uniintervene_critic.risk import RiskConfig
 from uniintervene_recovery.memory import InterventionMemory
 from uniintervene_recovery.policy import PolicyConfig, RecoveryPolicy
+from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
+from uniintervene_sim.cell import SimCell
+from uniintervene_sim.model import CameraConfig
+from uniintervene_sim.operator import SimulatedOperator
 
 
 @pytest.fixture
@@ -29,3 +35,34 @@ def tiny_models():
         memory=memory,
         recovery_policy=RecoveryPolicy(PolicyConfig(latent_dim=16, hidden=32)),
     )
+
+
+@pytest.fixture
+def stalled_episode(tiny_models):
+    """run(refault_probability, trace) -> (outcome, settings): a UniIntervene episode of
+    tube_insertion whose base policy stalls, on the tiny models. The untrained latents
+    all lie near zero, so only the value can end a recovery (distance_threshold 0)."""
+
+    def run(refault_probability: float = 0.0, trace: list | None = None):
+        settings = GraphSettings.load()
+        settings.recovery = replace(settings.recovery, distance_threshold=0.0)
+        stall = BasePolicyConfig(
+            failure_rate=1.0, refault_probability=refault_probability, modes=("stall",)
+        )
+        outcome = run_episode(
+            SimCell(camera=CameraConfig(width=32, height=32)),
+            "tube_insertion",
+            4,
+            BasePolicy(stall),
+            SimulatedOperator(),
+            "uniintervene",
+            tiny_models.bundle,
+            tiny_models.report,
+            tiny_models.memory,
+            tiny_models.recovery_policy,
+            settings,
+            trace=trace,
+        )
+        return outcome, settings
+
+    return run

@@ -1,7 +1,5 @@
 """The in-process experiment harness (no ROS): arbitration and counting on the sim."""
 
-from dataclasses import replace
-
 from uniintervene_bringup.evaluation import GraphSettings, node_parameters, run_episode, summarise
 from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
 from uniintervene_sim.cell import SimCell
@@ -23,24 +21,8 @@ def test_hil_serl_counts_human_ticks_and_never_triggers():
     assert summary["success_rate"] == 1.0 and summary["trigger_f1"] is None
 
 
-def test_a_trigger_starts_an_autonomous_recovery_that_ends_the_stall(tiny_models):
-    settings = GraphSettings.load()
-    # the untrained latents all lie near zero: only the value can end the recovery
-    settings.recovery = replace(settings.recovery, distance_threshold=0.0)
-    cell = SimCell(camera=CameraConfig(width=32, height=32))
-    outcome = run_episode(
-        cell,
-        "tube_insertion",
-        4,
-        BasePolicy(STALL),
-        SimulatedOperator(),
-        "uniintervene",
-        tiny_models.bundle,
-        tiny_models.report,
-        tiny_models.memory,
-        tiny_models.recovery_policy,
-        settings,
-    )
+def test_a_trigger_starts_an_autonomous_recovery_that_ends_the_stall(stalled_episode):
+    outcome, settings = stalled_episode()
     assert outcome.autonomous_interventions >= 1
     first = outcome.trigger_ticks[0]
     limit = settings.supervisor.recovery_max_ticks  # the value never reaches the target's

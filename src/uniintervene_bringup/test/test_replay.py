@@ -8,7 +8,6 @@ tick's time, the graph's YAML parameters) as the messages its subscriptions rece
 its decisions are compared field by field.
 """
 
-from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -17,14 +16,10 @@ import rclpy
 from ament_index_python.packages import get_package_share_directory
 from std_msgs.msg import Bool
 
-from uniintervene_bringup.evaluation import GraphSettings, run_episode
 from uniintervene_common import conversions as conv
 from uniintervene_common import topics
 from uniintervene_msgs.msg import ActionCommand, RiskState, TaskState, ValueEstimate
-from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
-from uniintervene_sim.cell import SimCell
-from uniintervene_sim.model import CameraConfig
-from uniintervene_sim.operator import SimulatedOperator
+from uniintervene_sim.base_policy import BasePolicyConfig
 from uniintervene_supervisor.nodes.supervisor_node import SupervisorNode
 
 STALL = BasePolicyConfig(failure_rate=1.0, refault_probability=0.3, modes=("stall",))
@@ -41,24 +36,9 @@ class StandInGoalHandle:
 
 
 @pytest.fixture
-def harness_trace(tiny_models):
-    settings = GraphSettings.load()
-    settings.recovery = replace(settings.recovery, distance_threshold=0.0)
+def harness_trace(stalled_episode):
     trace = []
-    run_episode(
-        SimCell(camera=CameraConfig(width=32, height=32)),
-        "tube_insertion",
-        4,
-        BasePolicy(STALL),
-        SimulatedOperator(),
-        "uniintervene",
-        tiny_models.bundle,
-        tiny_models.report,
-        tiny_models.memory,
-        tiny_models.recovery_policy,
-        settings,
-        trace=trace,
-    )
+    stalled_episode(refault_probability=0.3, trace=trace)
     return trace
 
 

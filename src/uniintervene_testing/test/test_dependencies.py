@@ -41,7 +41,7 @@ OUR_KEYS = {"python3-safetensors-pip", "python3-mcap-pip", "python3-mcap-ros2-su
 LAYER = {
     "uniintervene_msgs": 0,
     "uniintervene_common": 1,
-    "uniintervene_testing": 1,
+    "uniintervene_testing": 2,  # the test harness: nodes of its own on the common runner
     "uniintervene_sim": 2,
     "uniintervene_critic": 2,
     "uniintervene_supervisor": 2,

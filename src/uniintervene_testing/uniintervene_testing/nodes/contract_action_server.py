@@ -15,8 +15,8 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 
+from uniintervene_common.node import run
 from uniintervene_testing.interfaces import filled, import_interface
-from uniintervene_testing.nodes.spin import spin_node
 
 
 class ContractActionServer(Node):
@@ -63,7 +63,7 @@ class ContractActionServer(Node):
 
 
 def main(args=None):
-    return spin_node(
+    return run(
         ContractActionServer, args, executor_factory=lambda: MultiThreadedExecutor(num_threads=2)
     )
 

@@ -5,8 +5,8 @@ import sys
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
 
+from uniintervene_common.node import run
 from uniintervene_testing.interfaces import import_interface
-from uniintervene_testing.nodes.spin import spin_node
 
 
 class Relay(Node):
@@ -29,7 +29,7 @@ class Relay(Node):
 
 
 def main(args=None):
-    return spin_node(Relay, args)
+    return run(Relay, args)
 
 
 if __name__ == "__main__":
