@@ -39,6 +39,12 @@ class FakeCritic:
         self.latent_pub.publish(Latent(encoder="sim_cnn", data=[0.0] * DIM))
         self.value_pub.publish(ValueEstimate(value=self.value, state_value=self.value, valid=True))
 
+    def wait_heard(self, ros):
+        """Until the recovery node matched both streams, then one round of them."""
+        ros.wait_for_subscribers(self.latent_pub)
+        ros.wait_for_subscribers(self.value_pub)
+        self.publish()
+
 
 def start(ros, start_node, models, memory="memory.safetensors", **params):
     start_node(
@@ -77,7 +83,7 @@ def send(ros, client, max_ticks=100, feedback=None):
 def test_goal_streams_recovery_commands_until_the_value_reaches_the_target(ros, start_node, models):
     critic = FakeCritic(ros)
     client, commands = start(ros, start_node, models)
-    ros.spin_for(0.5)
+    critic.wait_heard(ros)
     feedback = []
     handle = send(ros, client, feedback=feedback)
     commands.wait_for(count=5, timeout=10.0)
@@ -94,9 +100,9 @@ def test_goal_streams_recovery_commands_until_the_value_reaches_the_target(ros, 
 
 
 def test_cancel_stops_commands_within_one_tick(ros, start_node, models):
-    FakeCritic(ros)
+    critic = FakeCritic(ros)
     client, commands = start(ros, start_node, models)
-    ros.spin_for(0.5)
+    critic.wait_heard(ros)
     handle = send(ros, client)
     commands.wait_for(count=3, timeout=10.0)
     ros.wait_future(handle.cancel_goal_async())
@@ -114,8 +120,7 @@ def test_empty_memory_and_stale_inputs_fail_cleanly(ros, start_node, models):
     result = ros.wait_future(handle.get_result_async(), timeout=10.0)
     assert result.status == GoalStatus.STATUS_ABORTED
     assert result.result.outcome.startswith("invalid_input: critic latent stale")
-    FakeCritic(ros)
-    ros.spin_for(0.5)
+    FakeCritic(ros).wait_heard(ros)
     result = ros.wait_future(send(ros, client).get_result_async(), timeout=10.0)
     assert result.status == GoalStatus.STATUS_ABORTED
     assert result.result.outcome == "no_target: the intervention memory is empty"
@@ -123,9 +128,9 @@ def test_empty_memory_and_stale_inputs_fail_cleanly(ros, start_node, models):
 
 
 def test_timeout_fails_with_the_tick_count(ros, start_node, models):
-    FakeCritic(ros)
+    critic = FakeCritic(ros)
     client, commands = start(ros, start_node, models)
-    ros.spin_for(0.5)
+    critic.wait_heard(ros)
     result = ros.wait_future(send(ros, client, max_ticks=4).get_result_async(), timeout=10.0)
     assert result.status == GoalStatus.STATUS_ABORTED
     assert result.result.outcome == "timeout" and result.result.ticks == 4

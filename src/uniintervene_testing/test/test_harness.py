@@ -56,11 +56,11 @@ def test_unknown_executable_is_a_clear_error():
 
 
 @pytest.mark.ros
-def test_stop_ends_the_whole_process_group_cleanly():
+def test_stop_ends_the_whole_process_group_cleanly(ros):
     process = processes.NodeProcess(
         "uniintervene_testing", "interface_relay", params={"interface": "std_msgs/msg/String"}
     )
-    time.sleep(1.0)
+    ros.wait_for_publishers("/relay_out", timeout=20.0)  # up and spinning: SIGINT is clean
     assert process.is_alive()
     code = process.stop()
     assert code == 0, process.output()  # SIGINT is a clean shutdown, not a crash
