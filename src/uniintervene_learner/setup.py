@@ -1,0 +1,19 @@
+from setuptools import find_packages, setup
+
+PACKAGE = "uniintervene_learner"
+
+setup(
+    name=PACKAGE,
+    version="0.1.0",
+    packages=find_packages(exclude=["test"]),
+    data_files=[
+        ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
+        ("share/" + PACKAGE, ["package.xml"]),
+    ],
+    install_requires=["setuptools"],
+    zip_safe=True,
+    maintainer="UniIntervene developers",
+    maintainer_email="dev@uniintervene.org",
+    description="SAC with RLPD, transition buffers and checkpoints for HiL-RL.",
+    license="Apache-2.0",
+)

@@ -1,0 +1,172 @@
+"""SAC with RLPD, as HiL-SERL trains its policies (no ROS).
+
+Every choice is a `SACConfig` field with HiL-SERL's value as the default:
+- a critic ensemble (`num_critics`, 2) of LayerNorm MLPs (256, 256); the target is the
+  minimum over `critic_subsample` (2) members, as RLPD's random subset;
+- a tanh-squashed Gaussian actor; a learned temperature (initial 0.01, target entropy
+  -|A|/2); Adam 3e-4 everywhere; Polyak tau 0.005; discount 0.97; batch 256;
+- RLPD's symmetric sampling (`rlpd.sample_symmetric`): half of every batch from the prior
+  buffer (demonstrations and every intervention), half from the online buffer.
+Deviation: observations are the frozen encoder's latent plus proprioception (a vector),
+not images, because the encoder is frozen and shared with the critic (see the README).
+"""
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0
+
+
+@dataclass
+class SACConfig:
+    hidden: tuple = (256, 256)
+    num_critics: int = 2
+    critic_subsample: int = 2  # members whose minimum is the target (RLPD: a random subset)
+    initial_temperature: float = 0.01
+    target_entropy_scale: float = 0.5  # target entropy = -scale * |A|
+    learning_rate: float = 3e-4
+    tau: float = 0.005
+    discount: float = 0.97
+    batch_size: int = 256
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        values = asdict(self)
+        values["hidden"] = list(self.hidden)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "SACConfig":
+        return cls(**{**values, "hidden": tuple(values["hidden"])})
+
+
+def mlp(inputs: int, hidden: tuple, outputs: int, layer_norm: bool) -> nn.Sequential:
+    layers, width = [], inputs
+    for size in hidden:
+        layers.append(nn.Linear(width, size))
+        if layer_norm:
+            layers.append(nn.LayerNorm(size))
+        layers.append(nn.ReLU())
+        width = size
+    layers.append(nn.Linear(width, outputs))
+    return nn.Sequential(*layers)
+
+
+class Actor(nn.Module):
+    """A tanh-squashed Gaussian over actions in [-1, 1]^A."""
+
+    def __init__(self, obs_dim: int, action_dim: int, hidden: tuple):
+        super().__init__()
+        self.net = mlp(obs_dim, hidden, 2 * action_dim, layer_norm=True)
+
+    def forward(self, obs: torch.Tensor, deterministic: bool = False):
+        mean, log_std = self.net(obs).chunk(2, dim=-1)
+        if deterministic:
+            return torch.tanh(mean), None
+        log_std = log_std.clamp(LOG_STD_MIN, LOG_STD_MAX)
+        normal = torch.distributions.Normal(mean, log_std.exp())
+        raw = normal.rsample()
+        action = torch.tanh(raw)
+        # change of variables for tanh, in the numerically stable form
+        log_prob = normal.log_prob(raw) - 2.0 * (np.log(2.0) - raw - F.softplus(-2.0 * raw))
+        return action, log_prob.sum(-1)
+
+
+class CriticEnsemble(nn.Module):
+    def __init__(self, obs_dim: int, action_dim: int, hidden: tuple, members: int):
+        super().__init__()
+        self.members = nn.ModuleList(
+            mlp(obs_dim + action_dim, hidden, 1, layer_norm=True) for _ in range(members)
+        )
+
+    def forward(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
+        """(members, batch) Q-values."""
+        x = torch.cat([obs, action], -1)
+        return torch.stack([member(x).squeeze(-1) for member in self.members])
+
+
+class SACAgent:
+    """Actor, critic ensemble, target critics and temperature, with their optimisers."""
+
+    def __init__(self, obs_dim: int, action_dim: int, config: SACConfig | None = None, device=None):
+        self.config = c = config or SACConfig()
+        self.obs_dim, self.action_dim = obs_dim, action_dim
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        torch.manual_seed(c.seed)
+        self.generator = torch.Generator(device="cpu").manual_seed(c.seed)
+        self.actor = Actor(obs_dim, action_dim, c.hidden).to(self.device)
+        self.critic = CriticEnsemble(obs_dim, action_dim, c.hidden, c.num_critics).to(self.device)
+        self.target = CriticEnsemble(obs_dim, action_dim, c.hidden, c.num_critics).to(self.device)
+        self.target.load_state_dict(self.critic.state_dict())
+        self.target.requires_grad_(False)
+        self.log_temperature = torch.tensor(
+            np.log(c.initial_temperature), device=self.device, requires_grad=True
+        )
+        self.target_entropy = -c.target_entropy_scale * action_dim
+        self.actor_optimiser = torch.optim.Adam(self.actor.parameters(), c.learning_rate)
+        self.critic_optimiser = torch.optim.Adam(self.critic.parameters(), c.learning_rate)
+        self.temperature_optimiser = torch.optim.Adam([self.log_temperature], c.learning_rate)
+        self.updates = 0
+
+    @property
+    def temperature(self) -> torch.Tensor:
+        return self.log_temperature.exp()
+
+    @torch.no_grad()
+    def act(self, obs, deterministic: bool = False) -> np.ndarray:
+        """Actions in [-1, 1] for one observation (or a batch)."""
+        obs = torch.as_tensor(np.asarray(obs, np.float32), device=self.device)
+        action, _ = self.actor(obs, deterministic)
+        return action.cpu().numpy()
+
+    def update(self, batch: dict) -> dict:
+        """One gradient step of critic, actor and temperature; returns their losses."""
+        c = self.config
+        b = {k: torch.as_tensor(v, device=self.device) for k, v in batch.items()}
+        obs, action, reward = b["obs"], b["action"], b["reward"]
+        next_obs, done = b["next_obs"], b["done"]
+        with torch.no_grad():
+            next_action, next_log_prob = self.actor(next_obs)
+            members = torch.randperm(c.num_critics, generator=self.generator)
+            chosen = members[: c.critic_subsample].to(self.device)
+            next_q = self.target(next_obs, next_action)[chosen].min(0).values
+            # the entropy bonus of SAC's soft target
+            next_q = next_q - self.temperature * next_log_prob
+            target = reward + c.discount * (1.0 - done) * next_q
+        q = self.critic(obs, action)
+        critic_loss = F.mse_loss(q, target.expand_as(q))
+        self.critic_optimiser.zero_grad(set_to_none=True)
+        critic_loss.backward()
+        self.critic_optimiser.step()
+
+        new_action, log_prob = self.actor(obs)
+        q_new = self.critic(obs, new_action).mean(0)
+        actor_loss = (self.temperature.detach() * log_prob - q_new).mean()
+        self.actor_optimiser.zero_grad(set_to_none=True)
+        actor_loss.backward()
+        self.actor_optimiser.step()
+
+        temperature_loss = -(
+            self.log_temperature * (log_prob.detach() + self.target_entropy)
+        ).mean()
+        self.temperature_optimiser.zero_grad(set_to_none=True)
+        temperature_loss.backward()
+        self.temperature_optimiser.step()
+
+        with torch.no_grad():
+            for target_param, param in zip(
+                self.target.parameters(), self.critic.parameters(), strict=True
+            ):
+                target_param.lerp_(param, c.tau)
+        self.updates += 1
+        return {
+            "critic_loss": float(critic_loss.detach()),
+            "actor_loss": float(actor_loss.detach()),
+            "temperature": float(self.temperature.detach()),
+            "entropy": float(-log_prob.detach().mean()),
+            "q": float(q.detach().mean()),
+        }
