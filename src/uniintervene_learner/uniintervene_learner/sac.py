@@ -114,7 +114,8 @@ class SACAgent:
 
     @property
     def temperature(self) -> torch.Tensor:
-        return self.log_temperature.exp()
+        """alpha, without gradient (only its loss trains log_temperature)."""
+        return self.log_temperature.detach().exp()
 
     @torch.no_grad()
     def act(self, obs, deterministic: bool = False) -> np.ndarray:
@@ -145,7 +146,7 @@ class SACAgent:
 
         new_action, log_prob = self.actor(obs)
         q_new = self.critic(obs, new_action).mean(0)
-        actor_loss = (self.temperature.detach() * log_prob - q_new).mean()
+        actor_loss = (self.temperature * log_prob - q_new).mean()
         self.actor_optimiser.zero_grad(set_to_none=True)
         actor_loss.backward()
         self.actor_optimiser.step()
@@ -166,7 +167,7 @@ class SACAgent:
         return {
             "critic_loss": float(critic_loss.detach()),
             "actor_loss": float(actor_loss.detach()),
-            "temperature": float(self.temperature.detach()),
+            "temperature": float(self.temperature),
             "entropy": float(-log_prob.detach().mean()),
             "q": float(q.detach().mean()),
         }
