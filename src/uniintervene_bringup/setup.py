@@ -15,6 +15,7 @@ setup(
                 "config/graph.yaml",
                 "config/servo.yaml",
                 "config/diagnostics.yaml",
+                "config/hilrl.yaml",
                 "config/uniintervene.perspective",
             ],
         ),

@@ -172,6 +172,48 @@ def run_graph(args) -> int:
         runner.stop()
 
 
+def hilrl_main(args) -> int:
+    from uniintervene_bringup.hilrl import HilRLConfig, HilRLRun, task_action_space
+    from uniintervene_critic.model import CriticBundle
+    from uniintervene_recovery.memory import InterventionMemory
+    from uniintervene_recovery.policy import RecoveryPolicy
+    from uniintervene_sim.cell import SimCell
+    from uniintervene_sim.operator import SimulatedOperator
+
+    bundle = CriticBundle.load(args.models / "critic")
+    report = json.loads((args.models / "critic" / "training_report.json").read_text())
+    memory = recovery_policy = None
+    if args.system == "uniintervene":
+        recovery_policy = RecoveryPolicy.load(args.models / "recovery")
+        memory = InterventionMemory.load(
+            args.models / "recovery" / "memory.safetensors", bundle.config.latent_dim
+        )
+    config = HilRLConfig(
+        task=args.task,
+        system=args.system,
+        steps=args.steps,
+        seed=args.seed,
+        demos=args.demos,
+        updates_per_step=args.updates_per_step,
+        eval_every=args.eval_every,
+        eval_episodes=args.eval_episodes,
+        action=task_action_space(args.task),
+    )
+    config.sac.seed = args.seed
+    cell = SimCell(args.task)  # the camera the critic's training episodes were recorded with
+    run = HilRLRun(
+        config, cell, SimulatedOperator(), bundle, args.out, report, memory, recovery_policy
+    )
+    summary = run.run()
+    print(
+        f"{args.system} on {args.task}: success alone {summary['initial_success_rate']:.2f} -> "
+        f"{summary['final_success_rate']:.2f} after {summary['env_steps']} steps, human IR "
+        f"{summary['human_intervention_rate']:.3f}, {summary['wall_seconds']:.0f} s; "
+        f"{args.out}/summary.json, learning_curve.png"
+    )
+    return 0
+
+
 def print_live(models, recordings, logs, task="tube_insertion") -> int:
     from uniintervene_bringup.live import live_episode
 
@@ -296,6 +338,19 @@ def main(argv=None) -> int:
     demo.add_argument("--eval-episodes", type=int, default=5, help="per task and system")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("."))
+    hil = commands.add_parser("hilrl", help="train a policy by HiL-RL on the simulated cell")
+    hil.add_argument("--task", default="pick_eggplant")
+    hil.add_argument(
+        "--system", default="uniintervene", help="hil_serl, failure_prediction, uniintervene"
+    )
+    hil.add_argument("--steps", type=int, default=30_000, help="environment steps of training")
+    hil.add_argument("--seed", type=int, default=0)
+    hil.add_argument("--demos", type=int, default=20, help="scripted-expert demonstrations")
+    hil.add_argument("--updates-per-step", type=int, default=1)
+    hil.add_argument("--eval-every", type=int, default=2_000)
+    hil.add_argument("--eval-episodes", type=int, default=10)
+    hil.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
+    hil.add_argument("--out", type=pathlib.Path, required=True)
     rep = commands.add_parser("report", help="results.md and plots from results.json")
     rep.add_argument("--results", type=pathlib.Path, default=pathlib.Path("results"))
     args = parser.parse_args(argv)
@@ -342,6 +397,8 @@ def main(argv=None) -> int:
             return import_recordings(args)
         if args.command == "run":
             return run_graph(args)
+        if args.command == "hilrl":
+            return hilrl_main(args)
         if args.command == "live":
             return print_live(args.models, args.recordings, args.logs, args.task)
         if args.command == "demo":

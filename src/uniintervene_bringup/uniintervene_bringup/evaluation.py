@@ -106,6 +106,63 @@ TRIGGER_MODE = {  # the critic runtime's trigger for each system (None: no criti
 }
 
 
+def tick_inputs(observation, status, commands: dict, engaged: bool, step) -> SupervisorInputs:
+    """The supervisor's inputs in-process: every source answered this tick (ages 0), the
+    robot is the simulator (program running, joints fresh), the critic step is fresh."""
+    return SupervisorInputs(
+        commands=commands,
+        human_engaged=engaged,
+        engaged_age=0.0,
+        joints=observation["joint_pos"],
+        joints_age=0.0,
+        risk_trigger=bool(step and step.risk.trigger),
+        risk_reason=step.risk.reason if step else "",
+        critic_age=0.0,
+        critic_valid=step is not None,
+        robot_program_running=True,
+        task_success=status.success,
+        task_failure=status.failure,
+    )
+
+
+class InProcessRecovery:
+    """The Recover goal's life in-process, as recovery_node lives it in the graph: started
+    on a trigger, proposes a command every tick until it ends (its result arrives before
+    the next tick), cancelled when the supervisor says so."""
+
+    def __init__(self, memory, policy, settings: GraphSettings, task: str = "", **overrides):
+        self.memory, self.policy, self.task = memory, policy, task
+        self.config = replace(settings.recovery, **overrides)
+        self.active = None
+        self.ended = False  # the last propose() ended a recovery (for traces)
+
+    def propose(self, commands: dict, core, step, proprio) -> None:
+        self.ended = False
+        if self.active is None:
+            return
+        tick = self.active.step(step.latent, step.state_value, proprio)
+        if tick.done:
+            core.recovery_ended()
+            self.active, self.ended = None, True
+        else:
+            commands["recovery"] = (tick.action, 0.0)
+
+    def after(self, decision, core, step) -> int:
+        """Carry out the decision's recovery part; 1 when a recovery started."""
+        if decision.cancel_recovery:
+            self.active = None
+        if not decision.start_recovery:
+            return 0
+        self.active, _ = start_recovery(
+            self.memory, self.policy, self.config, step.latent, step.state_value, self.task
+        )
+        if self.active is None:
+            core.recovery_ended()
+            return 0
+        core.recovery_started()
+        return 1
+
+
 def run_episode(
     cell,
     task: str,
@@ -133,8 +190,9 @@ def run_episode(
     if bundle is not None:
         triggers = (report or {}).get("triggers")
         runtime = CriticRuntime(bundle, TRIGGER_MODE[system], triggers)
-    recovery_config = replace(settings.recovery, use_memory_goal=system != "without_memory_goal")
-    recovery = None
+    recovery = InProcessRecovery(
+        memory, recovery_policy, settings, use_memory_goal=system != "without_memory_goal"
+    )
     executed = np.zeros(7, np.float32)
     out = EpisodeOutcome(task, seed, False, 0, 0, 0, 0)
     progress, warnings, sources = [], [], []
@@ -146,47 +204,18 @@ def run_episode(
         commands = {"policy": (policy.act(scene, cell.task.expert), 0.0)}
         if human.engaged:
             commands["human"] = (human.action, 0.0)
-        ended = False
-        if recovery is not None:
-            tick = recovery.step(step.latent, step.state_value, proprio)
-            if tick.done:  # the Recover goal's result arrives before the tick
-                core.recovery_ended()
-                recovery, ended = None, True
-            else:
-                commands["recovery"] = (tick.action, 0.0)
-        inputs = SupervisorInputs(
-            commands=commands,
-            human_engaged=human.engaged,
-            engaged_age=0.0,
-            joints=observation["joint_pos"],
-            joints_age=0.0,
-            risk_trigger=bool(step and step.risk.trigger),
-            risk_reason=step.risk.reason if step else "",
-            critic_age=0.0,
-            critic_valid=step is not None,
-            robot_program_running=True,
-            task_success=status.success,
-            task_failure=status.failure,
-        )
+        recovery.propose(commands, core, step, proprio)
+        inputs = tick_inputs(observation, status, commands, human.engaged, step)
         decision = core.step(inputs)
         if not decision.ran:
             if trace is not None:
-                trace.append((inputs, decision, ended, False))
+                trace.append((inputs, decision, recovery.ended, False))
             break
-        if decision.cancel_recovery:
-            recovery = None
-        started = False
+        ended = recovery.ended
         if decision.start_recovery:
             out.trigger_ticks.append(out.ticks)
-            recovery, _ = start_recovery(
-                memory, recovery_policy, recovery_config, step.latent, step.state_value, ""
-            )
-            if recovery is None:
-                core.recovery_ended()
-            else:
-                core.recovery_started()
-                out.autonomous_interventions += 1
-                started = True
+        started = bool(recovery.after(decision, core, step))
+        out.autonomous_interventions += started
         if trace is not None:
             trace.append((inputs, decision, ended, started))
         mode = decision.mode

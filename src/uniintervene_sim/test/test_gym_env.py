@@ -51,3 +51,32 @@ def test_truncates_at_the_task_time_limit_and_task_switch_by_option():
             break
     assert truncated and not terminated
     assert steps == pytest.approx(env.cell.task.episode_seconds / 0.1)
+
+
+def test_every_task_keeps_its_observations_in_the_declared_space_under_random_actions():
+    """check_env warned on pick_eggplant: a squeezed empty gripper read a hair over 1."""
+    import warnings
+
+    for task in ("pick_eggplant", "tube_insertion", "ram_insertion", "wipe"):
+        env = UR7eCellEnv(task, camera=CameraConfig(width=32, height=32))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # the checker's warnings fail the test
+            check_env(env, skip_render_check=True)
+        env.action_space.seed(0)
+        observation, _ = env.reset(seed=0)
+        for i in range(60):
+            observation, _, terminated, truncated, _ = env.step(env.action_space.sample())
+            assert env.observation_space.contains(observation), task
+            if terminated or truncated:
+                env.reset(seed=i)
+
+
+def test_an_unstable_step_ends_the_episode_as_a_failure_with_finite_observations():
+    env = UR7eCellEnv("pick_eggplant", camera=CameraConfig(width=32, height=32))
+    observation, _ = env.reset(seed=0)
+    # a joint state no controller can hold: MuJoCo's accelerations blow up
+    env.cell.data.qvel[:] = 1e12
+    next_observation, reward, terminated, truncated, info = env.step(np.zeros(7))
+    assert terminated and not truncated and reward == 0.0 and "unstable" in info
+    assert env.unstable_steps == 1
+    assert all(np.all(np.isfinite(v)) for v in next_observation.values())

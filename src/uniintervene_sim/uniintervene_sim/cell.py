@@ -45,7 +45,14 @@ def _xyzw_to_wxyz(q):
     return np.array([q[3], q[0], q[1], q[2]])
 
 
+class SimulationUnstable(RuntimeError):
+    """MuJoCo diverged during a step (NaN, Inf or huge accelerations) and reset itself:
+    the episode cannot go on. The caller ends it as a failure and resets the cell."""
+
+
 class SimCell:
+    Unstable = SimulationUnstable
+
     def __init__(
         self, task: str = "pick_eggplant", camera: CameraConfig | None = None, render: bool = True
     ):
@@ -131,6 +138,7 @@ class SimCell:
         self.gripper = float(np.clip(action[6], 0.0, 1.0))
         substeps = round(CONTROL_PERIOD / PHYSICS_TIMESTEP)
         jacobian = np.zeros((6, self.model.nv))
+        bad_before = self._divergences()
         for substep in range(substeps):
             if substep % IK_EVERY_SUBSTEPS == 0:
                 mujoco.mj_jacSite(self.model, self.data, jacobian[:3], jacobian[3:], self._tcp)
@@ -146,12 +154,25 @@ class SimCell:
             self.q_target = np.clip(self.q_target, JOINT_LOWER, JOINT_UPPER)
             self._apply_control()
             mujoco.mj_step(self.model, self.data)
+        if self._divergences() != bad_before or not np.all(np.isfinite(self.data.qpos)):
+            raise SimulationUnstable(
+                f"MuJoCo became unstable in {self.task.name} (seed {self.seed}) at "
+                f"{self.time:.1f} s; reset the cell"
+            )
         self.time += CONTROL_PERIOD
         scene = self.scene()
         self.last_status = self.task.status(scene)
         for geom, rgba in self.task.geom_colors().items():
             self.model.geom_rgba[self.model.geom(geom).id] = rgba
         return self.observation()
+
+    def _divergences(self) -> int:
+        """MuJoCo's count of NaN/Inf/huge qpos, qvel and qacc (it resets itself on each)."""
+        warnings = mujoco.mjtWarning
+        return sum(
+            int(self.data.warning[kind].number)
+            for kind in (warnings.mjWARN_BADQPOS, warnings.mjWARN_BADQVEL, warnings.mjWARN_BADQACC)
+        )
 
     def _apply_control(self) -> None:
         self.data.ctrl[:6] = self.q_target
@@ -210,7 +231,8 @@ class SimCell:
 
     def gripper_state(self) -> float:
         """Measured closure, 0 open ... 1 closed (from the finger positions)."""
-        return float(1.0 - self.finger_opening / (2 * FINGER_TRAVEL))
+        # squeezing an empty gripper goes a hair past closed: report it as closed
+        return float(np.clip(1.0 - self.finger_opening / (2 * FINGER_TRAVEL), 0.0, 1.0))
 
     def render(self) -> np.ndarray:
         if self._renderer is None:

@@ -3,8 +3,10 @@
 Observation: `image` (H x W x 3 uint8), `joint_pos` and `joint_vel` (6, rad and rad/s),
 `gripper` (measured closure, 0 open ... 1 closed). Action: TCP twist in the base frame
 (vx, vy, vz in m/s, wx, wy, wz in rad/s) and the gripper command (0 open ... 1 closed).
-Reward is sparse (1 on success). `info` carries the privileged task status and scene for
-the simulated operator and evaluation; a critic must not read it.
+Reward is sparse (1 on success). A step where MuJoCo diverges ends the episode as a
+failure (`info["unstable"]` says why; `unstable_steps` counts them). `info` carries the
+privileged task status and scene for the simulated operator and evaluation; a critic
+must not read it.
 """
 
 import gymnasium as gym
@@ -12,7 +14,7 @@ import numpy as np
 from gymnasium import spaces
 
 from uniintervene_common.kinematics import JOINT_LOWER, JOINT_UPPER
-from uniintervene_sim.cell import SimCell
+from uniintervene_sim.cell import SimCell, SimulationUnstable
 from uniintervene_sim.model import CONTROL_PERIOD, CameraConfig
 from uniintervene_sim.tasks.base import MAX_ANGULAR_SPEED, MAX_LINEAR_SPEED
 
@@ -33,6 +35,7 @@ class UR7eCellEnv(gym.Env):
     ):
         self.cell = SimCell(task, camera=camera, render=render_images)
         self.render_mode = render_mode
+        self.unstable_steps = 0  # steps where MuJoCo diverged (each ended its episode)
         height, width = self.cell.camera.height, self.cell.camera.width
         self.observation_space = spaces.Dict(
             {
@@ -58,10 +61,18 @@ class UR7eCellEnv(gym.Env):
         super().reset(seed=seed)
         episode_seed = seed if seed is not None else int(self.np_random.integers(2**31 - 1))
         observation = self._clip(self.cell.reset((options or {}).get("task"), episode_seed))
+        self._last = observation
         return observation, self._info()
 
     def step(self, action):
-        observation = self._clip(self.cell.step(action))
+        try:
+            observation = self._clip(self.cell.step(action))
+        except SimulationUnstable as error:
+            # MuJoCo diverged and reset itself: the episode ends as a failure, and the last
+            # finite observation is returned (reset() before stepping again)
+            self.unstable_steps += 1
+            return self._last, 0.0, True, False, {**self._info(), "unstable": str(error)}
+        self._last = observation
         status = self.cell.status()
         terminated = status.success or status.failure
         truncated = not terminated and self.cell.time >= self.cell.task.episode_seconds - 1e-9

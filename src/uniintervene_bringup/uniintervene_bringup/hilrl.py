@@ -1,0 +1,265 @@
+"""HiL-RL at simulation speed, in-process: SAC with RLPD learns a task on the simulated
+cell while the simulated operator (and, for UniIntervene, the agentic intervention)
+corrects it, through the same supervisor core, critic runtime and recovery as the graph.
+
+Per tick: the learner's policy proposes a command from the frozen encoder's latent plus
+proprioception; the operator and an active recovery propose theirs; `SupervisorCore.step`
+decides; the cell executes. The executed command, mapped back into the policy's action
+space, becomes a transition: the policy's ticks go to the online buffer, every human and
+recovery tick (and the scripted demonstrations) to the prior buffer; each batch samples
+both halves (RLPD). Reward is the task's success (sparse). The trained policy alone is
+evaluated on held-out seeds that training never sees.
+"""
+
+import json
+import pathlib
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import yaml
+from ament_index_python.packages import get_package_share_directory
+from tqdm import tqdm
+
+from uniintervene_bringup.evaluation import (
+    TRIGGER_MODE,
+    GraphSettings,
+    InProcessRecovery,
+    tick_inputs,
+)
+from uniintervene_common.atomic import atomic_write
+from uniintervene_critic.runtime import CriticRuntime
+from uniintervene_learner.action_space import ActionSpace, ActionSpaceConfig
+from uniintervene_learner.buffer import TransitionBuffer, sample_symmetric
+from uniintervene_learner.checkpoint import save_checkpoint
+from uniintervene_learner.sac import SACAgent, SACConfig
+from uniintervene_supervisor.arbitration import Mode
+from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore
+
+SYSTEMS = ("hil_serl", "failure_prediction", "uniintervene")
+EVAL_SEED_OFFSET = 900_000  # never a training seed (training: seed * 100000 + episode)
+
+
+@dataclass
+class HilRLConfig:
+    task: str = "pick_eggplant"
+    system: str = "uniintervene"
+    steps: int = 30_000
+    seed: int = 0
+    demos: int = 20  # scripted-expert demonstrations in the prior buffer (HiL-SERL: 20)
+    updates_per_step: int = 1
+    warmup_steps: int = 500  # env steps before the first update
+    eval_every: int = 2_000
+    eval_episodes: int = 10
+    final_eval_episodes: int = 20
+    sac: SACConfig = field(default_factory=SACConfig)
+    action: ActionSpaceConfig = field(default_factory=ActionSpaceConfig)
+
+
+def task_action_space(task: str) -> ActionSpaceConfig:
+    """The task's action space from config/hilrl.yaml (axes, scales)."""
+    path = pathlib.Path(get_package_share_directory("uniintervene_bringup")) / "config"
+    tasks = yaml.safe_load((path / "hilrl.yaml").read_text())["tasks"]
+    if task not in tasks:
+        raise ValueError(f"no action space for {task!r} in {path / 'hilrl.yaml'}")
+    return ActionSpaceConfig(**tasks[task])
+
+
+class LearnedPolicy:
+    """The SAC actor as a command source: observation = latent + proprioception."""
+
+    def __init__(self, agent: SACAgent, space: ActionSpace):
+        self.agent, self.space = agent, space
+
+    def command(self, obs: np.ndarray, gripper_now: float, explore: bool) -> np.ndarray:
+        return self.space.to_command(self.agent.act(obs, deterministic=not explore), gripper_now)
+
+
+class HilRLRun:
+    def __init__(self, config: HilRLConfig, cell, operator, bundle, out: pathlib.Path,
+                 report=None, memory=None, recovery_policy=None):  # fmt: skip
+        if config.system not in SYSTEMS:
+            raise ValueError(f"system must be one of {SYSTEMS}")
+        self.config, self.cell, self.operator, self.bundle = config, cell, operator, bundle
+        self.out = pathlib.Path(out)
+        self.report, self.memory, self.recovery_policy = report, memory, recovery_policy
+        self.settings = GraphSettings.load()
+        self.space = ActionSpace(config.action)
+        obs_dim = bundle.config.latent_dim + bundle.config.proprio_dim
+        self.agent = SACAgent(obs_dim, self.space.dim, config.sac, device="cpu")
+        self.policy = LearnedPolicy(self.agent, self.space)
+        self.prior = TransitionBuffer(self.out / "prior", obs_dim, self.space.dim, 200_000)
+        self.online = TransitionBuffer(self.out / "online", obs_dim, self.space.dim, 200_000)
+        self.rng = np.random.default_rng(config.seed)
+        self.env_steps = self.human_ticks = self.ticks = self.autonomous = self.episodes = 0
+        self.unstable = 0
+        self.curve = []
+
+    # -- one episode ----------------------------------------------------------------------
+    def episode(self, seed: int, learn: bool, operator: bool, demo: bool = False) -> dict:
+        """Training (learn), evaluation (no operator, no recovery, greedy) or a scripted
+        demonstration. Returns success, ticks, human ticks and interventions."""
+        c, cell = self.config, self.cell
+        observation = cell.reset(c.task, seed)
+        self.operator.reset()
+        runtime = CriticRuntime(self.bundle, TRIGGER_MODE[c.system], self._triggers())
+        core = SupervisorCore(SupervisorConfig.from_params(self.settings.supervisor))
+        autonomous = learn and c.system != "hil_serl"
+        core.start_episode(autonomous, round(cell.task.episode_seconds / 0.1))
+        recovery = InProcessRecovery(self.memory, self.recovery_policy, self.settings, c.task)
+        executed = np.zeros(7, np.float32)
+        stats = {"success": False, "ticks": 0, "human_ticks": 0, "autonomous": 0}
+        step = runtime.step(observation["image"], self._proprio(observation), executed)
+        while True:
+            proprio = self._proprio(observation)
+            obs = np.r_[step.latent, proprio].astype(np.float32)
+            scene, status = cell.scene(), cell.status()
+            if demo:
+                proposal = np.asarray(cell.task.expert(scene), float)
+            else:
+                proposal = self.policy.command(obs, float(observation["gripper"][0]), learn)
+            commands = {"policy": (proposal, 0.0)}
+            human = self.operator.step(cell.time, status, scene, cell.task.expert)
+            engaged = operator and human.engaged
+            if engaged:
+                commands["human"] = (human.action, 0.0)
+            recovery.propose(commands, core, step, proprio)
+            decision = core.step(tick_inputs(observation, status, commands, engaged, step))
+            if not decision.ran:
+                break
+            stats["autonomous"] += recovery.after(decision, core, step)
+            executed = np.nan_to_num(decision.command).astype(np.float32)
+            try:
+                next_observation = cell.step(executed)
+            except cell.Unstable:
+                self.unstable += 1
+                break  # a failure: nothing of this tick reaches the buffers
+            next_step = runtime.step(
+                next_observation["image"], self._proprio(next_observation), executed
+            )
+            next_status = cell.status()
+            reward = float(next_status.success)
+            done = next_status.success or next_status.failure
+            if learn or demo:
+                next_obs = np.r_[next_step.latent, self._proprio(next_observation)]
+                action = self.space.from_command(executed)
+                buffer = self.online if decision.mode == Mode.POLICY and not demo else self.prior
+                if decision.mode != Mode.HOLD:
+                    buffer.add(obs, action, reward, next_obs, done)
+            stats["ticks"] += 1
+            stats["human_ticks"] += decision.mode == Mode.HUMAN
+            observation, step = next_observation, next_step
+            if learn:
+                self.env_steps += 1
+                self.learn()
+        stats["success"] = bool(cell.status().success)
+        return stats
+
+    @staticmethod
+    def _proprio(observation) -> np.ndarray:
+        return np.r_[observation["joint_pos"], observation["gripper"]].astype(np.float32)
+
+    def _triggers(self):
+        return (self.report or {}).get("triggers")
+
+    def learn(self) -> None:
+        c = self.config
+        if self.env_steps < c.warmup_steps or len(self.prior) + len(self.online) == 0:
+            return
+        for _ in range(c.updates_per_step):
+            batch = sample_symmetric(self.prior, self.online, c.sac.batch_size, self.rng)
+            self.metrics = self.agent.update(batch)
+
+    def evaluate(self, episodes: int) -> float:
+        seeds = [EVAL_SEED_OFFSET + i for i in range(episodes)]
+        return float(np.mean([self.episode(s, False, False)["success"] for s in seeds]))
+
+    # -- the run --------------------------------------------------------------------------
+    def run(self) -> dict:
+        c = self.config
+        started = time.monotonic()
+        base = c.seed * 100_000
+        for i in range(c.demos):
+            self.episode(base + 90_000 + i, learn=False, operator=False, demo=True)
+        self.prior.flush()
+        initial = self.evaluate(c.eval_episodes)
+        self.curve.append({"env_step": 0, "success_rate": initial, "human_intervention_rate": 0.0})
+        next_eval = c.eval_every
+        with tqdm(total=c.steps, desc=f"hil-rl {c.system} {c.task}") as bar:
+            while self.env_steps < c.steps:
+                before = self.env_steps
+                stats = self.episode(base + self.episodes, learn=True, operator=True)
+                self.episodes += 1
+                self.ticks += stats["ticks"]
+                self.human_ticks += stats["human_ticks"]
+                self.autonomous += stats["autonomous"]
+                bar.update(self.env_steps - before)
+                bar.set_postfix(human=f"{self.human_rate:.2f}", episodes=self.episodes)
+                self.prior.flush()
+                self.online.flush()
+                if self.env_steps >= next_eval:
+                    next_eval += c.eval_every
+                    self.curve.append(
+                        {
+                            "env_step": self.env_steps,
+                            "success_rate": self.evaluate(c.eval_episodes),
+                            "human_intervention_rate": self.human_rate,
+                        }
+                    )
+                    self.save(initial, time.monotonic() - started, final=None)
+        final = self.evaluate(c.final_eval_episodes)
+        return self.save(initial, time.monotonic() - started, final)
+
+    @property
+    def human_rate(self) -> float:
+        return self.human_ticks / self.ticks if self.ticks else 0.0
+
+    def save(self, initial: float, seconds: float, final: float | None) -> dict:
+        c = self.config
+        summary = {
+            "task": c.task,
+            "system": c.system,
+            "seed": c.seed,
+            "env_steps": self.env_steps,
+            "episodes": self.episodes,
+            "wall_seconds": round(seconds, 1),
+            "initial_success_rate": initial,
+            "final_success_rate": final,
+            "human_intervention_rate": self.human_rate,
+            "autonomous_interventions_per_episode": self.autonomous / max(self.episodes, 1),
+            "unstable_steps": self.unstable,
+            "prior_transitions": len(self.prior),
+            "online_transitions": len(self.online),
+            "curve": self.curve,
+            "config": {k: v for k, v in asdict(c).items() if k not in ("sac", "action")}
+            | {"sac": c.sac.to_dict(), "action": asdict(c.action)},
+        }
+        self.out.mkdir(parents=True, exist_ok=True)
+        atomic_write(
+            self.out / "summary.json",
+            lambda tmp: pathlib.Path(tmp).write_text(json.dumps(summary, indent=2)),
+        )
+        save_checkpoint(self.agent, self.out / "learner.safetensors", {"env_steps": self.env_steps})
+        plot_curve(summary, self.out / "learning_curve.png")
+        return summary
+
+
+def plot_curve(summary: dict, path: pathlib.Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    steps = [p["env_step"] for p in summary["curve"]]
+    figure, axis = plt.subplots(figsize=(6, 3.5))
+    axis.plot(steps, [p["success_rate"] for p in summary["curve"]], "o-", label="success alone")
+    axis.plot(
+        steps, [p["human_intervention_rate"] for p in summary["curve"]], "s--", label="human IR"
+    )
+    axis.set_xlabel("environment steps")
+    axis.set_ylim(-0.02, 1.02)
+    axis.set_title(f"{summary['system']} on {summary['task']} (seed {summary['seed']})")
+    axis.legend()
+    figure.tight_layout()
+    atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
+    plt.close(figure)
