@@ -52,6 +52,7 @@ class HilRLConfig:
     eval_every: int = 2_000
     eval_episodes: int = 10
     final_eval_episodes: int = 20
+    max_episode_ticks: int = 0  # 0: the task's own length (a shorter cap for quick checks)
     sac: SACConfig = field(default_factory=SACConfig)
     action: ActionSpaceConfig = field(default_factory=ActionSpaceConfig)
 
@@ -105,7 +106,8 @@ class HilRLRun:
         runtime = CriticRuntime(self.bundle, TRIGGER_MODE[c.system], self._triggers())
         core = SupervisorCore(SupervisorConfig.from_params(self.settings.supervisor))
         autonomous = learn and c.system != "hil_serl"
-        core.start_episode(autonomous, round(cell.task.episode_seconds / 0.1))
+        ticks = round(cell.task.episode_seconds / 0.1)
+        core.start_episode(autonomous, min(ticks, c.max_episode_ticks or ticks))
         recovery = InProcessRecovery(self.memory, self.recovery_policy, self.settings, c.task)
         executed = np.zeros(7, np.float32)
         stats = {"success": False, "ticks": 0, "human_ticks": 0, "autonomous": 0}
@@ -208,6 +210,13 @@ class HilRLRun:
                     )
                     self.save(initial, time.monotonic() - started, final=None)
         final = self.evaluate(c.final_eval_episodes)
+        self.curve.append(
+            {
+                "env_step": self.env_steps,
+                "success_rate": final,
+                "human_intervention_rate": self.human_rate,
+            }
+        )
         return self.save(initial, time.monotonic() - started, final)
 
     @property

@@ -1,0 +1,64 @@
+"""`uniintervene hilrl`'s loop on tiny models (a short run: the wiring, the buffers and the
+summary are checked here; whether a policy learns is test_sac's and the README's)."""
+
+import json
+
+import numpy as np
+
+from uniintervene_bringup.hilrl import EVAL_SEED_OFFSET, HilRLConfig, HilRLRun, task_action_space
+from uniintervene_learner.buffer import TransitionBuffer
+from uniintervene_learner.checkpoint import load_checkpoint
+from uniintervene_learner.sac import SACConfig
+from uniintervene_sim.cell import SimCell
+from uniintervene_sim.model import CameraConfig
+from uniintervene_sim.operator import SimulatedOperator
+
+
+def test_a_short_run_fills_both_buffers_and_writes_the_summary(tmp_path, tiny_models):
+    config = HilRLConfig(
+        task="pick_eggplant",
+        system="uniintervene",
+        steps=60,
+        demos=1,
+        warmup_steps=20,
+        eval_every=10_000,  # only the initial and the final evaluation
+        eval_episodes=1,
+        final_eval_episodes=1,
+        max_episode_ticks=30,
+        sac=SACConfig(hidden=(32, 32), batch_size=16),
+        action=task_action_space("pick_eggplant"),
+    )
+    cell = SimCell("pick_eggplant", camera=CameraConfig(width=32, height=32))
+    run = HilRLRun(
+        config,
+        cell,
+        SimulatedOperator(),
+        tiny_models.bundle,
+        tmp_path,
+        tiny_models.report,
+        tiny_models.memory,
+        tiny_models.recovery_policy,
+    )
+    summary = run.run()
+    assert summary["env_steps"] >= 60 and run.agent.updates >= summary["env_steps"] - 20
+    assert set(summary) >= {
+        "task", "system", "seed", "env_steps", "wall_seconds", "initial_success_rate",
+        "final_success_rate", "human_intervention_rate",
+        "autonomous_interventions_per_episode", "curve",
+    }  # fmt: skip
+    steps = [p["env_step"] for p in summary["curve"]]
+    assert steps == [0, summary["env_steps"]]
+    assert summary["curve"][-1]["success_rate"] == summary["final_success_rate"]
+    assert json.loads((tmp_path / "summary.json").read_text())["env_steps"] == summary["env_steps"]
+    assert (tmp_path / "learning_curve.png").stat().st_size > 1000
+    # the demonstration went to the prior buffer; the policy's own ticks to the online one
+    dim = 16 + 7
+    prior = TransitionBuffer(tmp_path / "prior", dim, 5, 200_000)
+    online = TransitionBuffer(tmp_path / "online", dim, 5, 200_000)
+    assert len(prior) > 0 and len(online) > 0
+    assert len(online) <= summary["env_steps"]
+    actions = np.asarray(online.arrays["action"][: len(online)])
+    assert np.all(np.abs(actions) <= 1.0)  # executed commands mapped into the policy space
+    agent, counters = load_checkpoint(tmp_path / "learner.safetensors", device="cpu")
+    assert counters["env_steps"] == summary["env_steps"] and agent.updates == run.agent.updates
+    assert EVAL_SEED_OFFSET > 100_000 * (config.seed + 1)  # evaluation never sees training
