@@ -5,6 +5,7 @@ uniintervene import recordings/ --out data/episodes --labels labels.yaml
 uniintervene train --data data/episodes --models models
 uniintervene eval --tasks pick_eggplant,tube_insertion --episodes 20 --seed 0 --out results
 uniintervene report --results results
+uniintervene hilrl --task pick_eggplant --system uniintervene --steps 30000 --out runs/pick
 """
 
 import argparse
