@@ -199,7 +199,7 @@ class HilRLRun:
                 bar.set_postfix(human=f"{self.human_rate:.2f}", episodes=self.episodes)
                 self.prior.flush()
                 self.online.flush()
-                if self.env_steps >= next_eval:
+                if next_eval <= self.env_steps < c.steps:  # the last one is the final
                     next_eval += c.eval_every
                     self.curve.append(
                         {
