@@ -39,3 +39,19 @@ def diagnostic_name(node, package: str) -> str:
     """'<package>: <node>' for the root cell, '<package>: cell_2/<node>' for a namespaced
     one: /diagnostics is shared by every cell, so the name says whose status it is."""
     return f"{package}: {node.get_fully_qualified_name().lstrip('/')}"
+
+
+def diagnostics(node, package: str, level: str, message: str, values: dict, hardware_id=""):
+    """A DiagnosticArray of one status named by diagnostic_name; level OK, WARN or ERROR."""
+    from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+
+    status = DiagnosticStatus(
+        name=diagnostic_name(node, package),
+        hardware_id=hardware_id,
+        level=getattr(DiagnosticStatus, level),
+        message=message,
+        values=[KeyValue(key=k, value=str(v)) for k, v in values.items()],
+    )
+    array = DiagnosticArray(status=[status])
+    array.header.stamp = node.get_clock().now().to_msg()
+    return array

@@ -7,12 +7,12 @@ own (Robotiq, OnRobot), run that driver instead and remap its command topic.
 import sys
 import time
 
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 from std_msgs.msg import Float64
 
 from uniintervene_common import qos, topics
-from uniintervene_common.node import diagnostic_name, run
+from uniintervene_common.node import diagnostics, run
 from uniintervene_common.params import declare_parameters, fields_of
 from uniintervene_supervisor.gripper_io import FUN_SET_DIGITAL_OUT, ToolGripper, ToolGripperConfig
 from uniintervene_supervisor.schema import GRIPPER_IO_NODE
@@ -60,18 +60,17 @@ class GripperIONode(Node):
         self.problem = "" if success else "the UR driver refused set_io"
 
     def publish_diagnostics(self) -> None:
-        status = DiagnosticStatus(name=diagnostic_name(self, "uniintervene_supervisor"))
-        status.level = DiagnosticStatus.WARN if self.problem else DiagnosticStatus.OK
-        status.message = self.problem or "tool outputs follow the gripper command"
         g = self.gripper
-        status.values = [
-            KeyValue(key="wanted_closed", value=str(g.wanted)),
-            KeyValue(key="confirmed_closed", value=str(g.confirmed)),
-            KeyValue(key="failed_requests", value=str(g.failures)),
-        ]
-        array = DiagnosticArray(status=[status])
-        array.header.stamp = self.get_clock().now().to_msg()
-        self.diag_pub.publish(array)
+        values = {
+            "wanted_closed": g.wanted,
+            "confirmed_closed": g.confirmed,
+            "failed_requests": g.failures,
+        }
+        level = "WARN" if self.problem else "OK"
+        message = self.problem or "tool outputs follow the gripper command"
+        self.diag_pub.publish(
+            diagnostics(self, "uniintervene_supervisor", level, message, values, "gripper")
+        )
 
 
 def main(args=None) -> int:

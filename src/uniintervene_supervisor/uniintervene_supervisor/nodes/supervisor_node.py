@@ -16,9 +16,9 @@ import threading
 import time
 
 import numpy as np
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import TwistStamped
-from rclpy.action import ActionClient, ActionServer, CancelResponse, GoalResponse
+from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
@@ -32,9 +32,9 @@ from visualization_msgs.msg import Marker
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
 from uniintervene_common.kinematics import tcp_pose, twist_at_flange
-from uniintervene_common.node import diagnostic_name, run
+from uniintervene_common.node import diagnostics, run
 from uniintervene_common.params import declare_parameters
-from uniintervene_msgs.action import Arbitrate, Recover
+from uniintervene_msgs.action import Arbitrate
 from uniintervene_msgs.msg import (
     ActionCommand,
     ControlMode,
@@ -47,6 +47,7 @@ from uniintervene_msgs.srv import ResetTask
 from uniintervene_supervisor.arbitration import Mode
 from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore, SupervisorInputs
 from uniintervene_supervisor.episode import Episode
+from uniintervene_supervisor.nodes.recovery_goals import RecoveryGoals
 from uniintervene_supervisor.recorder import EpisodeRecorder
 from uniintervene_supervisor.schema import SUPERVISOR_NODE
 from uniintervene_supervisor.servo_switch import CommandTypeSwitch
@@ -98,7 +99,6 @@ class SupervisorNode(Node):
         self.rejected = {source: 0 for source in topics.COMMAND}
         self.episode = None
         self.episode_count = 0
-        self.recovery_handle = None
         self.recorder = None
         self.last_mode = None
         self.last_decision = None
@@ -137,7 +137,7 @@ class SupervisorNode(Node):
             self.reset_client = self.create_client(
                 ResetTask, self.p.reset_service, callback_group=group
             )
-        self.recover_client = ActionClient(self, Recover, topics.RECOVER, callback_group=group)
+        self.recovery = RecoveryGoals(self, group)
         self.server = ActionServer(
             self,
             Arbitrate,
@@ -400,51 +400,12 @@ class SupervisorNode(Node):
         self.event_pub.publish(msg)
         self.record(topics.EVENTS, msg)
 
-    # -- recovery client ------------------------------------------------------------------
     def start_recovery(self, reason: str) -> None:
-        if not self.recover_client.server_is_ready():
-            self.event(InterventionEvent.RECOVERY_FAILED, "recovery server not available")
-            self.core.recovery_ended()
-            return
         value = self.inputs["value"].value
-        goal = Recover.Goal(
-            reason=reason,
-            max_ticks=self.p.recovery_max_ticks,
-            trigger_value=float(value.value) if value else float("nan"),
-        )
-        future = self.recover_client.send_goal_async(goal)
-        future.add_done_callback(self.on_recovery_accepted)
-
-    def on_recovery_accepted(self, future) -> None:
-        with self.lock:
-            handle = future.result()
-            if not self.core.arbiter.recovery_requested:  # cancelled (human) before acceptance
-                if handle.accepted:
-                    handle.cancel_goal_async()
-                return
-            if not handle.accepted:
-                self.core.recovery_ended()
-                self.event(InterventionEvent.RECOVERY_FAILED, "goal rejected")
-                return
-            self.recovery_handle = handle
-            self.core.recovery_started()
-            self.event(InterventionEvent.RECOVERY_STARTED, "recovering")
-            handle.get_result_async().add_done_callback(
-                lambda f, h=handle: self.on_recovery_result(h, f)
-            )
-
-    def on_recovery_result(self, handle, future) -> None:
-        with self.lock:
-            if handle is not self.recovery_handle:
-                return  # already cancelled or declared lost
-            self.recovery_handle = None
-            self.core.recovery_ended()
-            # Succeeded/failed events come from the recovery node itself.
+        self.recovery.start(reason, float(value.value) if value else float("nan"))
 
     def cancel_recovery(self) -> None:
-        handle, self.recovery_handle = self.recovery_handle, None
-        if handle is not None:
-            handle.cancel_goal_async()
+        self.recovery.cancel()
 
     # -- episodes -------------------------------------------------------------------------
     def on_goal(self, goal) -> GoalResponse:
@@ -522,34 +483,27 @@ class SupervisorNode(Node):
             return episode.finish(self.core.arbiter, path)
 
     def publish_diagnostics(self) -> None:
-        status = DiagnosticStatus(
-            name=diagnostic_name(self, "uniintervene_supervisor"), hardware_id="supervisor"
-        )
         with self.lock:
             fault = self.core.robot_fault(self.gather_inputs())
         rejected = sum(self.rejected.values())
-        status.level = DiagnosticStatus.WARN if fault or rejected else DiagnosticStatus.OK
-        status.message = fault or ("in episode" if self.episode else "idle")
         mode = self.last_mode
-        status.values = [
-            KeyValue(key=k, value=str(v))
-            for k, v in (
-                ("mode", Mode(mode.mode).name if mode else "HOLD"),
-                ("rejected_commands", rejected),
-                *((f"rejected_{s}_commands", n) for s, n in self.rejected.items()),
-                ("operator_hold", self.operator_hold),
-                ("robot_program_running", self.program_running),
-                ("recovery_server_ready", self.recover_client.server_is_ready()),
-                (
-                    "servo_accepts_twists",
-                    "n/a" if self.servo_switch is None else self.servo_switch.switched,
-                ),
-                ("episodes", self.episode_count),
-            )
-        ]
-        array = DiagnosticArray(status=[status])
-        array.header.stamp = self.get_clock().now().to_msg()
-        self.diag_pub.publish(array)
+        values = {
+            "mode": Mode(mode.mode).name if mode else "HOLD",
+            "rejected_commands": rejected,
+            **{f"rejected_{s}_commands": n for s, n in self.rejected.items()},
+            "operator_hold": self.operator_hold,
+            "robot_program_running": self.program_running,
+            "recovery_server_ready": self.recovery.server_ready(),
+            "servo_accepts_twists": "n/a"
+            if self.servo_switch is None
+            else self.servo_switch.switched,
+            "episodes": self.episode_count,
+        }
+        level = "WARN" if fault or rejected else "OK"
+        message = fault or ("in episode" if self.episode else "idle")
+        self.diag_pub.publish(
+            diagnostics(self, "uniintervene_supervisor", level, message, values, "supervisor")
+        )
 
 
 def close_recording(node: SupervisorNode) -> None:
