@@ -17,6 +17,12 @@ SENSOR = qos_profile_sensor_data
 COMMANDS = QoSProfile(
     depth=10, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST
 )
+# What a receiver of commands queues: deep enough that a burst arriving while its thread is
+# busy (a disk flush, a slow tick) is still seen and counted, not dropped by DDS. Only the
+# newest command is ever used, and its age runs from its arrival, so depth adds no lag.
+COMMAND_INPUTS = QoSProfile(
+    depth=100, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST
+)
 LATCHED = QoSProfile(
     depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL
 )

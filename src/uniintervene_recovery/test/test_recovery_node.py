@@ -30,20 +30,24 @@ class FakeCritic:
     """Streams latent and value at 10 Hz from the test process, like critic_node would."""
 
     def __init__(self, ros, value=0.3):
-        self.value = value
+        self.value, self.published = value, 0
         self.latent_pub = ros.node.create_publisher(Latent, "/uniintervene/critic/latent", 10)
         self.value_pub = ros.node.create_publisher(ValueEstimate, "/uniintervene/critic/value", 10)
         self.timer = ros.node.create_timer(0.1, self.publish)
 
     def publish(self):
+        self.published += 1
         self.latent_pub.publish(Latent(encoder="sim_cnn", data=[0.0] * DIM))
         self.value_pub.publish(ValueEstimate(value=self.value, state_value=self.value, valid=True))
 
     def wait_heard(self, ros):
-        """Until the recovery node matched both streams, then one round of them."""
+        """Until the recovery node matched both streams (on our side), then three rounds
+        of them at the stream's own 10 Hz: the node's side matches a moment later, and
+        it needs inputs younger than its input_timeout."""
         ros.wait_for_subscribers(self.latent_pub)
         ros.wait_for_subscribers(self.value_pub)
-        self.publish()
+        start = self.published
+        ros.spin_until(lambda: self.published >= start + 3, 5.0, "three rounds of the streams")
 
 
 def start(ros, start_node, models, memory="memory.safetensors", **params):

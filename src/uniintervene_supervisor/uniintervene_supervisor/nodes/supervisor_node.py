@@ -113,7 +113,7 @@ class SupervisorNode(Node):
         self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
         self.marker_pub = self.create_publisher(Marker, topics.STATUS_MARKER, 10)
 
-        def subscribe(msg_type, topic, callback, profile=qos.COMMANDS, **kwargs):
+        def subscribe(msg_type, topic, callback, profile=qos.COMMAND_INPUTS, **kwargs):
             self.create_subscription(
                 msg_type, topic, callback, profile, callback_group=group, **kwargs
             )
