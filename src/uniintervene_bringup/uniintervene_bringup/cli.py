@@ -173,48 +173,6 @@ def run_graph(args) -> int:
         runner.stop()
 
 
-def hilrl_main(args) -> int:
-    from uniintervene_bringup.hilrl import HilRLConfig, HilRLRun, task_action_space
-    from uniintervene_critic.model import CriticBundle
-    from uniintervene_recovery.memory import InterventionMemory
-    from uniintervene_recovery.policy import RecoveryPolicy
-    from uniintervene_sim.cell import SimCell
-    from uniintervene_sim.operator import SimulatedOperator
-
-    bundle = CriticBundle.load(args.models / "critic")
-    report = json.loads((args.models / "critic" / "training_report.json").read_text())
-    memory = recovery_policy = None
-    if args.system == "uniintervene":
-        recovery_policy = RecoveryPolicy.load(args.models / "recovery")
-        memory = InterventionMemory.load(
-            args.models / "recovery" / "memory.safetensors", bundle.config.latent_dim
-        )
-    config = HilRLConfig(
-        task=args.task,
-        system=args.system,
-        steps=args.steps,
-        seed=args.seed,
-        demos=args.demos,
-        updates_per_step=args.updates_per_step,
-        eval_every=args.eval_every,
-        eval_episodes=args.eval_episodes,
-        action=task_action_space(args.task),
-    )
-    config.sac.seed = args.seed
-    cell = SimCell(args.task)  # the camera the critic's training episodes were recorded with
-    run = HilRLRun(
-        config, cell, SimulatedOperator(), bundle, args.out, report, memory, recovery_policy
-    )
-    summary = run.run()
-    print(
-        f"{args.system} on {args.task}: success alone {summary['initial_success_rate']:.2f} -> "
-        f"{summary['final_success_rate']:.2f} after {summary['env_steps']} steps, human IR "
-        f"{summary['human_intervention_rate']:.3f}, {summary['wall_seconds']:.0f} s; "
-        f"{args.out}/summary.json, learning_curve.png"
-    )
-    return 0
-
-
 def print_live(models, recordings, logs, task="tube_insertion") -> int:
     from uniintervene_bringup.live import live_episode
 
@@ -399,7 +357,9 @@ def main(argv=None) -> int:
         if args.command == "run":
             return run_graph(args)
         if args.command == "hilrl":
-            return hilrl_main(args)
+            from uniintervene_bringup.hilrl import run_from_cli
+
+            return run_from_cli(args)
         if args.command == "live":
             return print_live(args.models, args.recordings, args.logs, args.task)
         if args.command == "demo":

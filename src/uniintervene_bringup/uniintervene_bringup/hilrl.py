@@ -272,3 +272,45 @@ def plot_curve(summary: dict, path: pathlib.Path) -> None:
     figure.tight_layout()
     atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
     plt.close(figure)
+
+
+def run_from_cli(args) -> int:
+    """`uniintervene hilrl`: load the models, train, print the summary line."""
+    from uniintervene_critic.model import CriticBundle
+    from uniintervene_recovery.memory import InterventionMemory
+    from uniintervene_recovery.policy import RecoveryPolicy
+    from uniintervene_sim.cell import SimCell
+    from uniintervene_sim.operator import SimulatedOperator
+
+    bundle = CriticBundle.load(args.models / "critic")
+    report = json.loads((args.models / "critic" / "training_report.json").read_text())
+    memory = recovery_policy = None
+    if args.system == "uniintervene":
+        recovery_policy = RecoveryPolicy.load(args.models / "recovery")
+        memory = InterventionMemory.load(
+            args.models / "recovery" / "memory.safetensors", bundle.config.latent_dim
+        )
+    config = HilRLConfig(
+        task=args.task,
+        system=args.system,
+        steps=args.steps,
+        seed=args.seed,
+        demos=args.demos,
+        updates_per_step=args.updates_per_step,
+        eval_every=args.eval_every,
+        eval_episodes=args.eval_episodes,
+        action=task_action_space(args.task),
+    )
+    config.sac.seed = args.seed
+    cell = SimCell(args.task)  # the camera the critic's training episodes were recorded with
+    run = HilRLRun(
+        config, cell, SimulatedOperator(), bundle, args.out, report, memory, recovery_policy
+    )
+    summary = run.run()
+    print(
+        f"{args.system} on {args.task}: success alone {summary['initial_success_rate']:.2f} -> "
+        f"{summary['final_success_rate']:.2f} after {summary['env_steps']} steps, human IR "
+        f"{summary['human_intervention_rate']:.3f}, {summary['wall_seconds']:.0f} s; "
+        f"{args.out}/summary.json, learning_curve.png"
+    )
+    return 0

@@ -110,7 +110,6 @@ class SupervisorCore:
         self.config = config or SupervisorConfig()
         self.safety = SafetyFilter(self.config.safety, self.config.control_period)
         self.start_episode(autonomous=False, max_ticks=0)
-        self.in_episode = False
 
     def configure(self, config: SupervisorConfig) -> None:
         """New settings from here on (the arbiter's at the next episode)."""
@@ -126,11 +125,6 @@ class SupervisorCore:
         self.fault_ticks = 0
         self.lost_recovery_until = -1
         self.recovery_started_tick = 0
-        self.in_episode = True
-        self.outcome = ""
-
-    def end_episode(self) -> None:
-        self.in_episode = False
 
     @property
     def counts(self) -> dict:
@@ -200,7 +194,6 @@ class SupervisorCore:
         c, arbiter = self.config, self.arbiter
         ended = self.episode_end(inputs)
         if ended:  # not a tick of the episode: nothing drives, nothing is counted
-            self.outcome = ended
             return TickDecision(
                 Mode.HOLD,
                 f"episode ended: {ended}",
@@ -251,7 +244,6 @@ class SupervisorCore:
             mode = Mode.HOLD
         self.fault_ticks = self.fault_ticks + 1 if mode == Mode.HOLD and robot_fault else 0
         outcome = "fault" if self.fault_ticks >= c.fault_abort_ticks else ""
-        self.outcome = outcome
         return TickDecision(
             mode,
             reason,

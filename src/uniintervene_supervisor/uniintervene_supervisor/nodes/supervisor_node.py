@@ -48,10 +48,14 @@ from uniintervene_supervisor.arbitration import Mode
 from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore, SupervisorInputs
 from uniintervene_supervisor.episode import Episode
 from uniintervene_supervisor.nodes.recovery_goals import RecoveryGoals
+from uniintervene_supervisor.nodes.robot_state import (
+    status_marker,
+    watch_safety_mode,
+    watch_servo_command_type,
+)
 from uniintervene_supervisor.recorder import EpisodeRecorder
 from uniintervene_supervisor.schema import SUPERVISOR_NODE
 from uniintervene_supervisor.servo_switch import CommandTypeSwitch
-from uniintervene_supervisor.status import status_label
 
 EVENT_KINDS = {
     "trigger": InterventionEvent.TRIGGER,
@@ -129,7 +133,7 @@ class SupervisorNode(Node):
         )
         subscribe(Bool, topics.PROGRAM_RUNNING, self.on_program, qos.LATCHED)
         subscribe(Image, topics.IMAGE, self.on_image, qos.SENSOR, raw=True)
-        self.watch_safety_mode(group)
+        watch_safety_mode(self, group)
         self.create_service(Trigger, topics.HOLD, self.on_hold)
         self.create_service(Trigger, topics.RESUME, self.on_resume)
         self.reset_client = None
@@ -152,7 +156,7 @@ class SupervisorNode(Node):
         )
         self.create_timer(1.0, self.publish_diagnostics, callback_group=group)
         if self.servo_switch is not None:
-            self.watch_servo_command_type(group)
+            watch_servo_command_type(self, group)
         self.publish_mode(Mode.HOLD, "idle", 0)
 
     def on_parameters(self, names) -> None:
@@ -201,46 +205,6 @@ class SupervisorNode(Node):
 
     def on_program(self, msg: Bool) -> None:
         self.program_running = bool(msg.data)
-
-    def watch_safety_mode(self, group) -> None:
-        try:
-            from ur_dashboard_msgs.msg import SafetyMode
-        except ImportError:
-            return  # not on this machine: only robot_program_running is watched
-
-        def on_safety(msg: SafetyMode):
-            self.safety_normal = msg.mode in self.p.safety_modes_ok
-
-        self.create_subscription(
-            SafetyMode, topics.SAFETY_MODE, on_safety, qos.LATCHED, callback_group=group
-        )
-
-    def watch_servo_command_type(self, group) -> None:
-        """Keep MoveIt Servo in TWIST: retried until it answers success, redone whenever
-        it comes back (it is respawned when it exits); HOLD until then."""
-        try:
-            from moveit_msgs.srv import ServoCommandType
-        except ImportError:
-            self.get_logger().error("servo_switch_to_twist is set but moveit_msgs is missing")
-            return
-        client = self.create_client(
-            ServoCommandType, topics.SERVO_SWITCH_COMMAND_TYPE, callback_group=group
-        )
-        request = ServoCommandType.Request(command_type=ServoCommandType.Request.TWIST)
-
-        def step():
-            was = self.servo_switch.switched
-            self.servo_switch.step(
-                self.now(), client.service_is_ready(), lambda: client.call_async(request)
-            )
-            if self.servo_switch.switched != was:
-                self.get_logger().info(
-                    "MoveIt Servo accepts twists"
-                    if self.servo_switch.switched
-                    else f"MoveIt Servo: {self.servo_switch.last_problem}"
-                )
-
-        self.create_timer(0.5, step, callback_group=group)
 
     def on_hold(self, request, response):
         self.operator_hold = True
@@ -373,19 +337,16 @@ class SupervisorNode(Node):
     def publish_status_marker(self, mode: Mode, stamp) -> None:
         """RViz text above the gripper: mode, value, risk (coloured by mode)."""
         value, risk = self.inputs["value"].value, self.inputs["risk"].value
-        text, colour = status_label(
-            mode, value.value if value and value.valid else None, risk.risk if risk else None
+        self.marker_pub.publish(
+            status_marker(
+                mode,
+                value.value if value and value.valid else None,
+                risk.risk if risk else None,
+                self.tcp_position(),
+                self.p.base_frame,
+                stamp,
+            )
         )
-        marker = Marker(ns="uniintervene", id=0, type=Marker.TEXT_VIEW_FACING, text=text)
-        marker.header.stamp, marker.header.frame_id = stamp, self.p.base_frame
-        tcp = self.tcp_position()
-        tcp = np.zeros(3) if tcp is None else tcp
-        marker.pose.position.x, marker.pose.position.y = float(tcp[0]), float(tcp[1])
-        marker.pose.position.z = float(tcp[2]) + 0.15
-        marker.pose.orientation.w = 1.0
-        marker.scale.z = 0.05  # text height, m
-        marker.color.r, marker.color.g, marker.color.b, marker.color.a = colour
-        self.marker_pub.publish(marker)
 
     def event(self, kind: int, detail: str) -> None:
         value = self.inputs["value"].value
@@ -473,7 +434,6 @@ class SupervisorNode(Node):
         await self.episode.finished
         with self.lock:
             episode, self.episode = self.episode, None
-            self.core.end_episode()
             self.cancel_recovery()
             # recorded before closing: the outcome is the episode's label in the bag
             self.publish_mode(Mode.HOLD, f"episode ended: {episode.outcome}", self.core.tick)

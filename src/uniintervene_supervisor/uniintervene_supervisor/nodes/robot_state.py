@@ -1,0 +1,65 @@
+"""What supervisor_node watches of the robot beyond joint states, and what it shows of it:
+the UR safety mode (where ur_dashboard_msgs exists), MoveIt Servo's command type (kept at
+TWIST), and the RViz status text above the gripper."""
+
+import numpy as np
+from visualization_msgs.msg import Marker
+
+from uniintervene_common import qos, topics
+from uniintervene_supervisor.status import status_label
+
+
+def watch_safety_mode(node, group) -> None:
+    try:
+        from ur_dashboard_msgs.msg import SafetyMode
+    except ImportError:
+        return  # not on this machine: only robot_program_running is watched
+
+    def on_safety(msg: SafetyMode):
+        node.safety_normal = msg.mode in node.p.safety_modes_ok
+
+    node.create_subscription(
+        SafetyMode, topics.SAFETY_MODE, on_safety, qos.LATCHED, callback_group=group
+    )
+
+
+def watch_servo_command_type(node, group) -> None:
+    """Keep MoveIt Servo in TWIST: retried until it answers success, redone whenever
+    it comes back (it is respawned when it exits); HOLD until then."""
+    try:
+        from moveit_msgs.srv import ServoCommandType
+    except ImportError:
+        node.get_logger().error("servo_switch_to_twist is set but moveit_msgs is missing")
+        return
+    client = node.create_client(
+        ServoCommandType, topics.SERVO_SWITCH_COMMAND_TYPE, callback_group=group
+    )
+    request = ServoCommandType.Request(command_type=ServoCommandType.Request.TWIST)
+
+    def step():
+        was = node.servo_switch.switched
+        node.servo_switch.step(
+            node.now(), client.service_is_ready(), lambda: client.call_async(request)
+        )
+        if node.servo_switch.switched != was:
+            node.get_logger().info(
+                "MoveIt Servo accepts twists"
+                if node.servo_switch.switched
+                else f"MoveIt Servo: {node.servo_switch.last_problem}"
+            )
+
+    node.create_timer(0.5, step, callback_group=group)
+
+
+def status_marker(mode, value, risk, tcp, frame: str, stamp) -> Marker:
+    """The text 'MODE value v risk r', coloured by mode, 0.15 m above the TCP."""
+    text, colour = status_label(mode, value, risk)
+    marker = Marker(ns="uniintervene", id=0, type=Marker.TEXT_VIEW_FACING, text=text)
+    marker.header.stamp, marker.header.frame_id = stamp, frame
+    tcp = np.zeros(3) if tcp is None else tcp
+    marker.pose.position.x, marker.pose.position.y = float(tcp[0]), float(tcp[1])
+    marker.pose.position.z = float(tcp[2]) + 0.15
+    marker.pose.orientation.w = 1.0
+    marker.scale.z = 0.05  # text height, m
+    marker.color.r, marker.color.g, marker.color.b, marker.color.a = colour
+    return marker
