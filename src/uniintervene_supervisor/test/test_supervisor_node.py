@@ -5,6 +5,7 @@ import time
 
 import numpy as np
 import pytest
+import torch
 from action_msgs.msg import GoalStatus
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import TwistStamped
@@ -112,7 +113,12 @@ def cell(ros, start_node, tmp_path):
 
 @pytest.fixture
 def recovery(start_node, tmp_path):
-    RecoveryPolicy(PolicyConfig(latent_dim=DIM, hidden=32)).save(tmp_path / "recovery")
+    policy = RecoveryPolicy(PolicyConfig(latent_dim=DIM, hidden=32))
+    with torch.no_grad():  # hold still with the tube gripped: an untrained policy may drop it
+        last = policy.net[-1]  # and end the episode before the test does
+        last.weight.zero_()
+        last.bias.copy_(torch.tensor([0.0] * 6 + [6.0]))
+    policy.save(tmp_path / "recovery")
     memory = InterventionMemory(DIM)
     memory.add(np.full(DIM, 3.0), 0.9, "any", "demo", 1.0)
     memory.save(tmp_path / "recovery" / "memory.safetensors")
@@ -233,7 +239,7 @@ def test_human_takeover_mid_recovery_wins_within_one_tick_and_cancels_it(ros, ce
     assert late == []  # the Recover goal was cancelled
     ros.wait_future(handle.cancel_goal_async())
     result = ros.wait_future(handle.get_result_async(), timeout=10.0)
-    assert result.status == GoalStatus.STATUS_CANCELED
+    assert result.status == GoalStatus.STATUS_CANCELED, result.result.outcome
     assert result.result.recovery_ticks > 0 and result.result.triggers >= 1
 
 
