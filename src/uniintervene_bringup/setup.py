@@ -15,7 +15,6 @@ setup(
                 "config/graph.yaml",
                 "config/servo.yaml",
                 "config/diagnostics.yaml",
-                "config/hilrl.yaml",
                 "config/uniintervene.perspective",
             ],
         ),

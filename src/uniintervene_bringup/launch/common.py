@@ -24,6 +24,10 @@ def graph_nodes(graph: str, context):
         memory=memory,
         namespace=namespace,
         mock_hardware=mock,
+        **{
+            name: LaunchConfiguration(name).perform(context)
+            for name in ("policy", "task", "learner_dir", "weights_topic")
+        },
     )
     for spec in specs:
         nodes.append(
@@ -73,6 +77,25 @@ def graph_launch(graph: str) -> list:
             "autonomous_intervention",
             default_value="true",
             description="false: the HiL-SERL baseline (human only)",
+        ),
+        DeclareLaunchArgument(
+            "policy",
+            default_value="",
+            description="scripted, learned (actor + learner) or actor (a shared learner); "
+            "'' = the graph's default (sim: scripted, real: learned)",
+        ),
+        DeclareLaunchArgument(
+            "task", default_value="pick_eggplant", description="the learner's task (action space)"
+        ),
+        DeclareLaunchArgument(
+            "learner_dir",
+            default_value="learner",
+            description="the learner's buffers and checkpoint",
+        ),
+        DeclareLaunchArgument(
+            "weights_topic",
+            default_value="uniintervene/policy/weights",
+            description="the actor's weights (absolute for a learner shared by several cells)",
         ),
         OpaqueFunction(function=lambda context: graph_nodes(graph, context)),
     ]

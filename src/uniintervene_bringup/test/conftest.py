@@ -1,7 +1,8 @@
 """Tiny, untrained critic and recovery models built here (no files, no downloads), and a
 stalling episode on them: the harness tests check decisions and counting, not figures."""
 
-from dataclasses import replace
+import json
+from dataclasses import asdict, replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -10,8 +11,9 @@ import torch
 
 from uniintervene_bringup.evaluation import GraphSettings, run_episode
 from uniintervene_critic.encoders import SimCNNEncoder
+from uniintervene_critic.failure import FailurePredictor, FailureTriggerConfig
 from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
-from uniintervene_critic.risk import RiskConfig
+from uniintervene_critic.risk import RiskConfig, ThresholdConfig
 from uniintervene_recovery.memory import InterventionMemory
 from uniintervene_recovery.policy import PolicyConfig, RecoveryPolicy
 from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
@@ -66,3 +68,39 @@ def stalled_episode(tiny_models):
         return outcome, settings
 
     return run
+
+
+def save_tiny_models(folder, dim: int = 16):
+    """Untrained models as `make demo` leaves them in models/ (critic/, recovery/), for
+    the CLI and the node graph."""
+    torch.manual_seed(0)
+    risk = RiskConfig(stagnation_limit=5, gain_epsilon=0.5, min_duration=1, warmup=0)
+    failure = FailureTriggerConfig(threshold=0.5)
+    config = CriticConfig(latent_dim=dim, hidden=32, risk=risk, failure_trigger=failure)
+    CriticBundle(
+        config,
+        SimCNNEncoder(dim).eval(),
+        ActionValueModel(config).eval(),
+        FailurePredictor(dim).eval(),
+    ).save(folder / "critic")
+    temporal = {"risk": asdict(risk)}
+    report = {
+        "triggers": {
+            "uniintervene": temporal,
+            "without_future_prediction": temporal,
+            "without_value_prediction": {**temporal, "latent_progress_spread": 1.0},
+            "without_temporal_critic": {"threshold": asdict(ThresholdConfig(0.5))},
+            "failure_prediction": {"trigger": asdict(failure)},
+        }
+    }
+    (folder / "critic" / "training_report.json").write_text(json.dumps(report))
+    RecoveryPolicy(PolicyConfig(latent_dim=dim, hidden=32)).save(folder / "recovery")
+    memory = InterventionMemory(dim)
+    memory.add(np.zeros(dim), 1.0, "any", "demo", 0.0)
+    memory.save(folder / "recovery" / "memory.safetensors")
+
+
+@pytest.fixture
+def tiny_model_dir(tmp_path):
+    save_tiny_models(tmp_path / "models")
+    return tmp_path / "models"

@@ -14,6 +14,7 @@ from rclpy.node import Node
 from uniintervene_bringup.graph import load_graph
 from uniintervene_common.params import from_values
 from uniintervene_critic.schema import CRITIC_NODE
+from uniintervene_learner.schema import ACTOR_NODE, LEARNER_NODE
 from uniintervene_recovery.schema import RECOVERY_NODE
 from uniintervene_sim.schema import OPERATOR_NODE, POLICY_NODE, SIM_NODE
 from uniintervene_supervisor.schema import GRIPPER_IO_NODE, SUPERVISOR_NODE, TELEOP_NODE
@@ -27,11 +28,15 @@ SCHEMAS = {
     "supervisor_node": SUPERVISOR_NODE,
     "teleop_node": TELEOP_NODE,
     "gripper_io_node": GRIPPER_IO_NODE,
+    "actor_node": ACTOR_NODE,
+    "learner_node": LEARNER_NODE,
 }
 SPECS = {
     (spec.package, spec.executable): spec
     for graph in ("sim", "real")
-    for spec in load_graph(graph, models="/nonexistent", recordings="/tmp")
+    for policy in ("scripted", "learned")
+    if (graph, policy) != ("real", "scripted")  # the real cell has no scripted expert
+    for spec in load_graph(graph, models="/nonexistent", recordings="/tmp", policy=policy)
 }
 
 
@@ -58,8 +63,11 @@ def test_every_graph_node_has_a_schema():
 
 
 @pytest.mark.parametrize("key", sorted(SPECS), ids=lambda k: k[1])
-def test_node_declares_its_schema_and_the_yaml_documents_it(key, rclpy_context):
+def test_node_declares_its_schema_and_the_yaml_documents_it(
+    key, rclpy_context, tmp_path, monkeypatch
+):
     spec, schema = SPECS[key], SCHEMAS[key[1]]
+    monkeypatch.chdir(tmp_path)  # the learner opens its data folder where it runs
     node = node_class(*key)()
     try:
         declared = set(node._parameters) - {"use_sim_time", "start_type_description_service"}

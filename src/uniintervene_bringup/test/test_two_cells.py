@@ -66,3 +66,90 @@ def test_two_namespaced_cells_run_side_by_side(ros, tmp_path):
     assert "/joint_states" not in names and "/uniintervene/command" not in names
     logs = {p.name for p in (tmp_path / "logs").glob("*.log")}
     assert {"cell_1.sim_node.log", "cell_2.supervisor_node.log"} <= logs
+
+
+def test_two_cells_feed_one_learner_and_both_actors_act_on_its_weights(
+    ros, start_node, tmp_path, tiny_model_dir
+):
+    """Many cells, one learner, all over DDS: each cell runs the actor only; the learner
+    in the root namespace learns from both cells' transitions and both actors take its
+    weights (HiL-SERL's actor/learner split, with no transport of our own)."""
+    from diagnostic_msgs.msg import DiagnosticArray
+    from rclpy.action import ActionClient
+
+    diagnostics = ros.probe(DiagnosticArray, "/diagnostics", 500)
+    start_node(
+        "uniintervene_learner",
+        "learner_node",
+        params={
+            "task": "pick_eggplant",
+            "data_dir": str(tmp_path / "learner"),
+            "transition_topics": [f"/{cell}/uniintervene/transitions" for cell in CELLS],
+            "weights_topic": "/uniintervene/policy/weights",
+            "latent_dim": 16,
+            "warmup_transitions": 20,
+            "publish_every_updates": 10,
+            "hidden": [32, 32],
+            "batch_size": 16,
+        },
+    )
+    runners = []
+    try:
+        for cell in CELLS:
+            runner = GraphRunner(
+                "sim",
+                log_dir=tmp_path / "logs",
+                models=tiny_model_dir,
+                recordings=tmp_path / cell,
+                autonomous=False,
+                namespace=cell,
+                policy="actor",
+                weights_topic="/uniintervene/policy/weights",
+            )
+            runner.start()
+            runners.append(runner)
+        assert {spec.executable for spec in runners[0].specs} >= {"actor_node"}
+        assert "policy_node" not in {spec.executable for spec in runners[0].specs}
+        clients = {
+            cell: ActionClient(ros.node, Arbitrate, f"/{cell}/uniintervene/arbitrate")
+            for cell in CELLS
+        }
+        for client in clients.values():
+            ros.wait_for_action_server(client, timeout=90.0)
+        handles = {
+            cell: ros.wait_future(
+                client.send_goal_async(
+                    Arbitrate.Goal(
+                        task="pick_eggplant", max_ticks=80, autonomous_intervention=False
+                    )
+                )
+            )
+            for cell, client in clients.items()
+        }
+        results = {
+            cell: ros.wait_future(handle.get_result_async(), timeout=120.0).result
+            for cell, handle in handles.items()
+        }
+        ros.spin_for(2.0)  # one more round of diagnostics
+        for runner in runners:
+            assert not runner.dead(), runner.dead()
+    finally:
+        for runner in runners:
+            runner.stop()
+
+    def latest(name: str) -> dict:
+        for msg in reversed(diagnostics.messages):
+            for status in msg.status:
+                if status.name == name:
+                    return {kv.key: kv.value for kv in status.values}
+        return {}
+
+    learner = latest("uniintervene_learner: learner_node")
+    assert int(learner["streams"]) == 2  # one transition stream per cell
+    assert int(learner["lost_transitions"]) == 0
+    assert int(learner["online_transitions"]) > 0 and int(learner["updates"]) > 0
+    for cell, result in results.items():
+        assert result.policy_ticks > 0, (cell, result)  # the learned policy drove
+        actor = latest(f"uniintervene_learner: {cell}/actor_node")
+        assert int(actor["weights_version"]) > 0, (cell, actor)  # trained weights arrived
+        assert int(actor["commands"]) > 0

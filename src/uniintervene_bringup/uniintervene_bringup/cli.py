@@ -156,6 +156,10 @@ def run_graph(args) -> int:
         memory=args.memory or "",
         namespace=args.namespace,
         mock_hardware=args.mock_hardware,
+        policy=args.policy,
+        task=args.task,
+        learner_dir=str(args.learner_dir),
+        weights_topic=args.weights_topic,
     )
     runner.start()
     print(
@@ -286,6 +290,20 @@ def main(argv=None) -> int:
         "--mock-hardware",
         action="store_true",
         help="real graph on ros2_control's mock arm: do not wait for a robot program",
+    )
+    run.add_argument(
+        "--policy",
+        default="",
+        choices=["", "scripted", "learned", "actor"],
+        help="scripted expert, learned (actor + learner), actor only (a shared learner); "
+        "default: sim scripted, real learned",
+    )
+    run.add_argument("--task", default="pick_eggplant", help="the learner's task (action space)")
+    run.add_argument("--learner-dir", type=pathlib.Path, default=pathlib.Path("learner"))
+    run.add_argument(
+        "--weights-topic",
+        default="uniintervene/policy/weights",
+        help="the actor's weights (absolute for a learner shared by several cells)",
     )
     live = commands.add_parser("live", help="one Arbitrate episode through the sim graph")
     live.add_argument("--task", default="tube_insertion")

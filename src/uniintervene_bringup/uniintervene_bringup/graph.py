@@ -46,14 +46,23 @@ def load_graph(
     memory="",
     namespace: str = "",
     mock_hardware: bool = False,
+    policy: str = "",
+    task: str = "pick_eggplant",
+    learner_dir: str = "learner",
+    weights_topic: str = "uniintervene/policy/weights",
 ) -> list[NodeSpec]:
     """The graph's nodes; `memory` '' means the one trained with the models. With
     `mock_hardware` (ros2_control's mock instead of the arm) the supervisor does not wait
-    for a robot program: nothing publishes robot_program_running then."""
+    for a robot program: nothing publishes robot_program_running then. `policy` ('' = the
+    graph's default): scripted, learned or actor (see graph.yaml)."""
     graphs = yaml.safe_load((path or graph_file()).read_text())
-    names = sorted(key for key in graphs if not key.endswith("_remappings"))
+    names = sorted(key for key, value in graphs.items() if isinstance(value, list))
     if name not in names:
         raise ValueError(f"no graph {name!r} in {path or graph_file()}; have {names}")
+    policy = policy or graphs.get("default_policy", {}).get(name, "")
+    choices = sorted({c for entry in graphs[name] for c in entry.get("policy", [])})
+    if choices and policy not in choices:
+        raise ValueError(f"policy {policy!r}: the {name} graph offers {choices}")
     if namespace and not namespace.strip("/").replace("_", "").isalnum():
         raise ValueError(f"namespace {namespace!r}: letters, digits and _ only (e.g. cell_2)")
     remappings = graphs.get(f"{name}_remappings", {})
@@ -63,9 +72,14 @@ def load_graph(
         "autonomous": "true" if autonomous else "false",
         "memory": str(memory) or f"{models}/recovery/memory.safetensors",
         "robot_program": "false" if mock_hardware else "true",
+        "task": task,
+        "learner_dir": str(learner_dir),
+        "weights_topic": weights_topic,
     }
     specs = []
     for entry in graphs[name]:
+        if "policy" in entry and policy not in entry["policy"]:
+            continue
         params = []
         for reference in entry.get("params", []):
             package, relative = reference.split("/", 1)

@@ -17,8 +17,6 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import yaml
-from ament_index_python.packages import get_package_share_directory
 from tqdm import tqdm
 
 from uniintervene_bringup.evaluation import (
@@ -29,9 +27,8 @@ from uniintervene_bringup.evaluation import (
 )
 from uniintervene_common.atomic import atomic_write
 from uniintervene_critic.runtime import CriticRuntime
-from uniintervene_learner.action_space import ActionSpace, ActionSpaceConfig
-from uniintervene_learner.buffer import TransitionBuffer, sample_symmetric
-from uniintervene_learner.checkpoint import save_checkpoint
+from uniintervene_learner.action_space import ActionSpace, ActionSpaceConfig, task_action_space
+from uniintervene_learner.learner import Learner, LearnerConfig
 from uniintervene_learner.sac import SACAgent, SACConfig
 from uniintervene_supervisor.arbitration import Mode
 from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore
@@ -57,15 +54,6 @@ class HilRLConfig:
     action: ActionSpaceConfig = field(default_factory=ActionSpaceConfig)
 
 
-def task_action_space(task: str) -> ActionSpaceConfig:
-    """The task's action space from config/hilrl.yaml (axes, scales)."""
-    path = pathlib.Path(get_package_share_directory("uniintervene_bringup")) / "config"
-    tasks = yaml.safe_load((path / "hilrl.yaml").read_text())["tasks"]
-    if task not in tasks:
-        raise ValueError(f"no action space for {task!r} in {path / 'hilrl.yaml'}")
-    return ActionSpaceConfig(**tasks[task])
-
-
 class LearnedPolicy:
     """The SAC actor as a command source: observation = latent + proprioception."""
 
@@ -85,13 +73,23 @@ class HilRLRun:
         self.out = pathlib.Path(out)
         self.report, self.memory, self.recovery_policy = report, memory, recovery_policy
         self.settings = GraphSettings.load()
-        self.space = ActionSpace(config.action)
-        obs_dim = bundle.config.latent_dim + bundle.config.proprio_dim
-        self.agent = SACAgent(obs_dim, self.space.dim, config.sac, device="cpu")
+        if (self.out / "prior").exists():
+            raise FileExistsError(f"{self.out} holds a previous run; choose another --out")
+        # the learner_node's core: the same buffers, routing and updates
+        self.learner = Learner(
+            self.out,
+            LearnerConfig(
+                task=config.task,
+                latent_dim=bundle.config.latent_dim,
+                proprio_dim=bundle.config.proprio_dim,
+                sac=config.sac,
+                action=config.action,
+            ),
+            device="cpu",
+        )
+        self.agent, self.space = self.learner.agent, self.learner.space
+        self.prior, self.online = self.learner.prior, self.learner.online
         self.policy = LearnedPolicy(self.agent, self.space)
-        self.prior = TransitionBuffer(self.out / "prior", obs_dim, self.space.dim, 200_000)
-        self.online = TransitionBuffer(self.out / "online", obs_dim, self.space.dim, 200_000)
-        self.rng = np.random.default_rng(config.seed)
         self.env_steps = self.human_ticks = self.ticks = self.autonomous = self.episodes = 0
         self.unstable = 0
         self.curve = []
@@ -144,10 +142,7 @@ class HilRLRun:
             done = next_status.success or next_status.failure
             if learn or demo:
                 next_obs = np.r_[next_step.latent, self._proprio(next_observation)]
-                action = self.space.from_command(executed)
-                buffer = self.online if decision.mode == Mode.POLICY and not demo else self.prior
-                if decision.mode != Mode.HOLD:
-                    buffer.add(obs, action, reward, next_obs, done)
+                self.learner.store(obs, executed, int(decision.mode), reward, next_obs, done, demo)
             stats["ticks"] += 1
             stats["human_ticks"] += decision.mode == Mode.HUMAN
             observation, step = next_observation, next_step
@@ -169,8 +164,7 @@ class HilRLRun:
         if self.env_steps < c.warmup_steps or len(self.prior) + len(self.online) == 0:
             return
         for _ in range(c.updates_per_step):
-            batch = sample_symmetric(self.prior, self.online, c.sac.batch_size, self.rng)
-            self.metrics = self.agent.update(batch)
+            self.learner.update()
 
     def evaluate(self, episodes: int) -> float:
         seeds = [EVAL_SEED_OFFSET + i for i in range(episodes)]
@@ -248,7 +242,7 @@ class HilRLRun:
             self.out / "summary.json",
             lambda tmp: pathlib.Path(tmp).write_text(json.dumps(summary, indent=2)),
         )
-        save_checkpoint(self.agent, self.out / "learner.safetensors", {"env_steps": self.env_steps})
+        self.learner.save()
         plot_curve(summary, self.out / "learning_curve.png")
         return summary
 

@@ -41,6 +41,17 @@ def gripper_closure_from_joint_state(msg: JointState, open_width: float) -> floa
     return None if opening is None else 1.0 - opening / open_width
 
 
+def proprio_from_joint_state(msg: JointState, open_width: float, gripper_fallback: float):
+    """Proprioception as the critic, recovery and learner see it: the six arm joints, then
+    the gripper's measured closure (`gripper_fallback`, e.g. the last command, where the
+    joint states carry no fingers). None when an arm joint is missing or not finite."""
+    arm = arm_positions_from_joint_state(msg)
+    if arm is None:
+        return None
+    gripper = gripper_closure_from_joint_state(msg, open_width)
+    return np.array([*arm, gripper_fallback if gripper is None else gripper], np.float32)
+
+
 def finger_opening_from_joint_state(msg: JointState) -> float | None:
     names = list(msg.name)
     if not all(name in names for name in FINGER_JOINTS):

@@ -23,6 +23,11 @@ COMMANDS = QoSProfile(
 COMMAND_INPUTS = QoSProfile(
     depth=100, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST
 )
+# Learner transitions: reliable and deep, so a learner busy with a gradient step loses none
+# (and a lost one shows as a sequence gap).
+TRANSITIONS = QoSProfile(
+    depth=1000, reliability=ReliabilityPolicy.RELIABLE, history=HistoryPolicy.KEEP_LAST
+)
 LATCHED = QoSProfile(
     depth=1, reliability=ReliabilityPolicy.RELIABLE, durability=DurabilityPolicy.TRANSIENT_LOCAL
 )

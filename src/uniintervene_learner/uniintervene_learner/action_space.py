@@ -52,3 +52,21 @@ class ActionSpace:
             gripper = command[6] if np.isfinite(command[6]) else 0.0
             action = np.r_[action, 2.0 * gripper - 1.0]
         return np.clip(action, -1.0, 1.0).astype(np.float32)
+
+
+def task_action_space(task: str, path=None) -> ActionSpaceConfig:
+    """The task's action space from a YAML of `tasks:` (default: config/action_spaces.yaml
+    of this package)."""
+    import pathlib
+
+    import yaml
+
+    if not path:
+        from ament_index_python.packages import get_package_share_directory
+
+        share = pathlib.Path(get_package_share_directory("uniintervene_learner"))
+        path = share / "config" / "action_spaces.yaml"
+    tasks = yaml.safe_load(pathlib.Path(path).read_text())["tasks"]
+    if task not in tasks:
+        raise ValueError(f"no action space for {task!r} in {path}; have {sorted(tasks)}")
+    return ActionSpaceConfig(**tasks[task])

@@ -20,6 +20,8 @@ MESSAGE_TYPES = [
     "uniintervene_msgs/msg/ControlMode",
     "uniintervene_msgs/msg/InterventionEvent",
     "uniintervene_msgs/msg/TaskState",
+    "uniintervene_msgs/msg/Transition",
+    "uniintervene_msgs/msg/PolicyWeights",
     "uniintervene_msgs/srv/ResetTask_Request",
     "uniintervene_msgs/srv/ResetTask_Response",
     "uniintervene_msgs/action/Arbitrate_Goal",

@@ -366,3 +366,32 @@ def test_operator_hold_and_resume_services(ros, cell):
     assert ros.wait_future(resume.call_async(Trigger.Request())).success
     ros.spin_until(lambda: modes.messages[-1].mode == ControlMode.POLICY, 3.0, "POLICY again")
     ros.wait_future(handle.cancel_goal_async())
+
+
+def test_every_tick_becomes_a_transition_for_the_learner(ros, cell):
+    from uniintervene_common import qos
+    from uniintervene_msgs.msg import Transition
+
+    streams = Streams(ros)
+    streams.policy = np.array([0.02, 0, 0, 0, 0, 0, 1.0])
+    transitions = ros.probe(Transition, "/uniintervene/transitions", qos.TRANSITIONS)
+    streams.wait_heard(ros, recovery=True)  # the supervisor reads the latent too
+    handle = start_episode(ros, cell, autonomous=False, max_ticks=30)
+    result = ros.wait_future(handle.get_result_async(), timeout=30.0).result
+    ros.spin_for(0.3)
+    assert result.outcome == "timeout" and result.ticks == 30
+    got = transitions.messages
+    # one per tick whose next observation was known (the last one's is the episode end)
+    assert len(got) >= 25, len(got)
+    assert [t.sequence for t in got] == list(range(got[0].sequence, got[0].sequence + len(got)))
+    assert len({t.episode_id for t in got}) == 1 and all(t.task == "" for t in got)
+    assert [t.tick for t in got] == sorted({t.tick for t in got}) and got[-1].tick == 29
+    assert got[-1].truncated and not got[-1].done  # a time limit, not a terminal state
+    assert not any(t.done or t.truncated or t.reward for t in got[:-1])
+    policy_ticks = [t for t in got if t.executed.source == ActionCommand.POLICY]
+    assert len(policy_ticks) >= 20
+    assert all(t.executed.twist.linear.x == pytest.approx(0.02, abs=1e-6) for t in policy_ticks)
+    assert all(len(t.latent) == DIM and len(t.next_latent) == DIM for t in got)
+    assert all(len(t.proprio) == 7 and np.all(np.isfinite(t.proprio)) for t in got)
+    # the arm moved along +x: the next observation is the one after the executed command
+    assert got[-1].next_proprio != got[0].proprio

@@ -116,6 +116,15 @@ SUPERVISOR_NODE = (
     Param("reset_wait", 2.0, "s to wait for the reset service", 0.0, 60.0, read_only=False),
     Param("seed_base", 0, "seed of the first episode's reset (then +1 per episode)", 0, 2**31 - 1),
     Param("record", True, "record each episode to MCAP", read_only=False),
+    Param(
+        "publish_transitions",
+        True,
+        "publish one learner transition per tick on uniintervene/transitions",
+        read_only=False,
+    ),
+    Param(
+        "gripper_open_width", 0.09, "m between the fingers when open", 0.01, 0.5, read_only=False
+    ),
     Param("recording_dir", "recordings", "folder of the MCAP recordings", read_only=False),
 )
 

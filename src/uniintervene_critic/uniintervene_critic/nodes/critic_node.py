@@ -76,12 +76,9 @@ class CriticNode(Node):
             self.runtime, self.model_error = None, str(error)
 
     def on_joints(self, msg: JointState) -> None:
-        arm = conv.arm_positions_from_joint_state(msg)
-        if arm is None:
-            return
-        gripper = conv.gripper_closure_from_joint_state(msg, self.p.gripper_open_width)
-        self.joints = np.array([*arm, self.command[6] if gripper is None else gripper], np.float32)
-        self.joints_at = time.monotonic()
+        proprio = conv.proprio_from_joint_state(msg, self.p.gripper_open_width, self.command[6])
+        if proprio is not None:
+            self.joints, self.joints_at = proprio, time.monotonic()
 
     def on_mode(self, msg: ControlMode) -> None:
         """A new supervised episode starts: forget the previous one's value history."""

@@ -97,13 +97,12 @@ class RecoveryNode(Node):
                 self.value, self.value_at = float(msg.state_value), time.monotonic()
 
     def on_joints(self, msg: JointState) -> None:
-        arm = conv.arm_positions_from_joint_state(msg)
-        if arm is None:
+        proprio = conv.proprio_from_joint_state(msg, GRIPPER_OPEN_WIDTH, self.gripper)
+        if proprio is None:
             return
-        gripper = conv.gripper_closure_from_joint_state(msg, GRIPPER_OPEN_WIDTH)
-        self.gripper = self.gripper if gripper is None else gripper
+        self.gripper = float(proprio[6])  # the last measured closure, without fingers
         with self.lock:
-            self.proprio = np.array([*arm, self.gripper], np.float32)
+            self.proprio = proprio
 
     def inputs(self):
         """(latent, value, proprio) or (None, why) when stale or missing."""

@@ -5,7 +5,8 @@ Every control tick it gathers the newest inputs into a `SupervisorInputs`, asks 
 `SupervisorCore` for the tick's decision (arbitration, safety filter, episode end) and
 carries it out: the safe twist to MoveIt Servo (servo_node/delta_twist_cmds) and the
 gripper, the executed uniintervene/command, control_mode (transient local), events, the
-RViz status marker and the Recover goals it asks for. It watches the UR driver's
+RViz status marker, the Recover goals it asks for and one learner transition per tick
+(uniintervene/transitions). It watches the UR driver's
 robot_program_running (and safety_mode where ur_dashboard_msgs exists), offers hold and
 resume services, records each episode to MCAP and reports on /diagnostics.
 """
@@ -39,8 +40,10 @@ from uniintervene_msgs.msg import (
     ActionCommand,
     ControlMode,
     InterventionEvent,
+    Latent,
     RiskState,
     TaskState,
+    Transition,
     ValueEstimate,
 )
 from uniintervene_msgs.srv import ResetTask
@@ -56,6 +59,7 @@ from uniintervene_supervisor.nodes.robot_state import (
 from uniintervene_supervisor.recorder import EpisodeRecorder
 from uniintervene_supervisor.schema import SUPERVISOR_NODE
 from uniintervene_supervisor.servo_switch import CommandTypeSwitch
+from uniintervene_supervisor.transitions import Observation, TransitionStream
 
 EVENT_KINDS = {
     "trigger": InterventionEvent.TRIGGER,
@@ -95,7 +99,8 @@ class SupervisorNode(Node):
         self.now = time.monotonic  # the clock of input ages (replaceable in replay tests)
         self.lock = threading.RLock()
         self.inputs = {name: Latest() for name in (*topics.COMMAND, "engaged", "joints")}
-        self.inputs.update({name: Latest() for name in ("value", "risk", "task")})
+        self.inputs.update({name: Latest() for name in ("value", "risk", "task", "latent")})
+        self.proprio = None
         self.program_running = None
         self.safety_normal = True
         self.servo_switch = CommandTypeSwitch() if self.p.servo_switch_to_twist else None
@@ -107,6 +112,8 @@ class SupervisorNode(Node):
         self.last_mode = None
         self.last_decision = None
         self.recorded_names = {}
+        stream = f"{self.get_fully_qualified_name()}@{time.time_ns()}"
+        self.transitions = TransitionStream(stream)
 
         group = ReentrantCallbackGroup()
         self.servo_pub = self.create_publisher(TwistStamped, topics.SERVO_TWIST, qos.COMMANDS)
@@ -116,6 +123,7 @@ class SupervisorNode(Node):
         self.event_pub = self.create_publisher(InterventionEvent, topics.EVENTS, 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
         self.marker_pub = self.create_publisher(Marker, topics.STATUS_MARKER, 10)
+        self.transition_pub = self.create_publisher(Transition, topics.TRANSITIONS, qos.TRANSITIONS)
 
         def subscribe(msg_type, topic, callback, profile=qos.COMMAND_INPUTS, **kwargs):
             self.create_subscription(
@@ -131,6 +139,7 @@ class SupervisorNode(Node):
         subscribe(
             TaskState, topics.TASK_STATE, lambda m: self.on_input("task", topics.TASK_STATE, m)
         )
+        subscribe(Latent, topics.LATENT, lambda m: self.inputs["latent"].set(m, self.now()))
         subscribe(Bool, topics.PROGRAM_RUNNING, self.on_program, qos.LATCHED)
         subscribe(Image, topics.IMAGE, self.on_image, qos.SENSOR, raw=True)
         watch_safety_mode(self, group)
@@ -192,9 +201,11 @@ class SupervisorNode(Node):
 
     def on_joints(self, msg: JointState) -> None:
         self.record(topics.JOINT_STATES, msg)
-        q = conv.arm_positions_from_joint_state(msg)
-        if q is not None:
-            self.inputs["joints"].set(q, self.now())
+        gripper = self.proprio[6] if self.proprio is not None else 0.0
+        proprio = conv.proprio_from_joint_state(msg, self.p.gripper_open_width, gripper)
+        if proprio is not None:
+            self.proprio = proprio
+            self.inputs["joints"].set(proprio[:6].astype(float), self.now())
 
     def on_input(self, name: str, topic: str, msg) -> None:
         self.record(topic, msg)
@@ -261,8 +272,17 @@ class SupervisorNode(Node):
                 self.cancel_recovery()
             if not decision.ran:  # the episode ended before this tick: stop the arm now
                 self.servo_pub.publish(self.twist_msg(decision.command))
+                ended = self.transitions.end(
+                    inputs.task_success, inputs.task_failure, self.observation()
+                )
+                self.publish_transition(ended)
                 episode.end(decision.outcome)
                 return
+            self.publish_transition(
+                self.transitions.tick(
+                    decision.tick, self.observation(), decision.command, int(decision.mode)
+                )
+            )
             for kind, detail in decision.events:
                 self.event(EVENT_KINDS[kind], detail)
             if decision.start_recovery:
@@ -272,6 +292,43 @@ class SupervisorNode(Node):
             self.publish_feedback(episode)
             if decision.outcome:
                 episode.end(decision.outcome)
+
+    def observation(self) -> Observation | None:
+        """The learner's observation now: the critic's latent and proprioception, both
+        fresh (None otherwise: no transition is formed around this tick)."""
+        latent, joints, now = self.inputs["latent"], self.inputs["joints"], self.now()
+        if latent.value is None or now - latent.at > self.p.critic_timeout:
+            return None
+        if self.proprio is None or now - joints.at > self.p.joint_state_timeout:
+            return None
+        return Observation(
+            np.asarray(latent.value.data, np.float32), self.proprio.copy(), latent.value.encoder
+        )
+
+    def publish_transition(self, transition) -> None:
+        if transition is None or not self.p.publish_transitions:
+            return
+        msg = Transition(
+            stream=transition.stream,
+            sequence=transition.sequence,
+            episode_id=transition.episode_id,
+            tick=transition.tick,
+            task=transition.task,
+            encoder=transition.observation.encoder,
+            latent=transition.observation.latent.tolist(),
+            proprio=transition.observation.proprio.tolist(),
+            executed=conv.action_command_msg(
+                transition.executed, transition.source, self.get_clock().now().to_msg(),
+                self.p.base_frame,
+            ),
+            reward=transition.reward,
+            done=transition.done,
+            truncated=transition.truncated,
+            next_latent=transition.next_observation.latent.tolist(),
+            next_proprio=transition.next_observation.proprio.tolist(),
+        )  # fmt: skip
+        msg.header.stamp = msg.executed.header.stamp
+        self.transition_pub.publish(msg)
 
     def publish_feedback(self, episode: Episode) -> None:
         value, risk = self.inputs["value"].value, self.inputs["risk"].value
@@ -419,6 +476,8 @@ class SupervisorNode(Node):
                 path = str(pathlib.Path(self.p.recording_dir) / name)
                 self.recorder = EpisodeRecorder(path)
             self.episode = Episode(handle, self.now())
+            episode_id = f"{self.transitions.stream}/{self.episode_count}"
+            self.transitions.start_episode(episode_id, goal.task)
         return path
 
     async def execute(self, handle):
