@@ -21,6 +21,7 @@ setup(
         "console_scripts": [
             "learner_node = uniintervene_learner.nodes.learner_node:main",
             "actor_node = uniintervene_learner.nodes.actor_node:main",
+            "reward_node = uniintervene_learner.nodes.reward_node:main",
         ],
     },
 )

@@ -14,7 +14,7 @@ from rclpy.node import Node
 from uniintervene_bringup.graph import load_graph
 from uniintervene_common.params import from_values
 from uniintervene_critic.schema import CRITIC_NODE
-from uniintervene_learner.schema import ACTOR_NODE, LEARNER_NODE
+from uniintervene_learner.schema import ACTOR_NODE, LEARNER_NODE, REWARD_NODE
 from uniintervene_recovery.schema import RECOVERY_NODE
 from uniintervene_sim.schema import OPERATOR_NODE, POLICY_NODE, SIM_NODE
 from uniintervene_supervisor.schema import GRIPPER_IO_NODE, SUPERVISOR_NODE, TELEOP_NODE
@@ -30,6 +30,7 @@ SCHEMAS = {
     "gripper_io_node": GRIPPER_IO_NODE,
     "actor_node": ACTOR_NODE,
     "learner_node": LEARNER_NODE,
+    "reward_node": REWARD_NODE,
 }
 SPECS = {
     (spec.package, spec.executable): spec

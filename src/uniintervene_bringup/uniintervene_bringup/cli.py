@@ -6,6 +6,7 @@ uniintervene train --data data/episodes --models models
 uniintervene eval --tasks pick_eggplant,tube_insertion --episodes 20 --seed 0 --out results
 uniintervene report --results results
 uniintervene hilrl --task pick_eggplant --system uniintervene --steps 30000 --out runs/pick
+uniintervene train-reward --episodes data/cell_episodes --models models --out models/reward
 """
 
 import argparse
@@ -328,6 +329,18 @@ def main(argv=None) -> int:
     hil.add_argument("--eval-episodes", type=int, default=10)
     hil.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     hil.add_argument("--out", type=pathlib.Path, required=True)
+    rew = commands.add_parser(
+        "train-reward", help="the real cell's success classifier from labelled episodes"
+    )
+    rew.add_argument("--episodes", type=pathlib.Path, required=True, help="uniintervene import's")
+    rew.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
+    rew.add_argument("--out", type=pathlib.Path, default=pathlib.Path("models/reward"))
+    rew.add_argument("--positive-ticks", type=int, default=5, help="last ticks of a success")
+    rew.add_argument("--margin-ticks", type=int, default=10, help="left out before those")
+    rew.add_argument("--threshold", type=float, default=0.5)
+    rew.add_argument("--consecutive", type=int, default=3, help="frames above it for success")
+    rew.add_argument("--steps", type=int, default=2000, help="gradient steps (batch 128)")
+    rew.add_argument("--seed", type=int, default=0)
     rep = commands.add_parser("report", help="results.md and plots from results.json")
     rep.add_argument("--results", type=pathlib.Path, default=pathlib.Path("results"))
     args = parser.parse_args(argv)
@@ -374,6 +387,10 @@ def main(argv=None) -> int:
             return import_recordings(args)
         if args.command == "run":
             return run_graph(args)
+        if args.command == "train-reward":
+            from uniintervene_bringup.reward_training import train_reward_from_cli
+
+            return train_reward_from_cli(args)
         if args.command == "hilrl":
             from uniintervene_bringup.hilrl import run_from_cli
 

@@ -36,4 +36,6 @@ RESUME = "uniintervene/supervisor/resume"
 ARBITRATE = "uniintervene/arbitrate"
 RECOVER = "uniintervene/recover"
 TRANSITIONS = "uniintervene/transitions"
+SUCCESS = "uniintervene/success"  # std_msgs/Bool from reward_node: the task succeeded
+MARK_SUCCESS = "uniintervene/supervisor/success"  # the operator's success button
 POLICY_WEIGHTS = "uniintervene/policy/weights"

@@ -166,3 +166,32 @@ def test_a_sigkilled_learner_resumes_transitions_checkpoint_and_stream(ros, star
     assert status.number("lost_transitions") == 0  # the stream's counter was restored
     send_transitions(ros, transitions, range(320, 321))
     ros.spin_until(lambda: status.number("lost_transitions") == 10, 10.0, "a gap of 10")
+
+
+def test_reward_node_says_success_after_consecutive_goal_frames(ros, start_node, tmp_path):
+    from std_msgs.msg import Bool
+
+    from uniintervene_learner.reward import RewardConfig, train_reward_classifier
+
+    rng = np.random.default_rng(0)
+    episodes = []
+    for i in range(8):  # the goal: latent dimension 0 high at a success's end
+        latents = rng.normal(0, 0.3, (30, LATENT)).astype(np.float32)
+        if i % 2:
+            latents[-6:, 0] += 3.0
+        episodes.append((latents, bool(i % 2)))
+    config = RewardConfig(latent_dim=LATENT, hidden=16, consecutive=3)
+    train_reward_classifier(episodes, config, steps=800).save(tmp_path / "reward")
+    start_node(
+        "uniintervene_learner", "reward_node", params={"model_path": str(tmp_path / "reward")}
+    )
+    latents = ros.node.create_publisher(Latent, "/uniintervene/critic/latent", 10)
+    success = ros.probe(Bool, "/uniintervene/success", 100)
+    ros.wait_for_subscribers(latents, timeout=30.0)
+    ros.spin_for(0.5)
+    far, goal = np.zeros(LATENT), np.r_[3.0, np.zeros(LATENT - 1)]
+    for latent in (far, far, goal, far, goal, goal, goal):
+        latents.publish(Latent(encoder="sim_cnn", data=latent.astype(np.float32).tolist()))
+        ros.spin_for(0.1)
+    success.wait_for(count=7, timeout=10.0)
+    assert [m.data for m in success.messages] == [False] * 6 + [True]

@@ -61,3 +61,7 @@ ACTOR_NODE = (
     Param("gripper_open_width", 0.09, "m between the fingers when open", 0.01, 0.5),
     Param("base_frame", "base_link", "frame of the commanded twist"),
 )
+
+REWARD_NODE = (
+    Param("model_path", "models/reward", "folder of the reward classifier (train-reward)"),
+)

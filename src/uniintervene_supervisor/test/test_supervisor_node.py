@@ -395,3 +395,26 @@ def test_every_tick_becomes_a_transition_for_the_learner(ros, cell):
     assert all(len(t.proprio) == 7 and np.all(np.isfinite(t.proprio)) for t in got)
     # the arm moved along +x: the next observation is the one after the executed command
     assert got[-1].next_proprio != got[0].proprio
+
+
+def test_the_operator_success_service_ends_the_episode_rewarded(ros, cell):
+    from std_srvs.srv import Trigger
+
+    from uniintervene_common import qos
+    from uniintervene_msgs.msg import Transition
+
+    streams = Streams(ros)
+    transitions = ros.probe(Transition, "/uniintervene/transitions", qos.TRANSITIONS)
+    mark = ros.node.create_client(Trigger, "/uniintervene/supervisor/success")
+    ros.wait_for_service(mark, "/supervisor_node")
+    assert not ros.wait_future(mark.call_async(Trigger.Request())).success  # no episode yet
+    streams.wait_heard(ros, recovery=True)
+    handle = start_episode(ros, cell, autonomous=False, max_ticks=300)
+    ros.spin_until(lambda: len(transitions.messages) >= 5, 10.0, "five transitions")
+    assert ros.wait_future(mark.call_async(Trigger.Request())).success
+    result = ros.wait_future(handle.get_result_async(), timeout=10.0).result
+    assert result.outcome == "success" and result.success and result.ticks < 300
+    ros.spin_for(0.3)
+    last = transitions.messages[-1]
+    assert last.done and last.reward == 1.0 and not last.truncated
+    assert sum(t.reward for t in transitions.messages) == 1.0

@@ -7,8 +7,8 @@ carries it out: the safe twist to MoveIt Servo (servo_node/delta_twist_cmds) and
 gripper, the executed uniintervene/command, control_mode (transient local), events, the
 RViz status marker, the Recover goals it asks for and one learner transition per tick
 (uniintervene/transitions). It watches the UR driver's
-robot_program_running (and safety_mode where ur_dashboard_msgs exists), offers hold and
-resume services, records each episode to MCAP and reports on /diagnostics.
+robot_program_running (and safety_mode where ur_dashboard_msgs exists), offers hold,
+resume and success services, records each episode to MCAP and reports on /diagnostics.
 """
 
 import pathlib
@@ -99,7 +99,10 @@ class SupervisorNode(Node):
         self.now = time.monotonic  # the clock of input ages (replaceable in replay tests)
         self.lock = threading.RLock()
         self.inputs = {name: Latest() for name in (*topics.COMMAND, "engaged", "joints")}
-        self.inputs.update({name: Latest() for name in ("value", "risk", "task", "latent")})
+        self.inputs.update(
+            {name: Latest() for name in ("value", "risk", "task", "latent", "success")}
+        )
+        self.marked_success = False  # the operator's success button, this episode
         self.proprio = None
         self.program_running = None
         self.safety_normal = True
@@ -140,11 +143,13 @@ class SupervisorNode(Node):
             TaskState, topics.TASK_STATE, lambda m: self.on_input("task", topics.TASK_STATE, m)
         )
         subscribe(Latent, topics.LATENT, lambda m: self.inputs["latent"].set(m, self.now()))
+        subscribe(Bool, topics.SUCCESS, lambda m: self.inputs["success"].set(m.data, self.now()))
         subscribe(Bool, topics.PROGRAM_RUNNING, self.on_program, qos.LATCHED)
         subscribe(Image, topics.IMAGE, self.on_image, qos.SENSOR, raw=True)
         watch_safety_mode(self, group)
         self.create_service(Trigger, topics.HOLD, self.on_hold)
         self.create_service(Trigger, topics.RESUME, self.on_resume)
+        self.create_service(Trigger, topics.MARK_SUCCESS, self.on_mark_success)
         self.reset_client = None
         if self.p.reset_service:
             self.reset_client = self.create_client(
@@ -222,6 +227,15 @@ class SupervisorNode(Node):
         response.success, response.message = True, "holding until resume"
         return response
 
+    def on_mark_success(self, request, response):
+        """The operator says the task succeeded: the episode ends in success (the reward
+        where no classifier runs)."""
+        with self.lock:
+            response.success = self.episode is not None
+            self.marked_success = response.success
+        response.message = "episode ends in success" if response.success else "no episode"
+        return response
+
     def on_resume(self, request, response):
         self.operator_hold = False
         response.success, response.message = True, "resumed"
@@ -234,6 +248,12 @@ class SupervisorNode(Node):
         value, risk, task = i["value"].value, i["risk"].value, i["task"].value
         episode = self.episode
         fresh_task = task is not None and episode is not None and i["task"].at > episode.started_at
+        classified = (
+            episode is not None
+            and bool(i["success"].value)
+            and i["success"].at > episode.started_at
+            and now - i["success"].at <= self.p.critic_timeout
+        )
         return SupervisorInputs(
             commands={s: (i[s].value, now - i[s].at) for s in topics.COMMAND},
             human_engaged=bool(i["engaged"].value),
@@ -248,7 +268,7 @@ class SupervisorNode(Node):
             safety_normal=self.safety_normal,
             servo_ready=self.servo_switch is None or self.servo_switch.switched,
             operator_hold=self.operator_hold,
-            task_success=bool(fresh_task and task.success),
+            task_success=bool(fresh_task and task.success) or classified or self.marked_success,
             task_failure=bool(fresh_task and task.failure),
             cancel_requested=bool(episode and episode.handle.is_cancel_requested),
         )
@@ -476,6 +496,7 @@ class SupervisorNode(Node):
                 path = str(pathlib.Path(self.p.recording_dir) / name)
                 self.recorder = EpisodeRecorder(path)
             self.episode = Episode(handle, self.now())
+            self.marked_success = False
             episode_id = f"{self.transitions.stream}/{self.episode_count}"
             self.transitions.start_episode(episode_id, goal.task)
         return path
