@@ -55,6 +55,9 @@ ROBOT_SIDE_NODES = [
     "uniintervene_supervisor.nodes.supervisor_node",
     "uniintervene_supervisor.nodes.teleop_node",
     "uniintervene_supervisor.nodes.gripper_io_node",
+    "uniintervene_learner.nodes.learner_node",
+    "uniintervene_learner.nodes.actor_node",
+    "uniintervene_learner.nodes.reward_node",
 ]
 
 

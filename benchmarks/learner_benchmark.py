@@ -1,7 +1,11 @@
 """Learner throughput: gradient updates per second at HiL-SERL's batch (256), from
 memory-mapped buffers as learner_node samples them, on the CPU and on CUDA when present.
 
-    python -m uniintervene_learner.benchmark [--updates 300] [--batch 256] [--critics 2]
+    source scripts/env.sh
+    python benchmarks/learner_benchmark.py [--updates 300] [--batch 256] [--critics 2]
+
+Needs only torch, numpy and safetensors besides our sources (no ROS): on a bare GPU
+machine, PYTHONPATH=src/uniintervene_common:src/uniintervene_learner is enough.
 """
 
 import argparse
