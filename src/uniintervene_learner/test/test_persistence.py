@@ -68,7 +68,7 @@ def test_non_finite_transitions_and_mismatched_or_corrupt_buffers_are_refused(tm
 
 
 def test_checkpoint_restores_networks_optimisers_temperature_and_counters(tmp_path):
-    agent = SACAgent(4, 2, SACConfig(hidden=(32, 32), seed=3), device="cpu")
+    agent = SACAgent(4, 2, SACConfig(hidden=(32, 32), batch_size=8, seed=3), device="cpu")
     rng = np.random.default_rng(0)
     batch = {
         "obs": rng.normal(size=(16, 4)).astype(np.float32),

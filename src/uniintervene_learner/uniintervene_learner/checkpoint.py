@@ -12,7 +12,7 @@ from safetensors.torch import load_file, save_file
 from uniintervene_common.atomic import atomic_write
 from uniintervene_learner.sac import SACAgent, SACConfig
 
-FORMAT, VERSION = "uniintervene-learner", "1"
+FORMAT, VERSION = "uniintervene-learner", "2"  # 2: the batched critic ensemble
 MODULES = ("actor", "critic", "target")
 OPTIMISERS = ("actor_optimiser", "critic_optimiser", "temperature_optimiser")
 

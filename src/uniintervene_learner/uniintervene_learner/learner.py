@@ -124,7 +124,7 @@ class Learner:
         )
 
     def sample(self) -> dict:
-        return sample_symmetric(self.prior, self.online, self.config.sac.batch_size, self.rng)
+        return sample_symmetric(self.prior, self.online, self.agent.rows_per_update, self.rng)
 
     def update(self, batch: dict | None = None) -> dict:
         self.metrics = self.agent.update(batch if batch is not None else self.sample())

@@ -1,8 +1,11 @@
 """SAC with RLPD, as HiL-SERL trains its policies (no ROS).
 
 Every choice is a `SACConfig` field with HiL-SERL's value as the default:
-- a critic ensemble (`num_critics`, 2) of LayerNorm MLPs (256, 256); the target is the
-  minimum over `critic_subsample` (2) members, as RLPD's random subset;
+- a critic ensemble (`num_critics`, 2) of LayerNorm MLPs (256, 256), evaluated as one
+  batched matrix product per layer; the target is the minimum over `critic_subsample` (2)
+  members, as RLPD's random subset;
+- `critic_actor_ratio` (2) critic updates, each on a fresh batch, per actor and
+  temperature update (HiL-SERL's cta_ratio): one `update()` is one learner iteration;
 - a tanh-squashed Gaussian actor; a learned temperature (initial 0.01, target entropy
   -|A|/2); Adam 3e-4 everywhere; Polyak tau 0.005; discount 0.97; batch 256;
 - RLPD's symmetric sampling (`rlpd.sample_symmetric`): half of every batch from the prior
@@ -11,6 +14,7 @@ Deviation: observations are the frozen encoder's latent plus proprioception (a v
 not images, because the encoder is frozen and shared with the critic (see the README).
 """
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -26,6 +30,7 @@ class SACConfig:
     hidden: tuple = (256, 256)
     num_critics: int = 2
     critic_subsample: int = 2  # members whose minimum is the target (RLPD: a random subset)
+    critic_actor_ratio: int = 2  # critic updates per actor update (HiL-SERL's cta_ratio)
     initial_temperature: float = 0.01
     target_entropy_scale: float = 0.5  # target entropy = -scale * |A|
     learning_rate: float = 3e-4
@@ -77,16 +82,41 @@ class Actor(nn.Module):
 
 
 class CriticEnsemble(nn.Module):
+    """`members` LayerNorm MLPs run as one batched product per layer (weights members x in
+    x out): a few kernels per layer whatever the ensemble size, not a few per member.
+    Each member is initialised as nn.Linear would be."""
+
     def __init__(self, obs_dim: int, action_dim: int, hidden: tuple, members: int):
         super().__init__()
-        self.members = nn.ModuleList(
-            mlp(obs_dim + action_dim, hidden, 1, layer_norm=True) for _ in range(members)
-        )
+        self.size = members
+        widths = [obs_dim + action_dim, *hidden, 1]
+        self.weights, self.biases = nn.ParameterList(), nn.ParameterList()
+        self.norm_scales, self.norm_shifts = nn.ParameterList(), nn.ParameterList()
+        for layer, (inputs, outputs) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+            bound = 1.0 / math.sqrt(inputs)
+            self.weights.append(
+                nn.Parameter(torch.empty(members, inputs, outputs).uniform_(-bound, bound))
+            )
+            self.biases.append(
+                nn.Parameter(torch.empty(members, 1, outputs).uniform_(-bound, bound))
+            )
+            if layer < len(hidden):
+                self.norm_scales.append(nn.Parameter(torch.ones(members, 1, outputs)))
+                self.norm_shifts.append(nn.Parameter(torch.zeros(members, 1, outputs)))
 
     def forward(self, obs: torch.Tensor, action: torch.Tensor) -> torch.Tensor:
         """(members, batch) Q-values."""
         x = torch.cat([obs, action], -1)
-        return torch.stack([member(x).squeeze(-1) for member in self.members])
+        h = x.unsqueeze(0).expand(self.size, *x.shape)
+        for layer, (weight, bias) in enumerate(zip(self.weights, self.biases, strict=True)):
+            h = torch.baddbmm(bias, h, weight)
+            if layer < len(self.norm_scales):
+                h = (
+                    F.layer_norm(h, h.shape[-1:]) * self.norm_scales[layer]
+                    + self.norm_shifts[layer]
+                )
+                h = F.relu(h)
+        return h.squeeze(-1)
 
 
 class SACAgent:
@@ -124,10 +154,30 @@ class SACAgent:
         action, _ = self.actor(obs, deterministic)
         return action.cpu().numpy()
 
+    @property
+    def rows_per_update(self) -> int:
+        """Transitions one `update()` takes: a batch per critic update."""
+        return self.config.batch_size * self.config.critic_actor_ratio
+
     def update(self, batch: dict) -> dict:
-        """One gradient step of critic, actor and temperature; returns their losses."""
+        """One learner iteration: `critic_actor_ratio` critic steps, each on its own
+        `batch_size` rows of `batch`, then one actor and temperature step on the last;
+        returns their losses."""
         c = self.config
+        rows = len(batch["reward"])
+        if rows != self.rows_per_update:
+            raise ValueError(f"update takes {self.rows_per_update} rows, got {rows}")
         b = {k: torch.as_tensor(v, device=self.device) for k, v in batch.items()}
+        for start in range(0, rows, c.batch_size):
+            chunk = {k: v[start : start + c.batch_size] for k, v in b.items()}
+            critic_loss, q = self.update_critic(chunk)
+        obs = chunk["obs"]
+        actor_metrics = self.update_actor(obs)
+        self.updates += 1
+        return {"critic_loss": critic_loss, "q": q, **actor_metrics}
+
+    def update_critic(self, b: dict) -> tuple[float, float]:
+        c = self.config
         obs, action, reward = b["obs"], b["action"], b["reward"]
         next_obs, done = b["next_obs"], b["done"]
         with torch.no_grad():
@@ -143,7 +193,14 @@ class SACAgent:
         self.critic_optimiser.zero_grad(set_to_none=True)
         critic_loss.backward()
         self.critic_optimiser.step()
+        with torch.no_grad():
+            for target_param, param in zip(
+                self.target.parameters(), self.critic.parameters(), strict=True
+            ):
+                target_param.lerp_(param, c.tau)
+        return float(critic_loss.detach()), float(q.detach().mean())
 
+    def update_actor(self, obs: torch.Tensor) -> dict:
         new_action, log_prob = self.actor(obs)
         q_new = self.critic(obs, new_action).mean(0)
         actor_loss = (self.temperature * log_prob - q_new).mean()
@@ -157,17 +214,8 @@ class SACAgent:
         self.temperature_optimiser.zero_grad(set_to_none=True)
         temperature_loss.backward()
         self.temperature_optimiser.step()
-
-        with torch.no_grad():
-            for target_param, param in zip(
-                self.target.parameters(), self.critic.parameters(), strict=True
-            ):
-                target_param.lerp_(param, c.tau)
-        self.updates += 1
         return {
-            "critic_loss": float(critic_loss.detach()),
             "actor_loss": float(actor_loss.detach()),
             "temperature": float(self.temperature),
             "entropy": float(-log_prob.detach().mean()),
-            "q": float(q.detach().mean()),
         }
