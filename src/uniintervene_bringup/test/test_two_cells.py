@@ -1,6 +1,8 @@
 """Two simulated cells in two namespaces at once, each a whole graph started by the
 process runner: each runs its own episode on its own simulator, and nothing leaks into
-the other cell or the root namespace."""
+the other cell or the root namespace. Then two cells feeding one learner."""
+
+import contextlib
 
 import pytest
 
@@ -13,46 +15,58 @@ pytestmark = pytest.mark.ros
 CELLS = {"cell_1": "tube_insertion", "cell_2": "wipe"}
 
 
-def test_two_namespaced_cells_run_side_by_side(ros, tmp_path):
-    from rclpy.action import ActionClient
-
+@contextlib.contextmanager
+def running_cells(tmp_path, **graph_options):
+    """One sim graph per cell of CELLS, in its namespace; stopped on leaving."""
     runners = []
     try:
         for cell in CELLS:
             runner = GraphRunner(
                 "sim",
                 log_dir=tmp_path / "logs",
-                models=tmp_path / "no_models",  # the critic reports no model: no triggers
                 recordings=tmp_path / cell,
                 autonomous=False,
                 namespace=cell,
+                **graph_options,
             )
             runner.start()
             runners.append(runner)
-        clients = {
-            cell: ActionClient(ros.node, Arbitrate, f"/{cell}/uniintervene/arbitrate")
-            for cell in CELLS
-        }
-        for client in clients.values():
-            ros.wait_for_action_server(client, timeout=90.0)
-        handles = {
-            cell: ros.wait_future(
-                client.send_goal_async(
-                    Arbitrate.Goal(task=CELLS[cell], max_ticks=40, autonomous_intervention=False)
-                )
-            )
-            for cell, client in clients.items()
-        }
-        results = {
-            cell: ros.wait_future(handle.get_result_async(), timeout=90.0).result
-            for cell, handle in handles.items()
-        }
-        for runner in runners:
-            assert not runner.dead(), runner.dead()
-        names = {name for name, _ in ros.node.get_topic_names_and_types()}
+        yield runners
     finally:
         for runner in runners:
             runner.stop()
+
+
+def run_episodes(ros, tasks: dict, max_ticks: int, timeout: float) -> dict:
+    """One HiL-SERL episode per cell at once: cell -> Arbitrate result."""
+    from rclpy.action import ActionClient
+
+    clients = {
+        cell: ActionClient(ros.node, Arbitrate, f"/{cell}/uniintervene/arbitrate") for cell in tasks
+    }
+    for client in clients.values():
+        ros.wait_for_action_server(client, timeout=90.0)
+    handles = {
+        cell: ros.wait_future(
+            client.send_goal_async(
+                Arbitrate.Goal(task=tasks[cell], max_ticks=max_ticks, autonomous_intervention=False)
+            )
+        )
+        for cell, client in clients.items()
+    }
+    return {
+        cell: ros.wait_future(handle.get_result_async(), timeout=timeout).result
+        for cell, handle in handles.items()
+    }
+
+
+def test_two_namespaced_cells_run_side_by_side(ros, tmp_path):
+    # no models: the critic reports it and never triggers
+    with running_cells(tmp_path, models=tmp_path / "no_models") as runners:
+        results = run_episodes(ros, CELLS, max_ticks=40, timeout=90.0)
+        for runner in runners:
+            assert not runner.dead(), runner.dead()
+        names = {name for name, _ in ros.node.get_topic_names_and_types()}
     for cell, result in results.items():
         assert result.ticks > 0 and result.outcome in ("success", "timeout", "aborted")
         assert result.recording.startswith(str(tmp_path / cell))
@@ -75,7 +89,6 @@ def test_two_cells_feed_one_learner_and_both_actors_act_on_its_weights(
     in the root namespace learns from both cells' transitions and both actors take its
     weights (HiL-SERL's actor/learner split, with no transport of our own)."""
     from diagnostic_msgs.msg import DiagnosticArray
-    from rclpy.action import ActionClient
 
     diagnostics = ros.probe(DiagnosticArray, "/diagnostics", 500)
     start_node(
@@ -93,56 +106,29 @@ def test_two_cells_feed_one_learner_and_both_actors_act_on_its_weights(
             "batch_size": 16,
         },
     )
-    runners = []
-    try:
-        for cell in CELLS:
-            runner = GraphRunner(
-                "sim",
-                log_dir=tmp_path / "logs",
-                models=tiny_model_dir,
-                recordings=tmp_path / cell,
-                autonomous=False,
-                namespace=cell,
-                policy="actor",
-                weights_topic="/uniintervene/policy/weights",
-            )
-            runner.start()
-            runners.append(runner)
-        assert {spec.executable for spec in runners[0].specs} >= {"actor_node"}
-        assert "policy_node" not in {spec.executable for spec in runners[0].specs}
-        clients = {
-            cell: ActionClient(ros.node, Arbitrate, f"/{cell}/uniintervene/arbitrate")
-            for cell in CELLS
-        }
-        for client in clients.values():
-            ros.wait_for_action_server(client, timeout=90.0)
-        handles = {
-            cell: ros.wait_future(
-                client.send_goal_async(
-                    Arbitrate.Goal(
-                        task="pick_eggplant", max_ticks=80, autonomous_intervention=False
-                    )
-                )
-            )
-            for cell, client in clients.items()
-        }
-        results = {
-            cell: ros.wait_future(handle.get_result_async(), timeout=120.0).result
-            for cell, handle in handles.items()
-        }
-        ros.spin_for(2.0)  # one more round of diagnostics
+    shared = {"policy": "actor", "weights_topic": "/uniintervene/policy/weights"}
+    with running_cells(tmp_path, models=tiny_model_dir, **shared) as runners:
+        executables = {spec.executable for spec in runners[0].specs}
+        assert "actor_node" in executables and "policy_node" not in executables
+        tasks = dict.fromkeys(CELLS, "pick_eggplant")  # one learner learns one task
+        results = run_episodes(ros, tasks, max_ticks=80, timeout=120.0)
+
+        def latest(name: str) -> dict:
+            for msg in reversed(diagnostics.messages):
+                for status in msg.status:
+                    if status.name == name:
+                        return {kv.key: kv.value for kv in status.values}
+            return {}
+
+        def trained_weights_everywhere() -> bool:
+            versions = [latest(f"uniintervene_learner: {c}/actor_node") for c in CELLS]
+            return all(int(v.get("weights_version", 0)) > 0 for v in versions)
+
+        # the learner catches up with the transitions on a loaded machine; the actors
+        # hear each version it publishes
+        ros.spin_until(trained_weights_everywhere, 60.0, "trained weights in both actors")
         for runner in runners:
             assert not runner.dead(), runner.dead()
-    finally:
-        for runner in runners:
-            runner.stop()
-
-    def latest(name: str) -> dict:
-        for msg in reversed(diagnostics.messages):
-            for status in msg.status:
-                if status.name == name:
-                    return {kv.key: kv.value for kv in status.values}
-        return {}
 
     learner = latest("uniintervene_learner: learner_node")
     assert int(learner["streams"]) == 2  # one transition stream per cell
