@@ -84,3 +84,17 @@ def test_round_trip_and_corrupt_or_mismatched_files(tmp_path):
     with pytest.raises(MemoryFileError, match="no intervention memory"):
         InterventionMemory.load(tmp_path / "missing.safetensors")
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_memory_of_another_encoder_is_refused(tmp_path):
+    memory = InterventionMemory(2, encoder="sim_cnn")
+    memory.add([1.0, 1.0], 0.9, "wipe", "e", 1.0)
+    with pytest.raises(ValueError, match="2 finite numbers"):
+        memory.add([1.0, 1.0, 1.0], 0.9, "wipe", "e", 2.0)  # another latent size
+    memory.save(tmp_path / "m.safetensors")
+    assert (
+        InterventionMemory.load(tmp_path / "m.safetensors", 2, encoder="sim_cnn").encoder
+        == "sim_cnn"
+    )
+    with pytest.raises(MemoryFileError, match="holds 'sim_cnn' latents; the critic's are 'vjepa2'"):
+        InterventionMemory.load(tmp_path / "m.safetensors", 2, encoder="vjepa2")

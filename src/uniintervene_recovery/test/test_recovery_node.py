@@ -70,8 +70,8 @@ def start(ros, start_node, models, memory="memory.safetensors", **params):
     return client, commands
 
 
-def send(ros, client, max_ticks=100, feedback=None):
-    goal = Recover.Goal(reason="stagnation", trigger_value=0.3, max_ticks=max_ticks)
+def send(ros, client, max_ticks=100, feedback=None, task=""):
+    goal = Recover.Goal(reason="stagnation", trigger_value=0.3, max_ticks=max_ticks, task=task)
     handle = ros.wait_future(
         client.send_goal_async(
             goal,
@@ -140,3 +140,29 @@ def test_timeout_fails_with_the_tick_count(ros, start_node, models):
     assert result.result.outcome == "timeout" and result.result.ticks == 4
     ros.spin_for(0.3)
     assert len(commands.messages) == 4
+
+
+def test_a_goal_recovers_toward_its_own_task_only_and_foreign_latents_are_refused(
+    ros, start_node, models
+):
+    critic = FakeCritic(ros)
+    client, commands = start(ros, start_node, models, task="")  # the goal names the task
+    critic.wait_heard(ros)
+    result = ros.wait_future(send(ros, client, task="ram_insertion").get_result_async())
+    assert result.result.outcome == "no_target: no memory entries for task 'ram_insertion'"
+    assert commands.messages == []  # the wipe entry is never a ram_insertion target
+    result = ros.wait_future(send(ros, client, max_ticks=2, task="wipe").get_result_async())
+    assert result.result.outcome == "timeout" and result.result.ticks == 2
+
+
+def test_latents_of_another_encoder_than_the_memory_holds_are_refused(ros, start_node, tmp_path):
+    RecoveryPolicy(PolicyConfig(latent_dim=DIM, hidden=32)).save(tmp_path)
+    memory = InterventionMemory(DIM, encoder="vjepa2")
+    memory.add(np.full(DIM, 3.0), 0.8, "wipe", "demo", 1.0)
+    memory.save(tmp_path / "memory.safetensors")
+    critic = FakeCritic(ros)  # publishes sim_cnn latents
+    client, commands = start(ros, start_node, tmp_path)
+    critic.wait_heard(ros)
+    result = ros.wait_future(send(ros, client).get_result_async())
+    assert result.result.outcome.startswith("invalid_input: critic latent stale")
+    assert commands.messages == []

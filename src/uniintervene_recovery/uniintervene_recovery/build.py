@@ -28,7 +28,7 @@ def critic_view(episode: Episode, critic: CriticBundle):
 
 def build_memory(episodes, critic: CriticBundle, min_improvement: float = 0.02):
     """Entries: corrections whose end value beat their start value; plus their segments."""
-    memory = InterventionMemory(critic.config.latent_dim)
+    memory = InterventionMemory(critic.config.latent_dim, encoder=critic.config.encoder)
     segments = []
     for episode in episodes:
         latents, values = critic_view(episode, critic)

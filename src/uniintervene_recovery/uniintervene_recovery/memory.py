@@ -88,8 +88,9 @@ class _TaskIndex:
 
 
 class InterventionMemory:
-    def __init__(self, latent_dim: int, config: RetrievalConfig | None = None):
+    def __init__(self, latent_dim: int, config: RetrievalConfig | None = None, encoder: str = ""):
         self.latent_dim = latent_dim
+        self.encoder = encoder  # whose latents these are ('' = not recorded): others never mix
         self.config = config or RetrievalConfig()
         self.latents = np.zeros((0, latent_dim), np.float32)
         self.values = np.zeros(0, np.float32)
@@ -202,6 +203,7 @@ class InterventionMemory:
             "format": FORMAT,
             "version": VERSION,
             "latent_dim": str(self.latent_dim),
+            "encoder": self.encoder,
             "tasks": json.dumps(self.tasks),
             "episodes": json.dumps(self.episodes),
         }
@@ -216,8 +218,14 @@ class InterventionMemory:
 
     @classmethod
     def load(
-        cls, path, latent_dim: int | None = None, config: RetrievalConfig | None = None
+        cls,
+        path,
+        latent_dim: int | None = None,
+        config: RetrievalConfig | None = None,
+        encoder: str = "",
     ) -> "InterventionMemory":
+        """`latent_dim`, `encoder`: what the critic makes; a memory of other latents is
+        refused (an older file without an encoder tag passes the encoder check)."""
         path = pathlib.Path(path)
         try:
             with safe_open(str(path), framework="numpy") as handle:
@@ -237,7 +245,10 @@ class InterventionMemory:
         dim = int(metadata["latent_dim"])
         if latent_dim is not None and dim != latent_dim:
             raise MemoryFileError(f"{path} holds {dim}-d latents; the critic makes {latent_dim}-d")
-        memory = cls(dim, config)
+        stored = metadata.get("encoder", "")
+        if encoder and stored and stored != encoder:
+            raise MemoryFileError(f"{path} holds {stored!r} latents; the critic's are {encoder!r}")
+        memory = cls(dim, config, stored or encoder)
         try:
             memory.latents, memory.values = tensors["latents"], tensors["values"]
             memory.times = tensors["times"]

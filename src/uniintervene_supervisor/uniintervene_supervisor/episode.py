@@ -8,8 +8,9 @@ from uniintervene_supervisor.arbitration import Mode
 
 
 class Episode:
-    def __init__(self, handle, started_at: float):
+    def __init__(self, handle, started_at: float, task: str = ""):
         self.handle = handle
+        self.task = task  # what its recoveries and transitions belong to
         self.started_at = started_at  # task states older than this belong to another episode
         self.finished = Future()  # awaited by the Arbitrate execute coroutine
         self.outcome = ""

@@ -125,7 +125,7 @@ def _param_text(value) -> str:
         return "true" if value else "false"
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(_param_text(v) for v in value) + "]"
-    return str(value)
+    return str(value) if value != "" else "''"  # `-p name:=` alone does not parse
 
 
 def stop_all() -> None:

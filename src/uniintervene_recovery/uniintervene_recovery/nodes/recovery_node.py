@@ -88,6 +88,14 @@ class RecoveryNode(Node):
             self.get_logger().error(f"recovery unavailable: {error}")
 
     def on_latent(self, msg: Latent) -> None:
+        memory = self.memory
+        if memory is not None and memory.encoder and msg.encoder != memory.encoder:
+            self.get_logger().error(
+                f"latents of {msg.encoder!r} but the memory holds {memory.encoder!r} latents: "
+                "not recovering on them",
+                throttle_duration_sec=5.0,
+            )
+            return  # stale latent: goals fail with invalid_input, never a wrong target
         with self.lock:
             self.latent, self.latent_at = np.asarray(msg.data, np.float32), time.monotonic()
 
@@ -143,8 +151,9 @@ class RecoveryNode(Node):
         if current is None:
             return self.finish(handle, f"invalid_input: {why}", False, float("nan"), 0)
         latent, value, proprio = current
+        task = goal.task or self.task  # the episode's task: never another task's target
         recovery, why = start_recovery(
-            self.memory, self.policy, self.config, latent, value, self.task, goal.max_ticks
+            self.memory, self.policy, self.config, latent, value, task, goal.max_ticks
         )
         if recovery is None:
             return self.finish(handle, f"no_target: {why}", False, value, 0)
@@ -177,7 +186,7 @@ class RecoveryNode(Node):
             tick = recovery.step(latent, value, proprio)
             if tick.done:
                 if tick.success:
-                    self.remember(recovery, latent, value)
+                    self.remember(recovery, latent, value, task)
                 return self.finish(
                     handle,
                     tick.outcome,
@@ -204,9 +213,9 @@ class RecoveryNode(Node):
             while time.monotonic() < next_tick and not handle.is_cancel_requested:
                 time.sleep(0.005)
 
-    def remember(self, recovery, latent, value) -> None:
+    def remember(self, recovery, latent, value, task: str) -> None:
         self.memory.add(
-            latent, value, self.task or "any", "online", time.time() % 1e6, recovery.segment()
+            latent, value, task or "any", "online", time.time() % 1e6, recovery.segment()
         )
         if self.p.save_memory_on_success:
             try:

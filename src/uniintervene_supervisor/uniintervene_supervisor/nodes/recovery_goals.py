@@ -19,14 +19,17 @@ class RecoveryGoals:
     def server_ready(self) -> bool:
         return self.client.server_is_ready()
 
-    def start(self, reason: str, trigger_value: float) -> None:
+    def start(self, reason: str, trigger_value: float, task: str) -> None:
         node = self.node
         if not self.client.server_is_ready():
             node.event(InterventionEvent.RECOVERY_FAILED, "recovery server not available")
             node.core.recovery_ended()
             return
         goal = Recover.Goal(
-            reason=reason, max_ticks=node.p.recovery_max_ticks, trigger_value=trigger_value
+            reason=reason,
+            max_ticks=node.p.recovery_max_ticks,
+            trigger_value=trigger_value,
+            task=task,  # the episode's: a recovery never heads for another task's target
         )
         self.client.send_goal_async(goal).add_done_callback(self.on_accepted)
 

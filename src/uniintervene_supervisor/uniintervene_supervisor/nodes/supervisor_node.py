@@ -440,7 +440,8 @@ class SupervisorNode(Node):
 
     def start_recovery(self, reason: str) -> None:
         value = self.inputs["value"].value
-        self.recovery.start(reason, float(value.value) if value else float("nan"))
+        trigger_value = float(value.value) if value else float("nan")
+        self.recovery.start(reason, trigger_value, self.episode.task if self.episode else "")
 
     def cancel_recovery(self) -> None:
         self.recovery.cancel()
@@ -495,7 +496,7 @@ class SupervisorNode(Node):
                 name = f"{time.strftime('%Y%m%d-%H%M%S')}_{goal.task or 'task'}_{seed}.mcap"
                 path = str(pathlib.Path(self.p.recording_dir) / name)
                 self.recorder = EpisodeRecorder(path)
-            self.episode = Episode(handle, self.now())
+            self.episode = Episode(handle, self.now(), goal.task)
             self.marked_success = False
             episode_id = f"{self.transitions.stream}/{self.episode_count}"
             self.transitions.start_episode(episode_id, goal.task)
