@@ -1,5 +1,7 @@
 """The clean spin/shutdown every node uses."""
 
+import functools
+
 import rclpy
 from rclpy.executors import ExternalShutdownException
 
@@ -55,3 +57,31 @@ def diagnostics(node, package: str, level: str, message: str, values: dict, hard
     array = DiagnosticArray(status=[status])
     array.header.stamp = node.get_clock().now().to_msg()
     return array
+
+
+def guarded(node, name: str, callback, on_fault=None, faults: dict | None = None):
+    """`callback` that never takes the node down: an exception is counted in `faults`
+    (name -> count), logged (throttled) and handed to on_fault(name, error), and the
+    callback's next call runs as usual. One bad message or failed write is a reported
+    fault, not a dead node."""
+
+    @functools.wraps(callback)
+    def run_guarded(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except (KeyboardInterrupt, ExternalShutdownException):
+            raise
+        except Exception as error:  # noqa: BLE001 (any fault: counted and reported)
+            if faults is not None:
+                faults[name] = faults.get(name, 0) + 1
+            node.get_logger().error(
+                f"{name} failed: {type(error).__name__}: {error}", throttle_duration_sec=2.0
+            )
+            if on_fault is not None:
+                try:
+                    on_fault(name, error)
+                except Exception as nested:  # noqa: BLE001 (reporting must not raise)
+                    node.get_logger().error(f"reporting the fault failed: {nested}")
+            return None
+
+    return run_guarded

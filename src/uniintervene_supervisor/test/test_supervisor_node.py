@@ -418,3 +418,31 @@ def test_the_operator_success_service_ends_the_episode_rewarded(ros, cell):
     last = transitions.messages[-1]
     assert last.done and last.reward == 1.0 and not last.truncated
     assert sum(t.reward for t in transitions.messages) == 1.0
+
+
+def test_a_supervisor_that_cannot_record_still_supervises(ros, start_node, tmp_path):
+    """The reported crash, across processes: started with the ROS prefix missing from
+    AMENT_PREFIX_PATH, the recorder cannot resolve std_msgs; the episode runs anyway."""
+    import os
+
+    ours = [p for p in os.environ["AMENT_PREFIX_PATH"].split(":") if "/install/" in p]
+    start_node("uniintervene_sim", "sim_node", params={"task": "wipe"})
+    start_node("uniintervene_sim", "policy_node", params={"failure_rate": 0.0})
+    start_node(
+        "uniintervene_supervisor",
+        "supervisor_node",
+        params={"recording_dir": str(tmp_path / "rec"), "joint_state_timeout": 0.5},
+        env={"AMENT_PREFIX_PATH": ":".join(ours)},
+    )
+    client = ActionClient(ros.node, Arbitrate, "/uniintervene/arbitrate")
+    ros.wait_for_action_server(client, timeout=30.0)
+    events = ros.probe(InterventionEvent, "/uniintervene/events", 100)
+    handle = ros.wait_future(
+        client.send_goal_async(Arbitrate.Goal(task="wipe", max_ticks=20)), timeout=10.0
+    )
+    result = ros.wait_future(handle.get_result_async(), timeout=60.0).result
+    assert result.ticks > 0 and result.outcome in ("timeout", "success")
+    assert "recording failed" in result.problems and "not found" in result.problems
+    assert any(
+        e.kind == InterventionEvent.FAULT and "recording" in e.detail for e in events.messages
+    )

@@ -11,6 +11,7 @@ class Episode:
     def __init__(self, handle, started_at: float, task: str = ""):
         self.handle = handle
         self.task = task  # what its recoveries and transitions belong to
+        self.problems: list[str] = []  # faults supervision survived (said in the result)
         self.started_at = started_at  # task states older than this belong to another episode
         self.finished = Future()  # awaited by the Arbitrate execute coroutine
         self.outcome = ""
@@ -37,6 +38,7 @@ class Episode:
             triggers=arbiter.triggers,
             human_intervention_rate=arbiter.human_intervention_rate,
             recording=recording,
+            problems="; ".join(self.problems),
         )
         if self.handle.is_cancel_requested:
             self.handle.canceled()

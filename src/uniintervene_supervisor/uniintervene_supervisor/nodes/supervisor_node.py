@@ -11,7 +11,6 @@ robot_program_running (and safety_mode where ur_dashboard_msgs exists), offers h
 resume and success services, records each episode to MCAP and reports on /diagnostics.
 """
 
-import pathlib
 import sys
 import threading
 import time
@@ -23,7 +22,6 @@ from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
-from rclpy.serialization import serialize_message
 from rclpy.task import Future
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Bool, Float64
@@ -33,7 +31,7 @@ from visualization_msgs.msg import Marker
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
 from uniintervene_common.kinematics import tcp_pose, twist_at_flange
-from uniintervene_common.node import diagnostics, run
+from uniintervene_common.node import diagnostics, guarded, run
 from uniintervene_common.params import declare_parameters
 from uniintervene_msgs.action import Arbitrate
 from uniintervene_msgs.msg import (
@@ -43,23 +41,22 @@ from uniintervene_msgs.msg import (
     Latent,
     RiskState,
     TaskState,
-    Transition,
     ValueEstimate,
 )
 from uniintervene_msgs.srv import ResetTask
 from uniintervene_supervisor.arbitration import Mode
 from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore, SupervisorInputs
 from uniintervene_supervisor.episode import Episode
+from uniintervene_supervisor.nodes.episode_recording import EpisodeRecording
+from uniintervene_supervisor.nodes.learner_stream import LearnerStream
 from uniintervene_supervisor.nodes.recovery_goals import RecoveryGoals
 from uniintervene_supervisor.nodes.robot_state import (
     status_marker,
     watch_safety_mode,
     watch_servo_command_type,
 )
-from uniintervene_supervisor.recorder import EpisodeRecorder
 from uniintervene_supervisor.schema import SUPERVISOR_NODE
 from uniintervene_supervisor.servo_switch import CommandTypeSwitch
-from uniintervene_supervisor.transitions import Observation, TransitionStream
 
 EVENT_KINDS = {
     "trigger": InterventionEvent.TRIGGER,
@@ -111,12 +108,10 @@ class SupervisorNode(Node):
         self.rejected = {source: 0 for source in topics.COMMAND}
         self.episode = None
         self.episode_count = 0
-        self.recorder = None
         self.last_mode = None
         self.last_decision = None
-        self.recorded_names = {}
-        stream = f"{self.get_fully_qualified_name()}@{time.time_ns()}"
-        self.transitions = TransitionStream(stream)
+        self.faults = {}  # callback name -> exceptions survived (diagnostics)
+        self.faults_reported, self.last_problem = 0, ""
 
         group = ReentrantCallbackGroup()
         self.servo_pub = self.create_publisher(TwistStamped, topics.SERVO_TWIST, qos.COMMANDS)
@@ -126,9 +121,11 @@ class SupervisorNode(Node):
         self.event_pub = self.create_publisher(InterventionEvent, topics.EVENTS, 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
         self.marker_pub = self.create_publisher(Marker, topics.STATUS_MARKER, 10)
-        self.transition_pub = self.create_publisher(Transition, topics.TRANSITIONS, qos.TRANSITIONS)
+        self.recording = EpisodeRecording(self, RECORDED)
+        self.learner = LearnerStream(self)
 
         def subscribe(msg_type, topic, callback, profile=qos.COMMAND_INPUTS, **kwargs):
+            callback = guarded(self, f"{topic} input", callback, self.on_fault, self.faults)
             self.create_subscription(
                 msg_type, topic, callback, profile, callback_group=group, **kwargs
             )
@@ -165,13 +162,35 @@ class SupervisorNode(Node):
             cancel_callback=lambda h: CancelResponse.ACCEPT,
             callback_group=group,
         )
+        tick = guarded(self, "tick", self.tick, self.on_tick_fault, self.faults)
         self.create_timer(
-            self.p.control_period, self.tick, callback_group=MutuallyExclusiveCallbackGroup()
+            self.p.control_period, tick, callback_group=MutuallyExclusiveCallbackGroup()
         )
-        self.create_timer(1.0, self.publish_diagnostics, callback_group=group)
+        diagnose = guarded(self, "diagnostics", self.publish_diagnostics, faults=self.faults)
+        self.create_timer(1.0, diagnose, callback_group=group)
         if self.servo_switch is not None:
             watch_servo_command_type(self, group)
         self.publish_mode(Mode.HOLD, "idle", 0)
+
+    def on_fault(self, name: str, error: Exception) -> None:
+        """A callback failed and supervision goes on: say so (event, result, diagnostics)."""
+        problem = f"{name} failed: {type(error).__name__}: {error}"
+        self.last_problem = problem
+        with self.lock:
+            if self.episode is not None and problem not in self.episode.problems:
+                self.episode.problems.append(problem)
+        self.event(EVENT_KINDS["fault"], problem)
+
+    def count_fault(self, name: str, error: Exception) -> None:
+        """A fault caught here (not by a guarded callback, which counts its own)."""
+        self.faults[name] = self.faults.get(name, 0) + 1
+        self.get_logger().error(f"{name} failed: {error}", throttle_duration_sec=2.0)
+        self.on_fault(name, error)
+
+    def on_tick_fault(self, name: str, error: Exception) -> None:
+        """The tick failed half-way: stop the arm now (a zero twist), then report."""
+        self.servo_pub.publish(self.twist_msg(np.zeros(7)))
+        self.on_fault(name, error)
 
     def on_parameters(self, names) -> None:
         with self.lock:
@@ -180,15 +199,7 @@ class SupervisorNode(Node):
     # -- inputs ---------------------------------------------------------------------------
     def record(self, topic: str, msg, raw: bytes | None = None) -> None:
         with self.lock:
-            if self.recorder is not None:
-                if topic not in self.recorded_names:  # this cell's name: /cell_2/joint_states
-                    self.recorded_names[topic] = self.resolve_topic_name(topic)
-                self.recorder.write(
-                    self.recorded_names[topic],
-                    RECORDED[topic],
-                    raw or serialize_message(msg),
-                    time.time_ns(),
-                )
+            self.recording.write(topic, msg, raw)
 
     def on_command(self, source: str, msg: ActionCommand) -> None:
         self.record(topics.COMMAND[source], msg)
@@ -292,17 +303,10 @@ class SupervisorNode(Node):
                 self.cancel_recovery()
             if not decision.ran:  # the episode ended before this tick: stop the arm now
                 self.servo_pub.publish(self.twist_msg(decision.command))
-                ended = self.transitions.end(
-                    inputs.task_success, inputs.task_failure, self.observation()
-                )
-                self.publish_transition(ended)
+                self.learner.end(inputs.task_success, inputs.task_failure)
                 episode.end(decision.outcome)
                 return
-            self.publish_transition(
-                self.transitions.tick(
-                    decision.tick, self.observation(), decision.command, int(decision.mode)
-                )
-            )
+            self.learner.tick(decision)
             for kind, detail in decision.events:
                 self.event(EVENT_KINDS[kind], detail)
             if decision.start_recovery:
@@ -312,43 +316,6 @@ class SupervisorNode(Node):
             self.publish_feedback(episode)
             if decision.outcome:
                 episode.end(decision.outcome)
-
-    def observation(self) -> Observation | None:
-        """The learner's observation now: the critic's latent and proprioception, both
-        fresh (None otherwise: no transition is formed around this tick)."""
-        latent, joints, now = self.inputs["latent"], self.inputs["joints"], self.now()
-        if latent.value is None or now - latent.at > self.p.critic_timeout:
-            return None
-        if self.proprio is None or now - joints.at > self.p.joint_state_timeout:
-            return None
-        return Observation(
-            np.asarray(latent.value.data, np.float32), self.proprio.copy(), latent.value.encoder
-        )
-
-    def publish_transition(self, transition) -> None:
-        if transition is None or not self.p.publish_transitions:
-            return
-        msg = Transition(
-            stream=transition.stream,
-            sequence=transition.sequence,
-            episode_id=transition.episode_id,
-            tick=transition.tick,
-            task=transition.task,
-            encoder=transition.observation.encoder,
-            latent=transition.observation.latent.tolist(),
-            proprio=transition.observation.proprio.tolist(),
-            executed=conv.action_command_msg(
-                transition.executed, transition.source, self.get_clock().now().to_msg(),
-                self.p.base_frame,
-            ),
-            reward=transition.reward,
-            done=transition.done,
-            truncated=transition.truncated,
-            next_latent=transition.next_observation.latent.tolist(),
-            next_proprio=transition.next_observation.proprio.tolist(),
-        )  # fmt: skip
-        msg.header.stamp = msg.executed.header.stamp
-        self.transition_pub.publish(msg)
 
     def publish_feedback(self, episode: Episode) -> None:
         value, risk = self.inputs["value"].value, self.inputs["risk"].value
@@ -486,20 +453,15 @@ class SupervisorNode(Node):
 
     def begin_episode(self, handle, goal, seed: int) -> str:
         """From the next tick on, supervise `goal`; returns the recording's path ('')."""
-        path = ""
         with self.lock:
             self.core.start_episode(
                 goal.autonomous_intervention and self.p.autonomous_intervention,
                 goal.max_ticks or self.p.default_max_ticks,
             )
-            if self.p.record:
-                name = f"{time.strftime('%Y%m%d-%H%M%S')}_{goal.task or 'task'}_{seed}.mcap"
-                path = str(pathlib.Path(self.p.recording_dir) / name)
-                self.recorder = EpisodeRecorder(path)
             self.episode = Episode(handle, self.now(), goal.task)
+            path = self.recording.open(goal.task, seed)
             self.marked_success = False
-            episode_id = f"{self.transitions.stream}/{self.episode_count}"
-            self.transitions.start_episode(episode_id, goal.task)
+            self.learner.start_episode(self.episode_count, goal.task)
         return path
 
     async def execute(self, handle):
@@ -518,9 +480,7 @@ class SupervisorNode(Node):
             self.cancel_recovery()
             # recorded before closing: the outcome is the episode's label in the bag
             self.publish_mode(Mode.HOLD, f"episode ended: {episode.outcome}", self.core.tick)
-            if self.recorder is not None:
-                self.recorder.close()
-                self.recorder = None
+            self.recording.close()
             return episode.finish(self.core.arbiter, path)
 
     def publish_diagnostics(self) -> None:
@@ -539,9 +499,15 @@ class SupervisorNode(Node):
             if self.servo_switch is None
             else self.servo_switch.switched,
             "episodes": self.episode_count,
+            "callback_faults": sum(self.faults.values()),
+            **{f"faults_{name}": n for name, n in self.faults.items()},
         }
         level = "WARN" if fault or rejected else "OK"
         message = fault or ("in episode" if self.episode else "idle")
+        faults = sum(self.faults.values())
+        if faults > self.faults_reported:  # new since the last report: an error, once
+            level, message = "ERROR", self.last_problem
+            self.faults_reported = faults
         self.diag_pub.publish(
             diagnostics(self, "uniintervene_supervisor", level, message, values, "supervisor")
         )
@@ -549,8 +515,7 @@ class SupervisorNode(Node):
 
 def close_recording(node: SupervisorNode) -> None:
     with node.lock:
-        if node.recorder is not None:
-            node.recorder.close()  # a clean Ctrl-C keeps the whole episode
+        node.recording.close()  # a clean Ctrl-C keeps the whole episode
 
 
 def main(args=None) -> int:
