@@ -129,3 +129,22 @@ def test_idle_only_the_human_drives_and_nothing_is_counted():
     human = inputs(human_engaged=True, engaged_age=0.0)
     human.commands["human"] = (np.r_[0.01, np.zeros(5), 0.0], 0.0)
     assert c.idle_step(human).mode == Mode.HUMAN and c.tick == 0
+
+
+def test_an_engaged_human_is_acted_on_between_ticks_within_the_limits():
+    c = core()
+    engaged = dict(human_engaged=True, engaged_age=0.0)
+    human = np.r_[0.0, 0.2, 0.0, 0.0, 0.0, 0.0, 1.0]
+    assert c.takeover(inputs()) is None  # nobody engaged: wait for the tick
+    faulted = inputs(robot_program_running=False, **engaged)
+    faulted.commands["human"] = (human, 0.0)
+    assert c.takeover(faulted) is None  # a robot fault holds even the human
+    soon = inputs(since_output=0.01, **engaged)
+    soon.commands["human"] = (human, 0.0)
+    result = c.takeover(soon)
+    # 10 ms after the last output the acceleration limit (2 m/s^2) allows 0.02 m/s
+    assert result.command[1] == pytest.approx(0.02) and "acceleration_limited" in result.violations
+    stale = inputs(**engaged)
+    stale.commands["human"] = (human, 5.0)
+    assert c.takeover(stale) is None  # a stale command is never executed
+    assert c.tick == 0  # nothing is counted between ticks

@@ -446,3 +446,43 @@ def test_a_supervisor_that_cannot_record_still_supervises(ros, start_node, tmp_p
     assert any(
         e.kind == InterventionEvent.FAULT and "recording" in e.detail for e in events.messages
     )
+
+
+def test_a_takeover_reaches_the_robot_without_waiting_for_the_tick(ros, start_node, tmp_path):
+    """With a 1 s control tick, a tick-bound takeover would wait 0.5 s on average; the
+    human's twist must reach Servo within 0.3 s of the engaged message every time."""
+    import random
+
+    start_node("uniintervene_sim", "sim_node", params={"task": "wipe"})
+    start_node(
+        "uniintervene_supervisor",
+        "supervisor_node",
+        params={"control_period": 1.0, "record": False, "joint_state_timeout": 0.5},
+    )
+    client = ActionClient(ros.node, Arbitrate, "/uniintervene/arbitrate")
+    ros.wait_for_action_server(client, timeout=30.0)
+    node = ros.node
+    human = node.create_publisher(ActionCommand, "/uniintervene/human/command", 10)
+    engaged = node.create_publisher(Bool, "/uniintervene/human/engaged", 10)
+    servo = ros.probe(TwistStamped, "/servo_node/delta_twist_cmds", 100)
+    ros.wait_for_subscribers(human)
+    ros.wait_for_subscribers(engaged)
+    handle = ros.wait_future(client.send_goal_async(Arbitrate.Goal(task="", max_ticks=10000)))
+    ros.spin_for(1.5)
+    latencies = []
+    for _ in range(5):
+        ros.spin_for(random.uniform(0.0, 1.0))  # a random phase of the tick
+        servo.clear()
+        sent = time.monotonic()
+        command = ActionCommand(source=ActionCommand.HUMAN, gripper=1.0)
+        command.twist.linear.y = 0.05
+        human.publish(command)
+        engaged.publish(Bool(data=True))
+        ros.spin_until(
+            lambda: any(m.twist.linear.y > 0 for m in servo.messages), 3.0, "the human's twist"
+        )
+        latencies.append(time.monotonic() - sent)
+        engaged.publish(Bool(data=False))
+        ros.spin_for(0.6)  # released (human_timeout 0.5 s)
+    ros.wait_future(handle.cancel_goal_async())
+    assert max(latencies) < 0.3, latencies

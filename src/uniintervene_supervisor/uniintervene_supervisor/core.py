@@ -85,6 +85,7 @@ class SupervisorInputs:
     task_success: bool = False  # the task state of this episode says so
     task_failure: bool = False
     cancel_requested: bool = False
+    since_output: float | None = None  # s since the last twist to the robot (None: a tick)
 
 
 @dataclass
@@ -157,7 +158,7 @@ class SupervisorCore:
     def human_engaged(self, inputs: SupervisorInputs) -> bool:
         return inputs.human_engaged and inputs.engaged_age <= self.config.human_timeout
 
-    def filtered(self, inputs: SupervisorInputs, source: str | None) -> FilterResult:
+    def filtered(self, inputs: SupervisorInputs, source: str | None, dt=None) -> FilterResult:
         if source is None:
             return self.safety.hold("hold")
         command, age = inputs.commands.get(source, (None, np.inf))
@@ -166,13 +167,23 @@ class SupervisorCore:
             if inputs.joints is not None
             else None
         )
-        return self.safety.apply(command, age, inputs.joints_age, tcp)
+        return self.safety.apply(command, age, inputs.joints_age, tcp, dt)
+
+    def takeover(self, inputs: SupervisorInputs) -> FilterResult | None:
+        """Between ticks, at once: the human's safe command when the human is engaged and
+        the robot may move (None otherwise, and for a command the filter refuses). Ticks
+        are still counted at the tick; this only takes the latency of a takeover from a
+        tick period to a message's."""
+        if not self.human_engaged(inputs) or self.robot_fault(inputs):
+            return None
+        result = self.filtered(inputs, "human", inputs.since_output)
+        return None if set(result.violations) & HOLD_VIOLATIONS else result
 
     def idle_step(self, inputs: SupervisorInputs) -> TickDecision:
         """Between episodes only the human may drive; nothing is counted."""
         fault = self.robot_fault(inputs)
         if self.human_engaged(inputs) and not fault:
-            result = self.filtered(inputs, "human")
+            result = self.filtered(inputs, "human", inputs.since_output)
             return TickDecision(Mode.HUMAN, "human engaged (no episode)", result.command, 0)
         return TickDecision(
             Mode.HOLD, fault or "idle: no episode", self.safety.hold("idle").command, 0
@@ -236,7 +247,7 @@ class SupervisorCore:
             decision.cancel_recovery = True  # the lost goal, if the server still has it
         mode, reason = decision.mode, decision.reason
         source = SOURCES.get(mode)
-        result = self.filtered(inputs, source)
+        result = self.filtered(inputs, source, inputs.since_output)
         if source and set(result.violations) & HOLD_VIOLATIONS:
             reason = f"{source}: {result.violations[0]}"
             arbiter.counts[mode] -= 1  # the source did not drive: the tick is HOLD's

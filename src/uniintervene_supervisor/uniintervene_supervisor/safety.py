@@ -53,9 +53,12 @@ class SafetyFilter:
         return FilterResult(np.r_[np.zeros(6), self.gripper], [why])
 
     def apply(
-        self, command, command_age: float, joint_state_age: float, tcp_position=None
+        self, command, command_age: float, joint_state_age: float, tcp_position=None, dt=None
     ) -> FilterResult:
+        """`dt`: seconds since the last output (an event-driven human command comes between
+        ticks); the acceleration limit allows limit * dt of change, dt at most a tick."""
         c = self.config
+        dt = self.period if dt is None else min(max(dt, 0.0), self.period)
         command = np.asarray(command, dtype=float) if command is not None else None
         if command is None or command.shape != (7,):
             return self.hold("missing_command")
@@ -85,8 +88,8 @@ class SafetyFilter:
         ):
             change = twist[part] - self.previous[part]
             step = np.linalg.norm(change)
-            if step > limit * self.period:
-                twist[part] = self.previous[part] + change * (limit * self.period / step)
+            if step > limit * dt:
+                twist[part] = self.previous[part] + change * (limit * dt / step)
                 violations.append("acceleration_limited")
         self.previous = twist
         self.gripper = float(np.clip(command[6], 0.0, 1.0))

@@ -112,6 +112,7 @@ class SupervisorNode(Node):
         self.last_decision = None
         self.faults = {}  # callback name -> exceptions survived (diagnostics)
         self.faults_reported, self.last_problem = 0, ""
+        self.output_at = -np.inf  # when a twist last went to the robot (acceleration limit)
 
         group = ReentrantCallbackGroup()
         self.servo_pub = self.create_publisher(TwistStamped, topics.SERVO_TWIST, qos.COMMANDS)
@@ -210,10 +211,28 @@ class SupervisorNode(Node):
                 f"rejected non-finite {source} command", throttle_duration_sec=2.0
             )
         self.inputs[source].set(command, self.now())  # a bad latest command makes it HOLD
+        if source == "human":
+            self.act_on_human()
 
     def on_engaged(self, msg: Bool) -> None:
         self.record(topics.HUMAN_ENGAGED, msg)
         self.inputs["engaged"].set(bool(msg.data), self.now())
+        self.act_on_human()
+
+    def act_on_human(self) -> None:
+        """An engaged human's command goes to the robot at once, at the device's rate, not
+        at the next tick (ticks are still counted, and the executed command published,
+        at the tick)."""
+        with self.lock:
+            result = self.core.takeover(self.gather_inputs())
+            if result is None:
+                return
+            self.servo_pub.publish(self.twist_msg(result.command))
+            self.output_at = self.now()
+            if np.isfinite(result.command[6]):
+                self.gripper_pub.publish(Float64(data=float(result.command[6])))
+            if self.last_mode is None or self.last_mode.mode != Mode.HUMAN:
+                self.publish_mode(Mode.HUMAN, "human takeover", self.core.tick)
 
     def on_joints(self, msg: JointState) -> None:
         self.record(topics.JOINT_STATES, msg)
@@ -282,6 +301,7 @@ class SupervisorNode(Node):
             task_success=bool(fresh_task and task.success) or classified or self.marked_success,
             task_failure=bool(fresh_task and task.failure),
             cancel_requested=bool(episode and episode.handle.is_cancel_requested),
+            since_output=self.now() - self.output_at,
         )
 
     def tick(self) -> None:
@@ -350,6 +370,7 @@ class SupervisorNode(Node):
     def publish_command(self, command: np.ndarray, mode: Mode) -> None:
         twist = self.twist_msg(command)
         self.servo_pub.publish(twist)
+        self.output_at = self.now()
         if np.isfinite(command[6]):  # NaN: no gripper command known yet, leave it alone
             self.gripper_pub.publish(Float64(data=float(command[6])))
         executed = ActionCommand(source=int(mode), gripper=float(command[6]))
