@@ -5,13 +5,15 @@
 
 Memories of random 64-d latents (one task), queried 200 times each: exact brute force
 (what the memory uses up to `exact_limit` entries) against the FAISS inverted-file index
-(used above it), with the index build time. Then the recovery policy's per-tick latency
+(used above it), with the index build time, whether both retrieve the same target, and
+the recall of the 64 nearest. Then the recovery policy's per-tick latency
 on one CPU thread.
 """
 
 import argparse
 import time
 
+import faiss
 import numpy as np
 import torch
 
@@ -44,11 +46,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    faiss.omp_set_num_threads(1)  # one core, as the recovery node's retrieval runs
     rng = np.random.default_rng(0)
     queries = rng.normal(size=(200, DIM)).astype(np.float32)
     print(
         f"{'entries':>9} {'brute ms (med/p99)':>20} {'FAISS ms (med/p99)':>20} {'build s':>8}"
-        f" {'same target':>12}"
+        f" {'same target':>12} {'recall@64':>10}"
     )
     for size in (int(s) for s in args.sizes.split(",")):
         brute = memory_of(size, 10**12, rng)
@@ -69,9 +72,17 @@ def main() -> None:
                 for q in queries[:50]
             ]
         )
+        k = approx.config.candidates
+        exact_index, approx_index = brute._index("wipe")[0], approx._index("wipe")[0]
+        recall = np.mean(
+            [
+                len(set(exact_index.nearest(q, k)[0]) & set(approx_index.nearest(q, k)[0])) / k
+                for q in queries[:50]
+            ]
+        )
         print(
             f"{size:>9} {b[0]:>10.3f}/{b[1]:<9.3f} {a[0]:>10.3f}/{a[1]:<9.3f} {build:>8.2f}"
-            f" {same:>12.0%}"
+            f" {same:>12.0%} {recall:>10.0%}"
         )
     policy = RecoveryPolicy(PolicyConfig(latent_dim=DIM)).eval()
     latent, goal, proprio = np.zeros(DIM), np.ones(DIM), np.zeros(7)

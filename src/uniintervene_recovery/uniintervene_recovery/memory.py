@@ -59,10 +59,14 @@ class Segment:
 
 
 class _TaskIndex:
-    """Nearest-neighbour search over one task's entries (brute force or FAISS IVF)."""
+    """Nearest-neighbour search over one task's entries (brute force or FAISS IVF), with
+    their values and the best of them, so a query costs the search and k lookups, not a
+    pass over every entry."""
 
-    def __init__(self, latents: np.ndarray, exact_limit: int, nprobe: int):
+    def __init__(self, latents: np.ndarray, values: np.ndarray, exact_limit: int, nprobe: int):
         self.latents = np.ascontiguousarray(latents, np.float32)
+        self.values = np.ascontiguousarray(values, np.float32)
+        self.best = float(values.max()) if len(values) else -np.inf
         self.faiss_index = None
         if len(latents) > exact_limit:
             dim = latents.shape[1]
@@ -138,7 +142,12 @@ class InterventionMemory:
         if task not in self._indexes:
             rows = np.flatnonzero(np.array(self.tasks) == task) if task else np.arange(len(self))
             self._indexes[task] = (
-                _TaskIndex(self.latents[rows], self.config.exact_limit, self.config.nprobe),
+                _TaskIndex(
+                    self.latents[rows],
+                    self.values[rows],
+                    self.config.exact_limit,
+                    self.config.nprobe,
+                ),
                 rows,
             )
         return self._indexes[task]
@@ -154,18 +163,17 @@ class InterventionMemory:
         index, rows = self._index(task)
         if len(rows) == 0:
             return None, f"no memory entries for task {task!r}"
-        better = self.values[rows] >= value + c.min_gain
-        if not better.any():
+        if index.best < value + c.min_gain:
             return None, (
                 f"no entry of task {task or 'any'!r} beats value {value:.2f} by "
-                f"{c.min_gain} (best {self.values[rows].max():.2f})"
+                f"{c.min_gain} (best {index.best:.2f})"
             )
         for k in (c.candidates, c.candidates * 16):
             local, distance = index.nearest(latent, k)
-            keep = better[local]
+            keep = index.values[local] >= value + c.min_gain
             if keep.any():
                 local, distance = local[keep], distance[keep]
-                scores = self.values[rows[local]] - c.distance_weight * distance
+                scores = index.values[local] - c.distance_weight * distance
                 best = int(np.argmax(scores))
                 row = int(rows[local[best]])
                 return Target(
