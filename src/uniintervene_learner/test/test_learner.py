@@ -134,3 +134,18 @@ def test_weights_round_trip_and_corrupt_ones_leave_the_last_good_weights(tmp_pat
     assert not np.allclose(moved, expected)  # five updates changed the policy
     with pytest.raises(ValueError, match="observation of"):
         actor.command(np.zeros(LATENT + 2), proprio, explore=False)
+
+
+def test_every_critic_update_of_an_iteration_gets_a_half_and_half_batch(tmp_path):
+    """A learner iteration takes critic_actor_ratio batches one after the other: each of
+    them must be RLPD's 50/50 mix (a single 50/50 batch cut in two would give one critic
+    update only prior data and the next only online data)."""
+    learner = Learner(tmp_path, config(), device="cpu")
+    for i in range(40):
+        learner.ingest(transition(i, HUMAN if i % 2 else POLICY, vx=0.1 if i % 2 else -0.1))
+    batch = learner.sample()
+    size = learner.config.sac.batch_size
+    assert len(batch["action"]) == size * learner.config.sac.critic_actor_ratio == 16
+    for start in range(0, len(batch["action"]), size):
+        chunk = batch["action"][start : start + size, 0]  # +1: a prior row, -1: online
+        assert (chunk > 0).sum() == (chunk < 0).sum() == size // 2

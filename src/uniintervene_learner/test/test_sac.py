@@ -67,7 +67,9 @@ def test_rlpd_learns_a_sparse_reaching_task_from_demonstrations(tmp_path, seed):
         next_obs, reward, done, truncated = env.step(action)
         online.add(obs, action, reward, next_obs, done)
         obs = env.reset() if done or truncated else next_obs
-        agent.update(sample_symmetric(prior, online, agent.rows_per_update, rng))
+        agent.update(
+            sample_symmetric(prior, online, agent.rows_per_update, rng, config.critic_actor_ratio)
+        )
     after = success_rate(agent)
     assert before <= 0.2 and after >= 0.9, (before, after)
     assert agent.updates == 2_000 and 0 < float(agent.temperature) < 1.0

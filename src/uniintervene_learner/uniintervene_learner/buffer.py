@@ -112,9 +112,14 @@ class TransitionBuffer:
         return {name: np.asarray(array[index]) for name, array in self.arrays.items()}
 
 
-def sample_symmetric(prior, online, size: int, rng: np.random.Generator) -> dict:
+def sample_symmetric(prior, online, size: int, rng: np.random.Generator, chunks: int = 1) -> dict:
     """RLPD's batch: half from the prior buffer (demonstrations and interventions), half
-    from the online buffer; all from whichever is not empty when the other is."""
+    from the online buffer; all from whichever is not empty when the other is. With
+    `chunks`, `chunks` such batches of size / chunks rows one after the other (one per
+    critic update of a learner iteration), each half and half."""
+    if chunks > 1:
+        parts = [sample_symmetric(prior, online, size // chunks, rng) for _ in range(chunks)]
+        return {name: np.concatenate([part[name] for part in parts]) for name in FIELDS}
     if len(online) == 0 or len(prior) == 0:
         return (prior if len(prior) else online).sample(size, rng)
     half = size // 2

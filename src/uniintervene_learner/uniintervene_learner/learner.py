@@ -124,7 +124,10 @@ class Learner:
         )
 
     def sample(self) -> dict:
-        return sample_symmetric(self.prior, self.online, self.agent.rows_per_update, self.rng)
+        ratio = self.config.sac.critic_actor_ratio  # each critic update's batch half and half
+        return sample_symmetric(
+            self.prior, self.online, self.agent.rows_per_update, self.rng, chunks=ratio
+        )
 
     def update(self, batch: dict | None = None) -> dict:
         self.metrics = self.agent.update(batch if batch is not None else self.sample())
