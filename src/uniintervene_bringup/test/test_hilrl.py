@@ -15,11 +15,11 @@ from uniintervene_sim.model import CameraConfig
 from uniintervene_sim.operator import SimulatedOperator
 
 
-def test_a_short_run_fills_both_buffers_and_writes_the_summary(tmp_path, tiny_models):
+def short_run(out, tiny_models, steps=60, cell=None) -> tuple[HilRLRun, dict]:
     config = HilRLConfig(
         task="pick_eggplant",
         system="uniintervene",
-        steps=60,
+        steps=steps,
         demos=1,
         warmup_steps=20,
         eval_every=10_000,  # only the initial and the final evaluation
@@ -29,18 +29,23 @@ def test_a_short_run_fills_both_buffers_and_writes_the_summary(tmp_path, tiny_mo
         sac=SACConfig(hidden=(32, 32), batch_size=16),
         action=task_action_space("pick_eggplant"),
     )
-    cell = SimCell("pick_eggplant", camera=CameraConfig(width=32, height=32))
+    cell = cell or SimCell("pick_eggplant", camera=CameraConfig(width=32, height=32))
     run = HilRLRun(
         config,
         cell,
         SimulatedOperator(),
         tiny_models.bundle,
-        tmp_path,
+        out,
         tiny_models.report,
         tiny_models.memory,
         tiny_models.recovery_policy,
     )
-    summary = run.run()
+    return run, run.run()
+
+
+def test_a_short_run_fills_both_buffers_and_writes_the_summary(tmp_path, tiny_models):
+    run, summary = short_run(tmp_path, tiny_models)
+    config = run.config
     assert summary["env_steps"] >= 60 and run.agent.updates >= summary["env_steps"] - 20
     assert set(summary) >= {
         "task", "system", "seed", "env_steps", "wall_seconds", "initial_success_rate",
@@ -63,3 +68,33 @@ def test_a_short_run_fills_both_buffers_and_writes_the_summary(tmp_path, tiny_mo
     agent, _ = load_checkpoint(tmp_path / "learner.safetensors", device="cpu")
     assert agent.updates == run.agent.updates
     assert EVAL_SEED_OFFSET > 100_000 * (config.seed + 1)  # evaluation never sees training
+
+
+def test_the_same_seed_gives_the_same_run(tmp_path, tiny_models):
+    _, first = short_run(tmp_path / "a", tiny_models, steps=40)
+    _, second = short_run(tmp_path / "b", tiny_models, steps=40)
+    for summary in (first, second):
+        summary.pop("wall_seconds")
+    assert first == second
+    a = TransitionBuffer(tmp_path / "a" / "online", 16 + 7, 5, 200_000)
+    b = TransitionBuffer(tmp_path / "b" / "online", 16 + 7, 5, 200_000)
+    assert len(a) == len(b) > 0
+    assert np.array_equal(a.arrays["action"][: len(a)], b.arrays["action"][: len(b)])
+
+
+def test_an_unstable_simulator_step_ends_the_episode_and_reaches_no_buffer(tmp_path, tiny_models):
+    cell = SimCell("pick_eggplant", camera=CameraConfig(width=32, height=32))
+    step, calls = cell.step, []
+
+    def diverging(command):
+        calls.append(1)
+        if len(calls) == 70:  # past the demo and the first evaluation (30 ticks each)
+            raise cell.Unstable("Nan, Inf or huge value in QACC")
+        return step(command)
+
+    cell.step = diverging
+    run, summary = short_run(tmp_path, tiny_models, steps=60, cell=cell)
+    assert summary["unstable_steps"] == 1 and summary["env_steps"] >= 60
+    for buffer in (run.prior, run.online):
+        rows = len(buffer)
+        assert all(np.all(np.isfinite(buffer.arrays[k][:rows])) for k in ("obs", "next_obs"))
