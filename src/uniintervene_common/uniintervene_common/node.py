@@ -4,6 +4,7 @@ import functools
 
 import rclpy
 from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
 
 
 def run(node_class, args=None, executor_factory=None, before_shutdown=None) -> int:
@@ -44,8 +45,15 @@ def diagnostic_name(node, package: str) -> str:
 
 
 def diagnostics(node, package: str, level: str, message: str, values: dict, hardware_id=""):
-    """A DiagnosticArray of one status named by diagnostic_name; level OK, WARN or ERROR."""
+    """A DiagnosticArray of one status named by diagnostic_name; level OK, WARN or ERROR.
+    A GuardedNode's survived callback faults are added (and make an OK status a WARN)."""
     from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+
+    faults = sum(getattr(node, "callback_faults", {}).values())
+    if hasattr(node, "callback_faults"):
+        values = {**values, "callback_faults": faults}
+        if faults and level == "OK":
+            level, message = "WARN", f"{message}; {faults} callback faults survived"
 
     status = DiagnosticStatus(
         name=diagnostic_name(node, package),
@@ -85,3 +93,27 @@ def guarded(node, name: str, callback, on_fault=None, faults: dict | None = None
             return None
 
     return run_guarded
+
+
+class GuardedNode(Node):
+    """A Node whose subscription and timer callbacks never take it down: each runs
+    `guarded`, its faults counted in `callback_faults` (reported by `diagnostics`) and
+    handed to `on_callback_fault`. Every UniIntervene node is one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.callback_faults: dict[str, int] = {}
+
+    def on_callback_fault(self, name: str, error: Exception) -> None:
+        """What a fault means beyond counting and logging (override)."""
+
+    def create_subscription(self, msg_type, topic, callback, qos_profile, **kwargs):
+        callback = guarded(
+            self, f"{topic} callback", callback, self.on_callback_fault, self.callback_faults
+        )
+        return super().create_subscription(msg_type, topic, callback, qos_profile, **kwargs)
+
+    def create_timer(self, timer_period_sec, callback, **kwargs):
+        name = getattr(callback, "__name__", "timer")
+        callback = guarded(self, name, callback, self.on_callback_fault, self.callback_faults)
+        return super().create_timer(timer_period_sec, callback, **kwargs)

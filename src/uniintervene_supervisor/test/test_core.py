@@ -100,8 +100,11 @@ def test_a_recovery_that_stops_publishing_is_lost_and_cancelled():
     assert c.step(running).mode == Mode.RECOVERY
     silent = inputs()  # no recovery command any more (its age is infinite)
     modes = [c.step(silent) for _ in range(4)]
-    lost = next(d for d in modes if d.events)
-    assert lost.events == [("fault", "recovery server lost: recovery commands stopped")]
+    # during the grace ticks the silent recovery is a HOLD of its own (one event) ...
+    assert modes[0].events == [("fault", "HOLD: recovery: missing_command")]
+    lost = next(d for d in modes if ("fault", "HOLD: recovery server lost") in d.events)
+    # ... then it is declared lost
+    assert lost.events[0] == ("fault", "recovery server lost: recovery commands stopped")
     assert lost.cancel_recovery and lost.mode == Mode.HOLD
     assert lost.reason == "recovery server lost"
 
@@ -148,3 +151,13 @@ def test_an_engaged_human_is_acted_on_between_ticks_within_the_limits():
     stale.commands["human"] = (human, 5.0)
     assert c.takeover(stale) is None  # a stale command is never executed
     assert c.tick == 0  # nothing is counted between ticks
+
+
+def test_a_hold_is_an_event_when_it_begins_or_changes_cause_not_every_tick():
+    c = core()
+    assert c.step(inputs()).events == []  # the policy drives
+    stale = [c.step(inputs(joints_age=5.0)) for _ in range(3)]
+    assert [d.events for d in stale] == [[("fault", "HOLD: joint states stale or missing")], [], []]
+    program = c.step(inputs(robot_program_running=False))
+    assert program.events == [("fault", "HOLD: robot program not running")]
+    assert c.step(inputs()).events == [] and c.step(inputs(joints_age=5.0)).events

@@ -58,7 +58,7 @@ def tick(node, now: float) -> None:
     node.on_command("policy", command)
     node.on_joints(conv.joint_state_msg(HOME, np.zeros(6), [0.0, 0.0], conv.time_msg(now)))
     node.on_program(Bool(data=True))
-    guarded(node, "tick", node.tick, node.on_tick_fault, node.faults)()
+    guarded(node, "tick", node.tick, node.on_callback_fault, node.callback_faults)()
 
 
 def test_a_disk_full_mid_episode_stops_the_recording_not_the_episode(node, monkeypatch):
@@ -77,7 +77,7 @@ def test_a_disk_full_mid_episode_stops_the_recording_not_the_episode(node, monke
     assert node.recording.recorder is None  # dropped for this episode
     assert node.core.tick == 30 and node.last_decision.mode == Mode.POLICY  # supervision went on
     assert any("No space left on device" in p for p in node.episode.problems)
-    assert node.faults["recording"] == 1
+    assert node.callback_faults["recording"] == 1
 
 
 def test_a_recording_folder_that_cannot_be_made_leaves_the_episode_running(node, tmp_path):
@@ -101,7 +101,7 @@ def test_a_tick_that_throws_stops_the_arm_and_the_next_tick_runs(node, monkeypat
     assert len(node.published) == 1  # the zero twist of the failed tick
     twist = node.published[0].twist
     assert [twist.linear.x, twist.linear.y, twist.linear.z] == [0.0, 0.0, 0.0]
-    assert node.faults["tick"] == 1 and "ZeroDivisionError" in node.episode.problems[0]
+    assert node.callback_faults["tick"] == 1 and "ZeroDivisionError" in node.episode.problems[0]
     monkeypatch.setattr(node.core, "step", original)
     tick(node, 10.3)
     assert node.last_decision.mode == Mode.POLICY and node.published[-1].twist.linear.x > 0

@@ -126,6 +126,7 @@ class SupervisorCore:
         self.fault_ticks = 0
         self.lost_recovery_until = -1
         self.recovery_started_tick = 0
+        self.hold_reason = ""  # the running HOLD's reason ('' while something drives)
 
     @property
     def counts(self) -> dict:
@@ -253,6 +254,9 @@ class SupervisorCore:
             arbiter.counts[mode] -= 1  # the source did not drive: the tick is HOLD's
             arbiter.counts[Mode.HOLD] += 1
             mode = Mode.HOLD
+        if mode == Mode.HOLD and reason != self.hold_reason:  # a HOLD begins or changes cause
+            events.append(("fault", f"HOLD: {reason}"))
+        self.hold_reason = reason if mode == Mode.HOLD else ""
         self.fault_ticks = self.fault_ticks + 1 if mode == Mode.HOLD and robot_fault else 0
         outcome = "fault" if self.fault_ticks >= c.fault_abort_ticks else ""
         return TickDecision(

@@ -14,12 +14,11 @@ import time
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from rclpy.node import Node
 from sensor_msgs.msg import Image, JointState
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
-from uniintervene_common.node import diagnostic_name, run
+from uniintervene_common.node import GuardedNode, diagnostic_name, run
 from uniintervene_common.params import declare_parameters
 from uniintervene_critic.model import CriticBundle, ModelFileError
 from uniintervene_critic.runtime import ABLATION_MODES, CriticRuntime
@@ -34,7 +33,7 @@ def image_array(msg: Image, width: int, height: int) -> np.ndarray:
     return np.ascontiguousarray(conv.image_from_msg(msg))
 
 
-class CriticNode(Node):
+class CriticNode(GuardedNode):
     def __init__(self):
         super().__init__("critic_node")
         self.p = declare_parameters(self, CRITIC_NODE)

@@ -13,19 +13,18 @@ import time
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
-from uniintervene_common.node import diagnostics, run
+from uniintervene_common.node import GuardedNode, diagnostics, run
 from uniintervene_common.params import declare_parameters
 from uniintervene_learner.schema import ACTOR_NODE
 from uniintervene_learner.weights import ActorWeights, PolicyActor, WeightsError
 from uniintervene_msgs.msg import ActionCommand, Latent, PolicyWeights
 
 
-class ActorNode(Node):
+class ActorNode(GuardedNode):
     def __init__(self):
         super().__init__("actor_node")
         self.p = declare_parameters(self, ACTOR_NODE)

@@ -18,11 +18,10 @@ import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.executors import MultiThreadedExecutor
-from rclpy.node import Node
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
-from uniintervene_common.node import diagnostics, run
+from uniintervene_common.node import GuardedNode, diagnostics, run
 from uniintervene_common.params import declare_parameters, fields_of
 from uniintervene_learner.action_space import task_action_space
 from uniintervene_learner.learner import Learner, LearnerConfig
@@ -46,7 +45,7 @@ def transition_fields(msg: Transition) -> dict:
     }
 
 
-class LearnerNode(Node):
+class LearnerNode(GuardedNode):
     def __init__(self):
         super().__init__("learner_node")
         self.p = p = declare_parameters(self, LEARNER_NODE)
@@ -104,20 +103,33 @@ class LearnerNode(Node):
             self.learner.flush()
 
     def train(self) -> None:
-        p = self.p
         while self.running and rclpy.ok():
-            with self.lock:
-                batch = self.learner.sample() if self.learner.due() else None
-            if batch is None:
+            try:
+                trained = self.train_once()
+            except Exception as error:  # noqa: BLE001 (a failed update or write: go on)
+                self.callback_faults["training"] = self.callback_faults.get("training", 0) + 1
+                self.problem = f"training failed: {type(error).__name__}: {error}"
+                self.get_logger().error(self.problem, throttle_duration_sec=5.0)
+                trained = False
+            if not trained:
                 time.sleep(0.01)
-                continue
-            self.learner.update(batch)  # the networks are this thread's alone
-            updates = self.learner.updates
-            if updates % p.publish_every_updates == 0:
-                self.publish_weights()
-            if updates % p.checkpoint_every_updates == 0:
-                with self.lock:
-                    self.learner.save()
+
+    def train_once(self) -> bool:
+        """One learner iteration when one is due (then weights and checkpoints on their
+        schedule); False when none is."""
+        p = self.p
+        with self.lock:
+            batch = self.learner.sample() if self.learner.due() else None
+        if batch is None:
+            return False
+        self.learner.update(batch)  # the networks are this thread's alone
+        updates = self.learner.updates
+        if updates % p.publish_every_updates == 0:
+            self.publish_weights()
+        if updates % p.checkpoint_every_updates == 0:
+            with self.lock:
+                self.learner.save()
+        return True
 
     def publish_weights(self) -> None:
         weights = self.learner.weights()

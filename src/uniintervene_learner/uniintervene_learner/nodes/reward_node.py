@@ -12,18 +12,17 @@ import sys
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.node import Node
 from std_msgs.msg import Bool
 
 from uniintervene_common import qos, topics
-from uniintervene_common.node import diagnostics, run
+from uniintervene_common.node import GuardedNode, diagnostics, run
 from uniintervene_common.params import declare_parameters
 from uniintervene_learner.reward import RewardClassifier, RewardModelError, SuccessDetector
 from uniintervene_learner.schema import REWARD_NODE
 from uniintervene_msgs.msg import ControlMode, Latent
 
 
-class RewardNode(Node):
+class RewardNode(GuardedNode):
     def __init__(self):
         super().__init__("reward_node")
         self.p = declare_parameters(self, REWARD_NODE)

@@ -17,12 +17,11 @@ import rclpy
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import MultiThreadedExecutor
-from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
-from uniintervene_common.node import run
+from uniintervene_common.node import GuardedNode, run
 from uniintervene_common.params import declare_parameters, fields_of
 from uniintervene_critic.model import ModelFileError
 from uniintervene_msgs.action import Recover
@@ -35,7 +34,7 @@ from uniintervene_recovery.schema import RECOVERY_NODE
 GRIPPER_OPEN_WIDTH = 0.09  # m between the fingers when open (the simulated gripper)
 
 
-class RecoveryNode(Node):
+class RecoveryNode(GuardedNode):
     def __init__(self):
         super().__init__("recovery_node")
         self.p = declare_parameters(self, RECOVERY_NODE, on_change=self.on_parameters)

@@ -10,17 +10,16 @@ import pathlib
 import sys
 
 import cv2
-from rclpy.node import Node
 from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import Image
 
 from uniintervene_common import conversions as conv
-from uniintervene_common.node import run
+from uniintervene_common.node import GuardedNode, run
 from uniintervene_common.params import declare_parameters
 from uniintervene_sim.schema import IMAGE_SAVER
 
 
-class ImageSaver(Node):
+class ImageSaver(GuardedNode):
     def __init__(self):
         super().__init__("image_saver")
         self.p = declare_parameters(self, IMAGE_SAVER)

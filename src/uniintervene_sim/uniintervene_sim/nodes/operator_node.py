@@ -9,12 +9,11 @@ episodes, e.g. open the gripper on a freshly reset part); without one it always 
 
 import sys
 
-from rclpy.node import Node
 from std_msgs.msg import Bool
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
-from uniintervene_common.node import run
+from uniintervene_common.node import GuardedNode, run
 from uniintervene_common.params import declare_parameters, fields_of
 from uniintervene_msgs.msg import ActionCommand, ControlMode
 from uniintervene_sim.nodes.scene_listener import SceneListener
@@ -22,7 +21,7 @@ from uniintervene_sim.operator import OperatorConfig, SimulatedOperator
 from uniintervene_sim.schema import OPERATOR_NODE
 
 
-class OperatorNode(Node):
+class OperatorNode(GuardedNode):
     def __init__(self):
         super().__init__("operator_node")
         self.p = declare_parameters(self, OPERATOR_NODE)

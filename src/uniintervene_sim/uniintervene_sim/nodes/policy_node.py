@@ -8,12 +8,11 @@ arm itself (no supervisor, no safety filter: only for trying out the sim).
 import sys
 
 from geometry_msgs.msg import TwistStamped
-from rclpy.node import Node
 from std_msgs.msg import Float64
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import topics
-from uniintervene_common.node import run
+from uniintervene_common.node import GuardedNode, run
 from uniintervene_common.params import declare_parameters, fields_of
 from uniintervene_msgs.msg import ActionCommand
 from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
@@ -21,7 +20,7 @@ from uniintervene_sim.nodes.scene_listener import SceneListener
 from uniintervene_sim.schema import POLICY_NODE
 
 
-class PolicyNode(Node):
+class PolicyNode(GuardedNode):
     def __init__(self):
         super().__init__("policy_node")
         self.p = declare_parameters(self, POLICY_NODE)

@@ -14,14 +14,13 @@ import time
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import TwistStamped
-from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Bool, Float64
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
-from uniintervene_common.node import diagnostic_name, run
+from uniintervene_common.node import GuardedNode, diagnostic_name, run
 from uniintervene_common.params import declare_parameters
 from uniintervene_msgs.msg import TaskState
 from uniintervene_msgs.srv import ResetTask
@@ -31,7 +30,7 @@ from uniintervene_sim.model import CONTROL_PERIOD, CameraConfig
 from uniintervene_sim.schema import SIM_NODE
 
 
-class SimNode(Node):
+class SimNode(GuardedNode):
     def __init__(self):
         super().__init__("sim_node")
         self.p = declare_parameters(self, SIM_NODE)

@@ -8,17 +8,16 @@ import sys
 import time
 
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.node import Node
 from std_msgs.msg import Float64
 
 from uniintervene_common import qos, topics
-from uniintervene_common.node import diagnostics, run
+from uniintervene_common.node import GuardedNode, diagnostics, run
 from uniintervene_common.params import declare_parameters, fields_of
 from uniintervene_supervisor.gripper_io import FUN_SET_DIGITAL_OUT, ToolGripper, ToolGripperConfig
 from uniintervene_supervisor.schema import GRIPPER_IO_NODE
 
 
-class GripperIONode(Node):
+class GripperIONode(GuardedNode):
     def __init__(self):
         super().__init__("gripper_io_node")
         self.p = declare_parameters(self, GRIPPER_IO_NODE)

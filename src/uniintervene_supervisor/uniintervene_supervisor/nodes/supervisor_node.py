@@ -21,7 +21,6 @@ from geometry_msgs.msg import TwistStamped
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.executors import SingleThreadedExecutor
-from rclpy.node import Node
 from rclpy.task import Future
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Bool, Float64
@@ -31,7 +30,7 @@ from visualization_msgs.msg import Marker
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
 from uniintervene_common.kinematics import tcp_pose, twist_at_flange
-from uniintervene_common.node import diagnostics, guarded, run
+from uniintervene_common.node import GuardedNode, diagnostics, run
 from uniintervene_common.params import declare_parameters
 from uniintervene_msgs.action import Arbitrate
 from uniintervene_msgs.msg import (
@@ -88,7 +87,7 @@ class Latest:
         self.value, self.at = value, at
 
 
-class SupervisorNode(Node):
+class SupervisorNode(GuardedNode):
     def __init__(self):
         super().__init__("supervisor_node")
         self.p = declare_parameters(self, SUPERVISOR_NODE, on_change=self.on_parameters)
@@ -110,7 +109,6 @@ class SupervisorNode(Node):
         self.episode_count = 0
         self.last_mode = None
         self.last_decision = None
-        self.faults = {}  # callback name -> exceptions survived (diagnostics)
         self.faults_reported, self.last_problem = 0, ""
         self.output_at = -np.inf  # when a twist last went to the robot (acceleration limit)
 
@@ -126,7 +124,6 @@ class SupervisorNode(Node):
         self.learner = LearnerStream(self)
 
         def subscribe(msg_type, topic, callback, profile=qos.COMMAND_INPUTS, **kwargs):
-            callback = guarded(self, f"{topic} input", callback, self.on_fault, self.faults)
             self.create_subscription(
                 msg_type, topic, callback, profile, callback_group=group, **kwargs
             )
@@ -163,15 +160,19 @@ class SupervisorNode(Node):
             cancel_callback=lambda h: CancelResponse.ACCEPT,
             callback_group=group,
         )
-        tick = guarded(self, "tick", self.tick, self.on_tick_fault, self.faults)
         self.create_timer(
-            self.p.control_period, tick, callback_group=MutuallyExclusiveCallbackGroup()
+            self.p.control_period, self.tick, callback_group=MutuallyExclusiveCallbackGroup()
         )
-        diagnose = guarded(self, "diagnostics", self.publish_diagnostics, faults=self.faults)
-        self.create_timer(1.0, diagnose, callback_group=group)
+        self.create_timer(1.0, self.publish_diagnostics, callback_group=group)
         if self.servo_switch is not None:
             watch_servo_command_type(self, group)
         self.publish_mode(Mode.HOLD, "idle", 0)
+
+    def on_callback_fault(self, name: str, error: Exception) -> None:
+        """A guarded callback failed (GuardedNode): a failed tick stops the arm first."""
+        if name == "tick":
+            self.servo_pub.publish(self.twist_msg(np.zeros(7)))
+        self.on_fault(name, error)
 
     def on_fault(self, name: str, error: Exception) -> None:
         """A callback failed and supervision goes on: say so (event, result, diagnostics)."""
@@ -184,13 +185,8 @@ class SupervisorNode(Node):
 
     def count_fault(self, name: str, error: Exception) -> None:
         """A fault caught here (not by a guarded callback, which counts its own)."""
-        self.faults[name] = self.faults.get(name, 0) + 1
+        self.callback_faults[name] = self.callback_faults.get(name, 0) + 1
         self.get_logger().error(f"{name} failed: {error}", throttle_duration_sec=2.0)
-        self.on_fault(name, error)
-
-    def on_tick_fault(self, name: str, error: Exception) -> None:
-        """The tick failed half-way: stop the arm now (a zero twist), then report."""
-        self.servo_pub.publish(self.twist_msg(np.zeros(7)))
         self.on_fault(name, error)
 
     def on_parameters(self, names) -> None:
@@ -520,12 +516,11 @@ class SupervisorNode(Node):
             if self.servo_switch is None
             else self.servo_switch.switched,
             "episodes": self.episode_count,
-            "callback_faults": sum(self.faults.values()),
-            **{f"faults_{name}": n for name, n in self.faults.items()},
+            **{f"faults_{name}": n for name, n in self.callback_faults.items()},
         }
         level = "WARN" if fault or rejected else "OK"
         message = fault or ("in episode" if self.episode else "idle")
-        faults = sum(self.faults.values())
+        faults = sum(self.callback_faults.values())
         if faults > self.faults_reported:  # new since the last report: an error, once
             level, message = "ERROR", self.last_problem
             self.faults_reported = faults

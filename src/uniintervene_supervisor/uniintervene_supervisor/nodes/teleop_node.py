@@ -5,19 +5,18 @@ import sys
 import time
 
 from geometry_msgs.msg import Twist
-from rclpy.node import Node
 from sensor_msgs.msg import Joy
 from std_msgs.msg import Bool
 
 from uniintervene_common import qos, topics
-from uniintervene_common.node import run
+from uniintervene_common.node import GuardedNode, run
 from uniintervene_common.params import declare_parameters, fields_of
 from uniintervene_msgs.msg import ActionCommand
 from uniintervene_supervisor.schema import TELEOP_NODE
 from uniintervene_supervisor.teleop import TeleopConfig, TeleopMapper
 
 
-class TeleopNode(Node):
+class TeleopNode(GuardedNode):
     def __init__(self):
         super().__init__("teleop_node")
         self.p = declare_parameters(self, TELEOP_NODE)
