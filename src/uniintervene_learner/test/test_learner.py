@@ -149,3 +149,23 @@ def test_every_critic_update_of_an_iteration_gets_a_half_and_half_batch(tmp_path
     for start in range(0, len(batch["action"]), size):
         chunk = batch["action"][start : start + size, 0]  # +1: a prior row, -1: online
         assert (chunk > 0).sum() == (chunk < 0).sum() == size // 2
+
+
+def test_an_unreadable_latest_checkpoint_falls_back_to_the_one_before(tmp_path):
+    from uniintervene_learner.checkpoint import CheckpointError
+
+    learner = Learner(tmp_path, config(), device="cpu")
+    for i in range(12):
+        learner.ingest(transition(i, HUMAN))
+    learner.update()
+    learner.save()  # 1 update: will be the previous one
+    learner.update()
+    learner.save()  # 2 updates: the latest
+    latest = tmp_path / "learner.safetensors"
+    latest.write_bytes(latest.read_bytes()[:100])  # truncated on disk
+    resumed = Learner(tmp_path, config(), device="cpu")
+    assert resumed.updates == 1 and "learner.safetensors" in resumed.problem
+    assert resumed.resumed_from.endswith("learner.previous.safetensors")
+    (tmp_path / "learner.previous.safetensors").write_bytes(b"junk")
+    with pytest.raises(CheckpointError, match="no readable checkpoint"):
+        Learner(tmp_path, config(), device="cpu")

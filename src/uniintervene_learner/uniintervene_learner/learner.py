@@ -6,7 +6,8 @@ Routing (RLPD, as HiL-SERL): the policy's own ticks go to the *online* buffer; e
 intervention tick (human or autonomous recovery) and every demonstration to the *prior*
 buffer, with the action that was executed; HOLD ticks are not actions and are skipped.
 Everything lives under one folder: prior/, online/ (memory-mapped, flushed) and
-learner.safetensors (networks, optimisers, temperature, update count) and counters.json
+learner.safetensors (networks, optimisers, temperature, update count; the one before it
+kept as learner.previous.safetensors, the fallback when the latest is unreadable) and counters.json
 (per-stream sequence numbers, lost and rejected transitions, written with every flush),
 so a learner killed at any moment restarts from what it had flushed.
 """
@@ -25,7 +26,11 @@ from uniintervene_learner.sac import SACAgent, SACConfig
 from uniintervene_learner.weights import ActorWeights, pack_actor
 
 SOURCES = {0: "policy", 1: "recovery", 2: "human", 3: "hold"}  # ActionCommand constants
-CHECKPOINT, COUNTERS = "learner.safetensors", "counters.json"
+CHECKPOINT, PREVIOUS, COUNTERS = (
+    "learner.safetensors",
+    "learner.previous.safetensors",
+    "counters.json",
+)
 
 
 @dataclass
@@ -46,17 +51,9 @@ class Learner:
         self.config = c = config
         self.space = ActionSpace(c.action)
         self.obs_dim = c.latent_dim + c.proprio_dim
-        checkpoint = self.directory / CHECKPOINT
         self.counters = {"stored": 0, "gaps": 0, "rejected": 0, "streams": {}}
-        if checkpoint.exists():
-            self.agent, _ = load_checkpoint(checkpoint, device)
-            if (self.agent.obs_dim, self.agent.action_dim) != (self.obs_dim, self.space.dim):
-                raise CheckpointError(
-                    f"{checkpoint} holds a {self.agent.obs_dim}-d/{self.agent.action_dim}-d "
-                    f"agent, the config wants {self.obs_dim}-d/{self.space.dim}-d"
-                )
-        else:
-            self.agent = SACAgent(self.obs_dim, self.space.dim, c.sac, device)
+        self.resumed_from, self.problem = "", ""
+        self.agent = self._resume(device) or SACAgent(self.obs_dim, self.space.dim, c.sac, device)
         self.prior = TransitionBuffer(
             self.directory / "prior", self.obs_dim, self.space.dim, c.capacity
         )
@@ -71,6 +68,30 @@ class Learner:
             except ValueError as error:
                 raise CheckpointError(f"{counters} is corrupt: {error}") from error
         self.metrics = {}
+
+    def _resume(self, device) -> SACAgent | None:
+        """The newest readable checkpoint: the latest, else the one before it (kept by
+        every save), with why the latest was passed over in `problem`; None when there is
+        none. A checkpoint of another size is an error: it is not this learner's."""
+        for name in (CHECKPOINT, PREVIOUS):
+            path = self.directory / name
+            if not path.exists():
+                continue
+            try:
+                agent, _ = load_checkpoint(path, device)
+            except CheckpointError as error:
+                self.problem = f"{error}; resumed from the previous checkpoint"
+                continue
+            if (agent.obs_dim, agent.action_dim) != (self.obs_dim, self.space.dim):
+                raise CheckpointError(
+                    f"{path} holds a {agent.obs_dim}-d/{agent.action_dim}-d agent, the "
+                    f"config wants {self.obs_dim}-d/{self.space.dim}-d"
+                )
+            self.resumed_from = str(path)
+            return agent
+        if self.problem:
+            raise CheckpointError(f"no readable checkpoint in {self.directory}: {self.problem}")
+        return None
 
     # -- data -----------------------------------------------------------------------------
     def store(
@@ -151,7 +172,10 @@ class Learner:
     def save(self) -> None:
         """Flush, then checkpoint the networks, optimisers and temperature."""
         self.flush()
-        save_checkpoint(self.agent, self.directory / CHECKPOINT)
+        latest = self.directory / CHECKPOINT
+        if latest.exists():  # the last good one stays until the new one is complete
+            latest.replace(self.directory / PREVIOUS)
+        save_checkpoint(self.agent, latest)
 
     def status(self) -> dict:
         return {

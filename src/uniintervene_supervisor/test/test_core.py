@@ -161,3 +161,20 @@ def test_a_hold_is_an_event_when_it_begins_or_changes_cause_not_every_tick():
     program = c.step(inputs(robot_program_running=False))
     assert program.events == [("fault", "HOLD: robot program not running")]
     assert c.step(inputs()).events == [] and c.step(inputs(joints_age=5.0)).events
+
+
+def test_the_critic_going_stale_in_an_autonomous_episode_is_an_event_once():
+    c = core()
+    assert c.step(inputs()).events == []
+    stale = [c.step(inputs(critic_age=5.0)) for _ in range(3)]
+    assert [d.events for d in stale] == [
+        [("fault", "critic output stale or invalid: no triggers")],
+        [],
+        [],
+    ]
+    assert all(d.mode == Mode.POLICY for d in stale)  # the policy drives on, untriggered
+    assert c.step(inputs()).events == []
+    hil_serl = core(autonomous=False)  # nothing to trigger: nothing to report
+    assert (
+        hil_serl.step(inputs()).events == [] and hil_serl.step(inputs(critic_age=5.0)).events == []
+    )

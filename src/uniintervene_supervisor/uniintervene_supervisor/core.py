@@ -127,6 +127,7 @@ class SupervisorCore:
         self.lost_recovery_until = -1
         self.recovery_started_tick = 0
         self.hold_reason = ""  # the running HOLD's reason ('' while something drives)
+        self.critic_fresh = None  # whether triggers could fire last tick (None: not yet)
 
     @property
     def counts(self) -> dict:
@@ -231,6 +232,10 @@ class SupervisorCore:
             supervision = "recovery server lost"
             events.append(("fault", "recovery server lost: recovery commands stopped"))
         critic_fresh = inputs.critic_valid and inputs.critic_age <= c.critic_timeout
+        if arbiter.config.autonomous_intervention and critic_fresh != self.critic_fresh:
+            if not critic_fresh and self.critic_fresh is not None:  # it was fresh: say so
+                events.append(("fault", "critic output stale or invalid: no triggers"))
+            self.critic_fresh = critic_fresh
         robot_fault = self.robot_fault(inputs)
         tick = arbiter.tick
         decision = arbiter.step(

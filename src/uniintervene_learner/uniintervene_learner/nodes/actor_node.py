@@ -33,6 +33,7 @@ class ActorNode(GuardedNode):
         self.proprio, self.proprio_at = None, -np.inf
         self.gripper = 0.0
         self.refused, self.published, self.problem = 0, 0, ""
+        self.rejected = {"latents": 0, "joint_states": 0}
         self.command_pub = self.create_publisher(
             ActionCommand, topics.COMMAND["policy"], qos.COMMANDS
         )
@@ -45,14 +46,19 @@ class ActorNode(GuardedNode):
 
     def on_latent(self, msg: Latent) -> None:
         latent = np.asarray(msg.data, np.float32)
-        if np.all(np.isfinite(latent)):
-            self.latent, self.latent_at = latent, time.monotonic()
+        expected = self.actor.config["obs_dim"] - 7 if self.actor.ready else latent.size
+        if latent.size != expected or not np.all(np.isfinite(latent)):
+            self.rejected["latents"] += 1  # it goes stale: nothing is published on it
+            return
+        self.latent, self.latent_at = latent, time.monotonic()
 
     def on_joints(self, msg: JointState) -> None:
         proprio = conv.proprio_from_joint_state(msg, self.p.gripper_open_width, self.gripper)
-        if proprio is not None:
-            self.proprio, self.proprio_at = proprio, time.monotonic()
-            self.gripper = float(proprio[6])
+        if proprio is None:
+            self.rejected["joint_states"] += 1
+            return
+        self.proprio, self.proprio_at = proprio, time.monotonic()
+        self.gripper = float(proprio[6])
 
     def on_weights(self, msg: PolicyWeights) -> None:
         weights = ActorWeights(int(msg.version), msg.config, msg.sha256, bytes(msg.data))
@@ -94,6 +100,7 @@ class ActorNode(GuardedNode):
         values = {
             "weights_version": self.actor.version,
             "refused_weights": self.refused,
+            **{f"rejected_{name}": n for name, n in self.rejected.items()},
             "commands": self.published,
             "explore": self.p.explore,
         }

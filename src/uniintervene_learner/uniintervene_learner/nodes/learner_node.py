@@ -58,7 +58,9 @@ class LearnerNode(GuardedNode):
         device = None if p.device == "auto" else p.device
         self.learner = Learner(p.data_dir, config, device)
         self.lock = threading.Lock()  # buffers and counters: callbacks vs the training thread
-        self.problem = ""
+        self.problem = self.learner.problem  # e.g. the latest checkpoint was unreadable
+        if self.problem:
+            self.get_logger().warn(self.problem)
         self.weights_pub = self.create_publisher(PolicyWeights, p.weights_topic, qos.LATCHED)
         self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
         inputs = MutuallyExclusiveCallbackGroup()

@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import MultiThreadedExecutor
@@ -21,7 +22,7 @@ from sensor_msgs.msg import JointState
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
-from uniintervene_common.node import GuardedNode, run
+from uniintervene_common.node import GuardedNode, diagnostics, run
 from uniintervene_common.params import declare_parameters, fields_of
 from uniintervene_critic.model import ModelFileError
 from uniintervene_msgs.action import Recover
@@ -47,12 +48,15 @@ class RecoveryNode(GuardedNode):
         self.latent_at = self.value_at = -np.inf
         self.gripper = 0.0
         self.memory, self.policy, self.problem = None, None, ""
+        self.rejected_latents, self.outcomes = 0, {}
         self.load()
         group = ReentrantCallbackGroup()
         self.command_pub = self.create_publisher(
             ActionCommand, topics.COMMAND["recovery"], qos.COMMANDS
         )
         self.event_pub = self.create_publisher(InterventionEvent, topics.EVENTS, 10)
+        self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
+        self.create_timer(1.0, self.publish_diagnostics, callback_group=group)
         self.create_subscription(Latent, topics.LATENT, self.on_latent, 10, callback_group=group)
         self.create_subscription(
             ValueEstimate, topics.VALUE, self.on_value, 10, callback_group=group
@@ -95,8 +99,13 @@ class RecoveryNode(GuardedNode):
                 throttle_duration_sec=5.0,
             )
             return  # stale latent: goals fail with invalid_input, never a wrong target
+        latent = np.asarray(msg.data, np.float32)
+        wanted = self.policy.config.latent_dim if self.policy is not None else latent.size
+        if latent.size != wanted or not np.all(np.isfinite(latent)):
+            self.rejected_latents += 1  # it goes stale: a goal fails with invalid_input
+            return
         with self.lock:
-            self.latent, self.latent_at = np.asarray(msg.data, np.float32), time.monotonic()
+            self.latent, self.latent_at = latent, time.monotonic()
 
     def on_value(self, msg: ValueEstimate) -> None:
         with self.lock:
@@ -122,6 +131,16 @@ class RecoveryNode(GuardedNode):
             proprio = self.proprio if self.proprio is not None else np.zeros(7, np.float32)
             return (self.latent.copy(), self.value, proprio.copy()), ""
 
+    def publish_diagnostics(self) -> None:
+        values = {
+            "memory_entries": len(self.memory) if self.memory is not None else 0,
+            "rejected_latents": self.rejected_latents,
+            **{f"outcome_{name}": n for name, n in self.outcomes.items()},
+        }
+        level = "ERROR" if self.problem else "OK"
+        message = self.problem or "ready"
+        self.diag_pub.publish(diagnostics(self, "uniintervene_recovery", level, message, values))
+
     def finish(self, handle, outcome: str, success: bool, value: float, ticks: int, target_id=""):
         result = Recover.Result(
             success=success,
@@ -130,6 +149,8 @@ class RecoveryNode(GuardedNode):
             ticks=ticks,
             target_id=target_id,
         )
+        name = outcome.split(":", maxsplit=1)[0]
+        self.outcomes[name] = self.outcomes.get(name, 0) + 1
         kind = (
             InterventionEvent.RECOVERY_SUCCEEDED if success else InterventionEvent.RECOVERY_FAILED
         )

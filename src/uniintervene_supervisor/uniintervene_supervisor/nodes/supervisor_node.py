@@ -105,6 +105,7 @@ class SupervisorNode(GuardedNode):
         self.servo_switch = CommandTypeSwitch() if self.p.servo_switch_to_twist else None
         self.operator_hold = False
         self.rejected = {source: 0 for source in topics.COMMAND}
+        self.rejected_inputs = {"joint_states": 0, "latents": 0}
         self.episode = None
         self.episode_count = 0
         self.last_mode = None
@@ -137,7 +138,7 @@ class SupervisorNode(GuardedNode):
         subscribe(
             TaskState, topics.TASK_STATE, lambda m: self.on_input("task", topics.TASK_STATE, m)
         )
-        subscribe(Latent, topics.LATENT, lambda m: self.inputs["latent"].set(m, self.now()))
+        subscribe(Latent, topics.LATENT, self.on_latent)
         subscribe(Bool, topics.SUCCESS, lambda m: self.inputs["success"].set(m.data, self.now()))
         subscribe(Bool, topics.PROGRAM_RUNNING, self.on_program, qos.LATCHED)
         subscribe(Image, topics.IMAGE, self.on_image, qos.SENSOR, raw=True)
@@ -234,9 +235,18 @@ class SupervisorNode(GuardedNode):
         self.record(topics.JOINT_STATES, msg)
         gripper = self.proprio[6] if self.proprio is not None else 0.0
         proprio = conv.proprio_from_joint_state(msg, self.p.gripper_open_width, gripper)
-        if proprio is not None:
-            self.proprio = proprio
-            self.inputs["joints"].set(proprio[:6].astype(float), self.now())
+        if proprio is None:  # a joint missing or not finite: it goes stale, then HOLD
+            self.rejected_inputs["joint_states"] += 1
+            return
+        self.proprio = proprio
+        self.inputs["joints"].set(proprio[:6].astype(float), self.now())
+
+    def on_latent(self, msg: Latent) -> None:
+        latent = np.asarray(msg.data, np.float32)
+        if latent.size == 0 or not np.all(np.isfinite(latent)):
+            self.rejected_inputs["latents"] += 1
+            return  # no transition around it
+        self.inputs["latent"].set(msg, self.now())
 
     def on_input(self, name: str, topic: str, msg) -> None:
         self.record(topic, msg)
@@ -509,6 +519,7 @@ class SupervisorNode(GuardedNode):
             "mode": Mode(mode.mode).name if mode else "HOLD",
             "rejected_commands": rejected,
             **{f"rejected_{s}_commands": n for s, n in self.rejected.items()},
+            **{f"rejected_{name}": n for name, n in self.rejected_inputs.items()},
             "operator_hold": self.operator_hold,
             "robot_program_running": self.program_running,
             "recovery_server_ready": self.recovery.server_ready(),
