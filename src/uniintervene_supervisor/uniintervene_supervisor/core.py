@@ -186,6 +186,8 @@ class SupervisorCore:
         fault = self.robot_fault(inputs)
         if self.human_engaged(inputs) and not fault:
             result = self.filtered(inputs, "human", inputs.since_output)
+            if set(result.violations) & HOLD_VIOLATIONS:  # as in an episode: it is a HOLD
+                return TickDecision(Mode.HOLD, f"human: {result.violations[0]}", result.command, 0)
             return TickDecision(Mode.HUMAN, "human engaged (no episode)", result.command, 0)
         return TickDecision(
             Mode.HOLD, fault or "idle: no episode", self.safety.hold("idle").command, 0

@@ -86,7 +86,10 @@ class CriticNode(GuardedNode):
         self.episode_tick = msg.episode_tick
 
     def on_command(self, msg: ActionCommand) -> None:
-        self.command = conv.command_array(msg).astype(np.float32)
+        command = conv.command_array(msg).astype(np.float32)
+        if not np.isfinite(command[6]):  # "leave the gripper as it is": its measured closure
+            command[6] = self.joints[6] if self.joints is not None else 0.0
+        self.command = command
         self.command_at = time.monotonic()
 
     def invalid(self, header, why: str) -> None:

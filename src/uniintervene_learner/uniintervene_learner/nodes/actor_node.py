@@ -38,7 +38,7 @@ class ActorNode(GuardedNode):
             ActionCommand, topics.COMMAND["policy"], qos.COMMANDS
         )
         self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
-        self.create_subscription(Latent, topics.LATENT, self.on_latent, qos.COMMANDS)
+        self.create_subscription(Latent, topics.LATENT, self.on_latent, qos.COMMAND_INPUTS)
         self.create_subscription(JointState, topics.JOINT_STATES, self.on_joints, qos.SENSOR)
         self.create_subscription(PolicyWeights, self.p.weights_topic, self.on_weights, qos.LATCHED)
         self.create_timer(1.0 / self.p.rate, self.tick)
