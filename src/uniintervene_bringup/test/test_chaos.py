@@ -214,8 +214,9 @@ def test_a_thousand_malformed_messages_on_every_input_move_nothing(
         "image": node.create_publisher(Image, "/camera/camera/color/image_raw", 100),
         "latent": node.create_publisher(Latent, "/uniintervene/critic/latent", 100),
     }
-    for publisher in publishers.values():
-        ros.wait_for_subscribers(publisher, timeout=60.0)
+    readers = {"human": 1, "engaged": 1, "joints": 4, "image": 2, "latent": 3}
+    for name, publisher in publishers.items():  # every node that reads it, not just one
+        ros.wait_for_subscribers(publisher, count=readers[name], timeout=60.0)
     ros.spin_for(3.0)  # the actor has its first weights; the cell is idle (no episode)
     servo.clear()
     bad = [math.nan, math.inf, -math.inf]

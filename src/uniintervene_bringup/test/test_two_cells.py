@@ -10,6 +10,7 @@ from uniintervene_bringup.recordings import episode_from_recording
 from uniintervene_bringup.runner import GraphRunner
 from uniintervene_msgs.action import Arbitrate
 from uniintervene_supervisor.recorder import read_recording
+from uniintervene_testing.harness import WaitTimeout
 
 pytestmark = pytest.mark.ros
 CELLS = {"cell_1": "tube_insertion", "cell_2": "wipe"}
@@ -100,8 +101,8 @@ def test_two_cells_feed_one_learner_and_both_actors_act_on_its_weights(
             "transition_topics": [f"/{cell}/uniintervene/transitions" for cell in CELLS],
             "weights_topic": "/uniintervene/policy/weights",
             "latent_dim": 16,
-            "warmup_transitions": 20,
-            "publish_every_updates": 10,
+            "warmup_transitions": 10,
+            "publish_every_updates": 5,
             "hidden": [32, 32],
             "batch_size": 16,
         },
@@ -111,7 +112,7 @@ def test_two_cells_feed_one_learner_and_both_actors_act_on_its_weights(
         executables = {spec.executable for spec in runners[0].specs}
         assert "actor_node" in executables and "policy_node" not in executables
         tasks = dict.fromkeys(CELLS, "pick_eggplant")  # one learner learns one task
-        results = run_episodes(ros, tasks, max_ticks=80, timeout=120.0)
+        results = run_episodes(ros, tasks, max_ticks=120, timeout=180.0)
 
         def latest(name: str) -> dict:
             for msg in reversed(diagnostics.messages):
@@ -126,7 +127,13 @@ def test_two_cells_feed_one_learner_and_both_actors_act_on_its_weights(
 
         # the learner catches up with the transitions on a loaded machine; the actors
         # hear each version it publishes
-        ros.spin_until(trained_weights_everywhere, 60.0, "trained weights in both actors")
+        try:
+            ros.spin_until(trained_weights_everywhere, 120.0, "trained weights in both actors")
+        except WaitTimeout as timeout:
+            learner_status = latest("uniintervene_learner: learner_node")
+            raise AssertionError(
+                f"{timeout}; learner: {learner_status}; results: {results}"
+            ) from timeout
         for runner in runners:
             assert not runner.dead(), runner.dead()
 
