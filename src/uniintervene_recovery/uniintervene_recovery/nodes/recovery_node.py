@@ -57,7 +57,10 @@ class RecoveryNode(GuardedNode):
         self.event_pub = self.create_publisher(InterventionEvent, topics.EVENTS, 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
         self.create_timer(1.0, self.publish_diagnostics, callback_group=group)
-        self.create_subscription(Latent, topics.LATENT, self.on_latent, 10, callback_group=group)
+        inputs = qos.COMMAND_INPUTS  # deep: a burst while a recovery tick runs is still counted
+        self.create_subscription(
+            Latent, topics.LATENT, self.on_latent, inputs, callback_group=group
+        )
         self.create_subscription(
             ValueEstimate, topics.VALUE, self.on_value, 10, callback_group=group
         )
