@@ -107,7 +107,7 @@ def cell(ros, start_node, tmp_path):
         },
     )
     client = ActionClient(ros.node, Arbitrate, "/uniintervene/arbitrate")
-    ros.wait_for_action_server(client, timeout=30.0)
+    ros.wait_for_action_server(client, timeout=60.0)
     return {"sim": sim, "supervisor": supervisor, "client": client, "dir": tmp_path}
 
 

@@ -65,6 +65,6 @@ def start_node(request):
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     report = yield
-    if report.when == "call" and report.failed:
+    if report.when in ("setup", "call") and report.failed:  # a fixture that timed out too
         item.stash[_failed_key] = True
     return report
