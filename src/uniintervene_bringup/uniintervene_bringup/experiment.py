@@ -1,0 +1,96 @@
+"""`uniintervene eval`: the supervised-episode experiment in-process on the simulated cell
+(every task, system and ablation on held-out layouts), written to results.json."""
+
+import json
+import pathlib
+
+EVAL_SEED_OFFSET = 100_000  # evaluation layouts never overlap the collected training seeds
+
+
+def evaluate(
+    tasks,
+    episodes: int,
+    seed: int,
+    models: pathlib.Path,
+    out: pathlib.Path,
+    ablations: bool,
+    failure_rate: float,
+) -> dict:
+    from tqdm import tqdm
+
+    from uniintervene_bringup.evaluation import (
+        ABLATIONS,
+        SYSTEMS,
+        GraphSettings,
+        run_episode,
+        summarise,
+    )
+    from uniintervene_critic.model import CriticBundle
+    from uniintervene_recovery.memory import InterventionMemory
+    from uniintervene_recovery.policy import RecoveryPolicy
+    from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
+    from uniintervene_sim.cell import SimCell
+    from uniintervene_sim.operator import SimulatedOperator
+
+    bundle = CriticBundle.load(models / "critic")
+    report = json.loads((models / "critic" / "training_report.json").read_text())
+    recovery_policy = RecoveryPolicy.load(models / "recovery")
+    memory = InterventionMemory.load(
+        models / "recovery" / "memory.safetensors", bundle.config.latent_dim
+    )
+    settings = GraphSettings.load()
+    cell = SimCell(tasks[0])
+    systems = list(SYSTEMS) + (list(ABLATIONS) if ablations else [])
+    jobs = [
+        (s, t, EVAL_SEED_OFFSET + seed + i) for s in systems for t in tasks for i in range(episodes)
+    ]
+    outcomes = {s: {t: [] for t in tasks} for s in systems}
+    example = None
+    for system, task, episode_seed in tqdm(jobs, desc="evaluating"):
+        outcome = run_episode(
+            cell,
+            task,
+            episode_seed,
+            BasePolicy(BasePolicyConfig(failure_rate=failure_rate)),
+            SimulatedOperator(),
+            system,
+            bundle,
+            report,
+            memory,
+            recovery_policy,
+            settings,
+        )
+        outcomes[system][task].append(outcome)
+        if system == "uniintervene" and outcome.trigger_ticks and example is None:
+            example = outcome
+    results = {
+        "config": {
+            "tasks": tasks,
+            "episodes_per_task": episodes,
+            "seed": seed,
+            "eval_seed_offset": EVAL_SEED_OFFSET,
+            "failure_rate": failure_rate,
+            "models": str(models),
+            "cooldown_ticks": settings.supervisor.cooldown_ticks,
+            "trigger_warmup_ticks": settings.supervisor.trigger_warmup_ticks,
+            "recovery_max_ticks": settings.recovery.max_ticks,
+        }
+    }
+    for system in systems:
+        per_task = {t: summarise(outcomes[system][t]) for t in tasks}
+        every = [o for t in tasks for o in outcomes[system][t]]
+        entry = {"average": summarise(every), "per_task": per_task}
+        entry["trigger_f1"] = entry["average"]["trigger_f1"] if system != "hil_serl" else None
+        (results.setdefault("ablations", {}) if system in ABLATIONS else results)[system] = entry
+    if example is not None:
+        results["example_episode"] = {
+            "task": example.task,
+            "seed": example.seed,
+            "values": example.values,
+            "risks": example.risks,
+            "modes": example.modes,
+            "triggers": example.trigger_ticks,
+        }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2, default=float))
+    return results
