@@ -5,8 +5,8 @@
     python benchmarks/sim_benchmark.py --seeds 50 --steps 200
 
 Prints control steps per second (one step = 0.1 s of physics: 50 MuJoCo steps, IK, and
-optionally one camera frame) with and without rendering at 128x128 and 640x480, the cost
-of a flex-cloth towel in the cell (why fold_towel is not among the tasks), and the
+optionally one camera frame) with and without rendering at 128x128 and 640x480 for one
+task, then for every task (fold_towel's flex cloth among them) at 128x128, and the
 scripted expert's success rate per task over N seeds.
 """
 
@@ -21,15 +21,8 @@ import numpy as np  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from uniintervene_sim.cell import SimCell  # noqa: E402
-from uniintervene_sim.model import PHYSICS_TIMESTEP, CameraConfig, build_cell_xml  # noqa: E402
+from uniintervene_sim.model import CameraConfig  # noqa: E402
 from uniintervene_sim.tasks import TASKS  # noqa: E402
-
-TOWEL_XML = """
-<flexcomp name="towel" type="grid" count="9 9 1" spacing="0.035 0.035 0.035"
-          pos="0.42 0.13 0.01" radius="0.004" dim="2" mass="0.1" rgba="0.3 0.5 0.8 1">
-  <edge equality="true" damping="0.01"/>
-  <contact selfcollide="none"/>
-</flexcomp>"""
 
 
 def steps_per_second(cell: SimCell, steps: int) -> float:
@@ -42,15 +35,6 @@ def steps_per_second(cell: SimCell, steps: int) -> float:
             cell.reset(seed=int(time.perf_counter_ns() % 1000))
     assert obs["image"].shape[0] == cell.camera.height
     return steps / (time.perf_counter() - started)
-
-
-def towel_physics_ms(steps: int) -> float:
-    model = mujoco.MjModel.from_xml_string(build_cell_xml(TOWEL_XML))
-    data = mujoco.MjData(model)
-    started = time.perf_counter()
-    for _ in range(steps):
-        mujoco.mj_step(model, data)
-    return (time.perf_counter() - started) / steps * 1e3
 
 
 def main() -> None:
@@ -75,12 +59,15 @@ def main() -> None:
             cell.close()
             print(f"{width}x{height:<4}  {str(render):>6}  {rate:8.1f}  {1e3 / rate:8.2f}")
 
-    substeps = round(0.1 / PHYSICS_TIMESTEP)
-    towel = towel_physics_ms(substeps * 10)
-    print(
-        f"\nflex towel (9x9 cloth) in the cell: {towel:.3f} ms per physics step, "
-        f"{towel * substeps:.1f} ms of physics per control step"
-    )
+    print(f"\nevery task at 128x128, {args.steps} steps each:")
+    print(f"{'task':>15}  {'physics':>8}  {'rendered':>8}  (steps/s)")
+    for task in TASKS:
+        rates = []
+        for render in (False, True):
+            cell = SimCell(task, render=render)
+            rates.append(steps_per_second(cell, args.steps))
+            cell.close()
+        print(f"{task:>15}  {rates[0]:8.1f}  {rates[1]:8.1f}")
 
     print(f"\nscripted expert over {args.seeds} seeds (no rendering):")
     cell = SimCell(render=False)

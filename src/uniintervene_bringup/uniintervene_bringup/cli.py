@@ -15,7 +15,7 @@ import sys
 
 from uniintervene_bringup.experiment import evaluate
 
-TASKS = "pick_eggplant,tube_insertion,ram_insertion,wipe"
+TASKS = "pick_eggplant,tube_insertion,ram_insertion,wipe,fold_towel"
 
 
 def import_recordings(args) -> int:

@@ -52,7 +52,7 @@ def record_episode(cell, task: str, seed: int, policy, operator) -> Episode:
     }
     for _ in range(round(cell.task.episode_seconds / 0.1)):
         scene, status = cell.scene(), cell.status()
-        action, source = policy.act(scene, cell.task.expert), POLICY
+        action, source = policy.act(scene, cell.task), POLICY
         decision = operator.step(cell.time, status, scene, cell.task.expert)
         if decision.engaged:
             action, source = decision.action, HUMAN

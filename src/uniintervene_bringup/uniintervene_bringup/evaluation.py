@@ -201,7 +201,7 @@ def run_episode(
         proprio = np.r_[observation["joint_pos"], observation["gripper"]].astype(np.float32)
         step = runtime.step(observation["image"], proprio, executed) if runtime else None
         human = operator.step(cell.time, status, scene, cell.task.expert)
-        commands = {"policy": (policy.act(scene, cell.task.expert), 0.0)}
+        commands = {"policy": (policy.act(scene, cell.task), 0.0)}
         if human.engaged:
             commands["human"] = (human.action, 0.0)
         recovery.propose(commands, core, step, proprio)

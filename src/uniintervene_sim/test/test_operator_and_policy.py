@@ -1,9 +1,11 @@
 """The simulated operator's takeover/release logic and the base policy's failure modes."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
-from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
+from uniintervene_sim.base_policy import FAULT_MODES, BasePolicy, BasePolicyConfig
 from uniintervene_sim.cell import SimCell
 from uniintervene_sim.operator import OperatorConfig, SimulatedOperator
 from uniintervene_sim.rollout import HUMAN, run_episode
@@ -17,6 +19,10 @@ SCENE = Scene(
     tool_force=0.0,
 )
 EXPERT_ACTION = np.array([0.1, 0, 0, 0, 0, 0, 1.0])
+# A task whose expert always answers EXPERT_ACTION and on which every fault fits.
+FIXED_EXPERT = SimpleNamespace(
+    expert=lambda scene, offset=None: EXPERT_ACTION, fault_modes=FAULT_MODES
+)
 CONFIG = OperatorConfig(
     patience=2.0,
     reaction_delay=0.5,
@@ -81,9 +87,7 @@ def test_release_after_max_correction_even_without_progress():
 def test_policy_without_failures_is_the_expert_plus_noise():
     policy = BasePolicy(BasePolicyConfig(failure_rate=0.0, action_noise=0.0))
     policy.reset(3)
-    assert np.array_equal(
-        policy.act(SCENE, lambda scene, offset=None: EXPERT_ACTION), EXPERT_ACTION
-    )
+    assert np.array_equal(policy.act(SCENE, FIXED_EXPERT), EXPERT_ACTION)
     assert policy.fault_onset is None
 
 
@@ -94,11 +98,24 @@ def test_policy_fault_starts_in_the_onset_window_and_ends_on_override():
     onset = policy.fault_onset
     assert config.onset_range[0] <= onset <= config.onset_range[1]
     scene = Scene(**{**SCENE.__dict__, "time": onset + 0.01})
-    action = policy.act(scene, lambda scene, offset=None: EXPERT_ACTION)
+    action = policy.act(scene, FIXED_EXPERT)
     assert policy.fault == "stall" and np.linalg.norm(action[:6]) < 0.1
     policy.notify_executed(by_policy=True, time=onset + 0.1)
     assert policy.fault == "stall"
     policy.notify_executed(by_policy=False, time=onset + 0.2)
+    assert policy.fault == "" and policy.fault_onset is None
+
+
+def test_slip_is_drawn_only_where_the_task_lists_it_and_lets_go():
+    config = BasePolicyConfig(failure_rate=1.0, refault_probability=0.0, modes=("slip",))
+    late = Scene(**{**SCENE.__dict__, "time": 10.0})
+    policy = BasePolicy(config)
+    policy.reset(7)
+    action = policy.act(late, FIXED_EXPERT)
+    assert policy.fault == "slip" and action[6] == 0.0 and np.linalg.norm(action[:3]) > 0.03
+    rigid = SimpleNamespace(expert=FIXED_EXPERT.expert, fault_modes=("stall", "drift"))
+    policy.reset(7)
+    assert np.allclose(policy.act(late, rigid), EXPERT_ACTION, atol=0.05)
     assert policy.fault == "" and policy.fault_onset is None
 
 

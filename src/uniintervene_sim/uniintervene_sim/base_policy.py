@@ -7,7 +7,9 @@ of an exploring RL policy and stays there until someone overrides it:
 - stall: hovers in place with small jitter;
 - misaligned: approaches a target shifted by a few centimetres (grasps air, jams at a rim);
 - jam: pushes along the tool axis, sliding sideways, into whatever is below or in front;
-- drift: wanders away from the task at constant speed.
+- drift: wanders away from the task at constant speed;
+- slip: lets go of what it holds and moves on as if still carrying it (a towel's natural
+  fault; drawn only on tasks that list it in `Task.fault_modes`).
 
 An override (a tick executed from another source: the human or a recovery) ends the
 behaviour; with `refault_probability` another one starts later in the episode.
@@ -19,7 +21,7 @@ import numpy as np
 
 from uniintervene_sim.scene import Scene
 
-FAULT_MODES = ("stall", "misaligned", "jam", "drift")
+FAULT_MODES = ("stall", "misaligned", "jam", "drift", "slip")
 
 
 @dataclass
@@ -55,18 +57,24 @@ class BasePolicy:
             return None
         return time + self.rng.uniform(*self.config.onset_range)
 
-    def _start_fault(self) -> None:
-        self.fault = str(self.rng.choice(self.config.modes))
+    def _start_fault(self, task_modes) -> None:
+        modes = [mode for mode in self.config.modes if mode in task_modes]
+        if not modes:  # none of the configured behaviours fits this task
+            self.fault_onset = None
+            return
+        self.fault = str(self.rng.choice(modes))
         self.fault_count += 1
         angle = self.rng.uniform(-np.pi, np.pi)
         self.offset = self.rng.uniform(0.025, 0.045) * np.array([np.cos(angle), np.sin(angle), 0.0])
         self.drift = 0.04 * np.array([np.cos(angle), np.sin(angle), 0.3])
         self.fault_onset = None
 
-    def act(self, scene: Scene, expert, tool_axis: np.ndarray | None = None) -> np.ndarray:
-        """The policy's action for this tick; `expert(scene, target_offset)` is the task's."""
+    def act(self, scene: Scene, task, tool_axis: np.ndarray | None = None) -> np.ndarray:
+        """The policy's action for this tick on `task` (its `expert(scene, target_offset)`
+        and the `fault_modes` that fit it)."""
+        expert = task.expert
         if not self.fault and self.fault_onset is not None and scene.time >= self.fault_onset:
-            self._start_fault()
+            self._start_fault(task.fault_modes)
         noise = np.concatenate([self.rng.normal(0.0, self.config.action_noise, 6), [0.0]])
         hold_gripper = scene.gripper_command
         if self.fault == "stall":
@@ -79,6 +87,8 @@ class BasePolicy:
             action = np.concatenate([0.02 * axis + 0.5 * sideways, np.zeros(3), [hold_gripper]])
         elif self.fault == "drift":
             action = np.concatenate([self.drift, np.zeros(3), [hold_gripper]])
+        elif self.fault == "slip":
+            action = np.concatenate([self.drift, np.zeros(3), [0.0]])
         else:
             action = np.asarray(expert(scene), dtype=float)
         return action + noise

@@ -25,6 +25,7 @@ from uniintervene_sim.model import (
     CameraConfig,
     build_cell_xml,
 )
+from uniintervene_sim.pinch import Pinch
 from uniintervene_sim.scene import Pose, Scene, TaskStatus
 from uniintervene_sim.tasks import make_task
 from uniintervene_sim.tasks.base import MAX_ANGULAR_SPEED, MAX_LINEAR_SPEED
@@ -67,7 +68,7 @@ class SimCell:
     # -- model ------------------------------------------------------------------------
     def _load(self, task_name: str) -> None:
         task = make_task(task_name)
-        xml = build_cell_xml(task.bodies_xml(), self.camera, task.assets_xml())
+        xml = build_cell_xml(task.bodies_xml(), self.camera, task.assets_xml(), task.equality_xml())
         self.model = mujoco.MjModel.from_xml_string(xml)
         self.data = mujoco.MjData(self.model)
         self.task = task
@@ -87,6 +88,11 @@ class SimCell:
             for b in range(m.nbody)
             if m.body_jntnum[b] == 1 and m.jnt_type[m.body_jntadr[b]] == 0 or m.body_mocapid[b] >= 0
         ]
+        # cloth vertices (one body with three slide joints each) are objects too, by name
+        self._objects += [m.body(b).name for b in m.flex_vertbodyid]
+        self.pinch = (
+            Pinch(m, self.data, task.pinched_flex, task.pinch_radius) if task.pinched_flex else None
+        )
         if self._renderer is not None:
             self._renderer.close()
             self._renderer = None
@@ -120,6 +126,10 @@ class SimCell:
                 adr = self.model.jnt_qposadr[body.jntadr[0]]
                 self.data.qpos[adr : adr + 3] = pose.position
                 self.data.qpos[adr + 3 : adr + 7] = _xyzw_to_wxyz(pose.quaternion)
+        for flex, positions in plan.flex_vertices.items():
+            self._place_flex(flex, positions)
+        if self.pinch is not None:
+            self.pinch.reset()
         mujoco.mj_forward(self.model, self.data)
         self._apply_control()
         for _ in range(int(SETTLE_SECONDS / PHYSICS_TIMESTEP)):  # let objects come to rest
@@ -127,6 +137,18 @@ class SimCell:
         self.time = 0.0
         self.last_status = self.task.status(self.scene())
         return self.observation()
+
+    def _place_flex(self, flex: str, positions: np.ndarray) -> None:
+        """Move each vertex body (three world-aligned slides) to its given position."""
+        m = self.model
+        flex_id = mujoco.mj_name2id(m, mujoco.mjtObj.mjOBJ_FLEX, flex)
+        start, count = m.flex_vertadr[flex_id], m.flex_vertnum[flex_id]
+        positions = np.asarray(positions, float)
+        if positions.shape != (count, 3):
+            raise ValueError(f"{flex} has {count} vertices; got positions of {positions.shape}")
+        for body, position in zip(m.flex_vertbodyid[start : start + count], positions, strict=True):
+            adr = m.jnt_qposadr[m.body_jntadr[body]]
+            self.data.qpos[adr : adr + 3] = position - m.body_pos[body]
 
     def step(self, action) -> dict:
         action = np.asarray(action, dtype=float)
@@ -136,6 +158,8 @@ class SimCell:
         twist[:3] *= min(1.0, MAX_LINEAR_SPEED / max(np.linalg.norm(twist[:3]), 1e-12))
         twist[3:] *= min(1.0, MAX_ANGULAR_SPEED / max(np.linalg.norm(twist[3:]), 1e-12))
         self.gripper = float(np.clip(action[6], 0.0, 1.0))
+        if self.pinch is not None:
+            self.pinch.update(self.gripper, self.data.site_xpos[self._tcp])
         substeps = round(CONTROL_PERIOD / PHYSICS_TIMESTEP)
         jacobian = np.zeros((6, self.model.nv))
         bad_before = self._divergences()

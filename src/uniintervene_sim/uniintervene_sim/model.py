@@ -115,7 +115,10 @@ def _gripper_xml() -> str:
 
 
 def build_cell_xml(
-    task_xml: str = "", camera: CameraConfig = CameraConfig(), task_assets: str = ""
+    task_xml: str = "",
+    camera: CameraConfig = CameraConfig(),
+    task_assets: str = "",
+    task_equality: str = "",
 ) -> str:
     wrist_camera = ""
     if camera.mount == "wrist":
@@ -156,7 +159,9 @@ def build_cell_xml(
   <worldbody>
     <light pos="0.5 0.2 1.5" dir="0 0 -1" diffuse="0.9 0.9 0.9"/>
     <light pos="1.2 -0.6 1.0" dir="-0.7 0.5 -0.5" diffuse="0.4 0.4 0.4"/>
-    <geom name="table" type="box" size="0.6 0.6 0.02" pos="0.35 0.1 -0.02" material="table"/>
+    <!-- collision bit 2 is the table's alone: cloth (bit 2) lies on it, passes the arm -->
+    <geom name="table" type="box" size="0.6 0.6 0.02" pos="0.35 0.1 -0.02" material="table"
+          contype="3" conaffinity="3"/>
     <geom name="pedestal" type="cylinder" size="0.075 0.01" pos="0 0 0.0" rgba="0.3 0.3 0.3 1"
           contype="0" conaffinity="0"/>
     {scene_camera}
@@ -175,4 +180,5 @@ def build_cell_xml(
     <position name="finger_right_servo" joint="finger_right_joint" kp="2000" kv="40"
               forcerange="-100 100" ctrlrange="{-FINGER_SQUEEZE} {FINGER_TRAVEL}"/>
   </actuator>
+  {f"<equality>{task_equality}</equality>" if task_equality else ""}
 </mujoco>"""

@@ -52,7 +52,7 @@ def run_episode(
     steps = round(cell.task.episode_seconds / 0.1)
     for _ in range(steps):
         scene, status = cell.scene(), cell.status()
-        proposed = policy.act(scene, cell.task.expert)
+        proposed = policy.act(scene, cell.task)
         source, action = POLICY, proposed
         if operator is not None:
             decision = operator.step(cell.time, status, scene, cell.task.expert)

@@ -46,7 +46,7 @@ class PolicyNode(GuardedNode):
         if restarted:
             self.policy.reset(msg.seed, scene.time)
         self.last_time = scene.time
-        action = self.policy.act(scene, self.listener.mirror.task.expert)
+        action = self.policy.act(scene, self.listener.mirror.task)
         command = conv.action_command_msg(
             action, ActionCommand.POLICY, msg.header.stamp, self.frame_id
         )

@@ -24,6 +24,8 @@ class ResetPlan:
     placements: dict[str, Pose] = field(default_factory=dict)  # free bodies and fixtures
     held: str | None = None  # object that starts between the closed fingers
     held_width: float = 0.0  # its width across the fingers, m
+    # flex name -> (vertices, 3) positions the cloth starts at (flat, before settling)
+    flex_vertices: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def yaw_quat(yaw: float) -> np.ndarray:
@@ -69,8 +71,17 @@ class Task(ABC):
     episode_seconds: float = 30.0
     # Geom names whose contacts make up the tool force (the held object or the tool).
     force_geoms: tuple[str, ...] = ()
+    # The flex the gripper pinches (pinch.Pinch) and how far from the TCP it reaches, m.
+    pinched_flex: str | None = None
+    pinch_radius: float = 0.0
+    # The base policy's unproductive behaviours that make sense on this task.
+    fault_modes: tuple[str, ...] = ("stall", "misaligned", "jam", "drift")
 
     def assets_xml(self) -> str:
+        return ""
+
+    def equality_xml(self) -> str:
+        """Equality constraints the task needs (e.g. pinch slots), inside <equality>."""
         return ""
 
     @abstractmethod
