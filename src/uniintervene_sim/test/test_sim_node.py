@@ -182,3 +182,21 @@ def test_operator_rescues_only_during_a_supervised_episode(ros, start_node, sim)
     assert not any(m.data for m in engaged.messages)  # an idle cell is not rescued
     modes.publish(ControlMode(mode=ControlMode.POLICY, reason="policy", episode_tick=3))
     ros.spin_until(lambda: engaged.messages[-1].data, 10.0, "the operator to take over")
+
+
+def test_the_base_policy_folds_the_towel_through_the_graph(ros, start_node):
+    """The cloth's vertices travel in the task state; the policy node's mirrored task plans
+    with them and folds the towel in the simulator's process."""
+    start_node("uniintervene_sim", "sim_node", params={**SIM_PARAMS, "task": "fold_towel"})
+    states = ros.probe(TaskState, "/uniintervene/sim/task_state")
+    first = states.wait_for(count=3, timeout=30.0)
+    assert first.task == "fold_towel" and {"towel_0", "towel_20", "fold_line"} <= set(
+        first.object_names
+    )
+    start_node(
+        "uniintervene_sim",
+        "policy_node",
+        params={"publish_servo_directly": True, "failure_rate": 0.0},
+    )
+    ros.spin_until(lambda: states.messages[-1].success, 60.0, "the towel to be folded")
+    assert not any(m.failure for m in states.messages)
