@@ -56,7 +56,6 @@ def record_episode(cell, task: str, seed: int, policy, operator) -> Episode:
         decision = operator.step(cell.time, status, scene, cell.task.expert)
         if decision.engaged:
             action, source = decision.action, HUMAN
-        policy.notify_executed(source == POLICY, cell.time)
         rows["images"].append(observation["image"])
         rows["joint_pos"].append(observation["joint_pos"])
         rows["gripper"].append(observation["gripper"])

@@ -219,7 +219,6 @@ def run_episode(
         if trace is not None:
             trace.append((inputs, decision, ended, started))
         mode = decision.mode
-        policy.notify_executed(mode == Mode.POLICY, cell.time)
         executed = np.nan_to_num(decision.command).astype(np.float32)
         observation = cell.step(executed)
         out.ticks += 1

@@ -91,19 +91,45 @@ def test_policy_without_failures_is_the_expert_plus_noise():
     assert policy.fault_onset is None
 
 
-def test_policy_fault_starts_in_the_onset_window_and_ends_on_override():
+def at(time, position=(0.0, 0.0, 0.0), gripper=0.0):
+    return Scene(**{**SCENE.__dict__, "time": time, "gripper_command": gripper,
+                    "tcp": Pose(np.array(position, float), SCENE.tcp.quaternion)})  # fmt: skip
+
+
+def test_a_fault_belongs_to_a_region_only_leaving_it_cures_and_coming_back_restarts_it():
     config = BasePolicyConfig(failure_rate=1.0, refault_probability=0.0, modes=("stall",))
     policy = BasePolicy(config)
     policy.reset(7)
     onset = policy.fault_onset
     assert config.onset_range[0] <= onset <= config.onset_range[1]
-    scene = Scene(**{**SCENE.__dict__, "time": onset + 0.01})
-    action = policy.act(scene, FIXED_EXPERT)
+    action = policy.act(at(onset + 0.01), FIXED_EXPERT)
     assert policy.fault == "stall" and np.linalg.norm(action[:6]) < 0.1
-    policy.notify_executed(by_policy=True, time=onset + 0.1)
+    # a 1-tick override moves the arm 2.5 cm at most: still in the 5 cm region, still stalled
+    policy.act(at(onset + 0.1, (0.025, 0.0, 0.0)), FIXED_EXPERT)
     assert policy.fault == "stall"
-    policy.notify_executed(by_policy=False, time=onset + 0.2)
-    assert policy.fault == "" and policy.fault_onset is None
+    # moved out of the region (by anyone): cured, the expert again
+    action = policy.act(at(onset + 0.5, (0.06, 0.0, 0.0)), FIXED_EXPERT)
+    assert policy.fault == "" and np.allclose(action, EXPERT_ACTION, atol=0.05)
+    # back into the region's core with the gripper as it was: the same behaviour
+    policy.act(at(onset + 1.0, (0.01, 0.0, 0.0)), FIXED_EXPERT)
+    assert policy.fault == "stall"
+    policy.act(at(onset + 1.5, (0.06, 0.0, 0.0)), FIXED_EXPERT)
+    # ... but not holding something it did not hold there
+    policy.act(at(onset + 2.0, (0.01, 0.0, 0.0), gripper=1.0), FIXED_EXPERT)
+    assert policy.fault == ""
+
+
+@pytest.mark.parametrize("mode", ["misaligned", "jam", "drift", "slip"])
+def test_a_faulty_policy_never_leaves_its_region_by_itself(mode):
+    config = BasePolicyConfig(failure_rate=1.0, onset_range=(0.0, 0.0), modes=(mode,))
+    policy = BasePolicy(config)
+    policy.reset(3)
+    position = np.zeros(3)
+    for tick in range(100):  # integrate its own commands for 10 s
+        action = policy.act(at(tick / 10, position), FIXED_EXPERT)
+        position = position + 0.1 * action[:3]
+        assert policy.fault == mode, tick
+    assert np.linalg.norm(position) < config.region_radius
 
 
 def test_slip_is_drawn_only_where_the_task_lists_it_and_lets_go():

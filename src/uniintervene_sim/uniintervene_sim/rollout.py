@@ -58,7 +58,6 @@ def run_episode(
             decision = operator.step(cell.time, status, scene, cell.task.expert)
             if decision.engaged:
                 source, action = HUMAN, decision.action
-        policy.notify_executed(source == POLICY, cell.time)
         cell.step(action)
         record.sources.append(source)
         record.progress.append(cell.status().progress)

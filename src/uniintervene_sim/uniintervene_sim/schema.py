@@ -45,6 +45,20 @@ POLICY_NODE = (
         1.0,
     ),
     Param("action_noise", _policy.action_noise, "std of the twist jitter, m/s and rad/s", 0.0, 0.2),
+    Param(
+        "region_radius",
+        _policy.region_radius,
+        "m: a fault ends once the arm is moved this far from where it began",
+        0.005,
+        0.5,
+    ),
+    Param(
+        "confine_fraction",
+        _policy.confine_fraction,
+        "the faulty policy's own motion stays within this fraction of the region",
+        0.05,
+        0.95,
+    ),
     Param("modes", list(FAULT_MODES), f"fault modes to draw from: {', '.join(FAULT_MODES)}"),
     Param("base_frame", "base_link", "frame of the commands"),
     Param(

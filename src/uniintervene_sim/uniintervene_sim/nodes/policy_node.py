@@ -1,8 +1,9 @@
 """policy_node: the base policy (a mid-training RL policy stand-in) on the simulated cell.
 
-Publishes /uniintervene/policy/command each tick. It learns it was overridden from the
-executed /uniintervene/command. With publish_servo_directly it also drives the simulated
-arm itself (no supervisor, no safety filter: only for trying out the sim).
+Publishes /uniintervene/policy/command each tick. Its faults end when the arm has been
+moved out of their region (base_policy), whoever moved it: it needs only the task state.
+With publish_servo_directly it also drives the simulated arm itself (no supervisor, no
+safety filter: only for trying out the sim).
 """
 
 import sys
@@ -31,21 +32,15 @@ class PolicyNode(GuardedNode):
         config.modes = tuple(config.modes)
         self.frame_id, self.direct = self.p.base_frame, self.p.publish_servo_directly
         self.policy = BasePolicy(config)
-        self.last_time = 0.0
         self.command_pub = self.create_publisher(ActionCommand, topics.COMMAND["policy"], 10)
         if self.direct:
             self.servo_pub = self.create_publisher(TwistStamped, topics.SERVO_TWIST, 10)
             self.gripper_pub = self.create_publisher(Float64, topics.GRIPPER, 10)
-        self.create_subscription(ActionCommand, topics.EXECUTED, self.on_executed, 10)
         self.listener = SceneListener(self, self.on_scene)
-
-    def on_executed(self, msg: ActionCommand) -> None:
-        self.policy.notify_executed(msg.source == ActionCommand.POLICY, self.last_time)
 
     def on_scene(self, msg, scene, status, restarted) -> None:
         if restarted:
             self.policy.reset(msg.seed, scene.time)
-        self.last_time = scene.time
         action = self.policy.act(scene, self.listener.mirror.task)
         command = conv.action_command_msg(
             action, ActionCommand.POLICY, msg.header.stamp, self.frame_id
