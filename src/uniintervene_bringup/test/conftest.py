@@ -30,7 +30,8 @@ def tiny_models():
     config = CriticConfig(latent_dim=16, hidden=32, risk=risk)
     bundle = CriticBundle(config, SimCNNEncoder(16).eval(), ActionValueModel(config).eval())
     memory = InterventionMemory(16)
-    memory.add(np.zeros(16), 1.0, "any", "demo", 0.0)  # always a better, reachable target
+    for task in ("any", "tube_insertion"):  # retrieval is per task, as in the graph
+        memory.add(np.zeros(16), 1.0, task, "demo", 0.0)  # always a better, reachable target
     return SimpleNamespace(
         bundle=bundle,
         report={"triggers": {"uniintervene": {"risk": vars(risk)}}},

@@ -1,6 +1,20 @@
 """The in-process experiment harness (no ROS): arbitration and counting on the sim."""
 
-from uniintervene_bringup.evaluation import GraphSettings, node_parameters, run_episode, summarise
+from dataclasses import replace
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from uniintervene_bringup.controls import ControlRates, PeriodicTrigger
+from uniintervene_bringup.evaluation import (
+    GraphSettings,
+    InProcessRecovery,
+    control_rates,
+    node_parameters,
+    run_episode,
+    summarise,
+)
 from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
 from uniintervene_sim.cell import SimCell
 from uniintervene_sim.model import CameraConfig
@@ -39,3 +53,83 @@ def test_the_harness_decides_with_the_graphs_yaml_parameters():
     assert settings.supervisor.max_linear_speed == supervisor["max_linear_speed"]
     assert settings.recovery.max_ticks == supervisor["recovery_max_ticks"]
     assert settings.recovery.value_margin == recovery["value_margin"]
+
+
+def run_control(tiny_models, system, rates, trace=None):
+    settings = GraphSettings.load()
+    settings.recovery = replace(settings.recovery, distance_threshold=0.0)
+    outcome = run_episode(
+        SimCell(camera=CameraConfig(width=32, height=32)),
+        "tube_insertion",
+        4,
+        BasePolicy(STALL),
+        SimulatedOperator(),
+        system,
+        tiny_models.bundle,
+        tiny_models.report,
+        tiny_models.memory,
+        tiny_models.recovery_policy,
+        settings,
+        trace=trace,
+        rates=rates,
+    )
+    return outcome
+
+
+def test_zero_recovery_holds_the_arm_for_uniintervenes_length_and_cures_nothing(tiny_models):
+    trace = []
+    rates = ControlRates(policy_ticks_per_trigger=20.0, ticks_per_recovery=4.0)
+    outcome = run_control(tiny_models, "zero_recovery", rates, trace)
+    assert outcome.autonomous_interventions >= 2
+    first = outcome.trigger_ticks[0]
+    assert outcome.modes[first + 1 : first + 5] == [1] * 4 and outcome.modes[first + 5] != 1
+    recovery_commands = [d.command for _, d, _, _ in trace if d.mode == 1]
+    assert recovery_commands and all(np.allclose(c[:6], 0.0) for c in recovery_commands)
+    assert outcome.human_ticks > 0  # the stall outlives every still "recovery": the human ends it
+
+
+def test_periodic_trigger_fires_at_the_given_rate_without_the_critic(tiny_models):
+    trigger = PeriodicTrigger(5.0, seed=1)
+    fired = [trigger.update(True) for _ in range(30)]
+    first = fired.index(True)
+    assert first < 5 and all(fired[first:])  # stays raised until a recovery starts
+    trigger.started()
+    assert [trigger.update(True) for _ in range(5)] == [False] * 4 + [True]
+    assert trigger.update(False) and not PeriodicTrigger(5.0, 1).update(False)
+    with pytest.raises(ValueError, match="needs UniIntervene's rates"):
+        run_control(tiny_models, "periodic_trigger", None)
+    outcome = run_control(tiny_models, "periodic_trigger", ControlRates(15.0, 3.0))
+    gaps = np.diff(outcome.trigger_ticks)
+    assert outcome.autonomous_interventions >= 2 and gaps.min() >= 15
+
+
+def test_control_rates_come_from_uniintervenes_episodes(stalled_episode):
+    outcome, _ = stalled_episode()
+    rates = control_rates([outcome, outcome])
+    assert (
+        rates.policy_ticks_per_trigger == outcome.modes.count(0) / outcome.autonomous_interventions
+    )
+    assert rates.ticks_per_recovery == outcome.recovery_ticks / outcome.autonomous_interventions
+    with pytest.raises(ValueError, match="never triggered"):
+        ControlRates.measure(100, 0, 0)
+
+
+def test_a_verified_recovery_grows_the_memory(tiny_models):
+    settings = GraphSettings.load()
+    memory = tiny_models.memory
+    memory.add(np.zeros(16), 1.0, "wipe", "demo", 0.0)
+    before = len(memory)
+    recovery = InProcessRecovery.for_system(
+        "uniintervene", memory, tiny_models.recovery_policy, settings, "wipe", grow_memory=True
+    )
+    core = SimpleNamespace(recovery_started=lambda: None, recovery_ended=lambda: None)
+    low = SimpleNamespace(latent=np.full(16, 0.3, np.float32), state_value=0.1)
+    assert recovery.after(SimpleNamespace(cancel_recovery=False, start_recovery="r"), core, low)
+    proprio = np.zeros(7, np.float32)
+    commands = {}
+    recovery.propose(commands, core, low, proprio)  # one corrective tick
+    assert "recovery" in commands and len(memory) == before
+    high = SimpleNamespace(latent=np.full(16, 0.2, np.float32), state_value=0.99)
+    recovery.propose({}, core, high, proprio)  # reached the target's value: verified
+    assert recovery.ended and len(memory) == before + 1
+    assert memory.tasks[-1] == "wipe" and memory.values[-1] == pytest.approx(0.99)

@@ -230,7 +230,13 @@ def main(argv=None) -> int:
     hil = commands.add_parser("hilrl", help="train a policy by HiL-RL on the simulated cell")
     hil.add_argument("--task", default="pick_eggplant")
     hil.add_argument(
-        "--system", default="uniintervene", help="hil_serl, failure_prediction, uniintervene"
+        "--system",
+        default="uniintervene",
+        help="hil_serl, failure_prediction, uniintervene; controls zero_recovery, "
+        "periodic_trigger (need --reference); uniintervene_no_recovery_data; the ablations",
+    )
+    hil.add_argument(
+        "--reference", type=pathlib.Path, help="the controls: a UniIntervene run's summary.json"
     )
     hil.add_argument("--steps", type=int, default=30_000, help="environment steps of training")
     hil.add_argument("--seed", type=int, default=0)
@@ -243,7 +249,10 @@ def main(argv=None) -> int:
         "2 is HiL-SERL's learner at ~20 it/s beside a 10 Hz robot",
     )
     hil.add_argument("--eval-every", type=int, default=2_000)
-    hil.add_argument("--eval-episodes", type=int, default=10)
+    hil.add_argument("--eval-episodes", type=int, default=10, help="per point of the curve")
+    hil.add_argument("--final-eval-episodes", type=int, default=20, help="held-out layouts")
+    hil.add_argument("--hidden", type=int, nargs="+", default=[256, 256], help="SAC MLP widths")
+    hil.add_argument("--batch-size", type=int, default=256)
     hil.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     hil.add_argument("--out", type=pathlib.Path, required=True)
     rew = commands.add_parser(
@@ -331,7 +340,9 @@ def main(argv=None) -> int:
             args.ablations,
             args.failure_rate,
         )
-        for system in ("hil_serl", "failure_prediction", "uniintervene"):
+        from uniintervene_bringup.report import SYSTEMS
+
+        for system in SYSTEMS:
             a = results[system]["average"]
             f1 = results[system]["trigger_f1"]
             print(

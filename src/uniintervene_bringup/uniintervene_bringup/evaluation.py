@@ -10,7 +10,9 @@ end), and the cell executes the decision. Systems differ only in what may trigge
 - failure_prediction: the critic's imminent-failure classifier;
 - uniintervene: the temporal value-risk trigger, memory target, recovery policy;
 - ablations: w/o future prediction (risk on V(z_t)), w/o value prediction (latent
-  progress), w/o temporal critic (single-step threshold), w/o memory goal (zero goal).
+  progress), w/o temporal critic (single-step threshold), w/o memory goal (zero goal);
+- controls (controls.py): zero_recovery (the trigger, a still arm), periodic_trigger
+  (recoveries at UniIntervene's rate, no critic).
 """
 
 import pathlib
@@ -21,6 +23,13 @@ import numpy as np
 import yaml
 from ament_index_python.packages import get_package_share_directory
 
+from uniintervene_bringup.controls import (
+    ControlRates,
+    PeriodicTrigger,
+    ZeroTwistPolicy,
+    supervise_inputs,
+    zero_recovery_config,
+)
 from uniintervene_common.params import from_values
 from uniintervene_critic.labels import score_triggers, segments, unproductive_flags
 from uniintervene_critic.runtime import CriticRuntime
@@ -103,6 +112,8 @@ TRIGGER_MODE = {  # the critic runtime's trigger for each system (None: no criti
     "without_future_prediction": "without_future_prediction",
     "without_value_prediction": "without_value_prediction",
     "without_temporal_critic": "without_temporal_critic",
+    "zero_recovery": "value_risk",
+    "periodic_trigger": "value_risk",  # its latents and values; its trigger is ignored
 }
 
 
@@ -130,11 +141,26 @@ class InProcessRecovery:
     on a trigger, proposes a command every tick until it ends (its result arrives before
     the next tick), cancelled when the supervisor says so."""
 
-    def __init__(self, memory, policy, settings: GraphSettings, task: str = "", **overrides):
+    def __init__(self, memory, policy, settings: GraphSettings, task: str = "",
+                 grow_memory: bool = False, **overrides):  # fmt: skip
         self.memory, self.policy, self.task = memory, policy, task
         self.config = replace(settings.recovery, **overrides)
+        self.grow_memory = grow_memory  # as recovery_node: a verified recovery is remembered
         self.active = None
         self.ended = False  # the last propose() ended a recovery (for traces)
+        self.ticks = self.remembered = 0
+
+    @classmethod
+    def for_system(cls, system: str, memory, policy, settings: GraphSettings, task: str = "",
+                   rates: ControlRates | None = None, grow_memory: bool = False):  # fmt: skip
+        """The recovery a system runs: UniIntervene's, the ablation's, or a control's."""
+        if system == "zero_recovery":
+            if rates is None:
+                raise ValueError("zero_recovery needs UniIntervene's rates (ControlRates)")
+            config = zero_recovery_config(settings.recovery, rates)
+            return cls(memory, ZeroTwistPolicy(), replace(settings, recovery=config), task)
+        return cls(memory, policy, settings, task, grow_memory,
+                   use_memory_goal=system != "without_memory_goal")  # fmt: skip
 
     def propose(self, commands: dict, core, step, proprio) -> None:
         self.ended = False
@@ -142,10 +168,15 @@ class InProcessRecovery:
             return
         tick = self.active.step(step.latent, step.state_value, proprio)
         if tick.done:
+            if tick.success and self.grow_memory and self.active.ticks:
+                self.memory.add(step.latent, step.state_value, self.task or "any", "online",
+                                float(self.remembered), self.active.segment())  # fmt: skip
+                self.remembered += 1
             core.recovery_ended()
             self.active, self.ended = None, True
         else:
             commands["recovery"] = (tick.action, 0.0)
+            self.ticks += 1
 
     def after(self, decision, core, step) -> int:
         """Carry out the decision's recovery part; 1 when a recovery started."""
@@ -176,6 +207,7 @@ def run_episode(
     recovery_policy=None,
     settings: GraphSettings | None = None,
     trace: list | None = None,
+    rates: ControlRates | None = None,
 ):
     """One supervised episode of `system` on the in-process cell. `trace`, if given,
     receives per tick (SupervisorInputs, TickDecision, recovery ended before the tick,
@@ -190,9 +222,9 @@ def run_episode(
     if bundle is not None:
         triggers = (report or {}).get("triggers")
         runtime = CriticRuntime(bundle, TRIGGER_MODE[system], triggers)
-    recovery = InProcessRecovery(
-        memory, recovery_policy, settings, use_memory_goal=system != "without_memory_goal"
-    )
+    recovery = InProcessRecovery.for_system(system, memory, recovery_policy, settings, task, rates)
+    periodic = periodic_trigger(system, rates, seed)
+    mode = Mode.POLICY
     executed = np.zeros(7, np.float32)
     out = EpisodeOutcome(task, seed, False, 0, 0, 0, 0)
     progress, warnings, sources = [], [], []
@@ -206,6 +238,7 @@ def run_episode(
             commands["human"] = (human.action, 0.0)
         recovery.propose(commands, core, step, proprio)
         inputs = tick_inputs(observation, status, commands, human.engaged, step)
+        inputs = supervise_inputs(inputs, periodic, mode == Mode.POLICY)
         decision = core.step(inputs)
         if not decision.ran:
             if trace is not None:
@@ -215,6 +248,8 @@ def run_episode(
         if decision.start_recovery:
             out.trigger_ticks.append(out.ticks)
         started = bool(recovery.after(decision, core, step))
+        if started and periodic is not None:
+            periodic.started()
         out.autonomous_interventions += started
         if trace is not None:
             trace.append((inputs, decision, ended, started))
@@ -233,6 +268,24 @@ def run_episode(
     out.success = decision.outcome == "success"
     out.unproductive = segments(unproductive_flags(progress, warnings, sources))
     return out
+
+
+def periodic_trigger(system: str, rates: ControlRates | None, seed: int):
+    """The periodic control's trigger (None for every other system)."""
+    if system != "periodic_trigger":
+        return None
+    if rates is None:
+        raise ValueError("periodic_trigger needs UniIntervene's rates (ControlRates)")
+    return PeriodicTrigger(rates.policy_ticks_per_trigger, seed)
+
+
+def control_rates(outcomes) -> ControlRates:
+    """UniIntervene's trigger rate and recovery length over its episodes of a task."""
+    return ControlRates.measure(
+        policy_ticks=sum(o.modes.count(int(Mode.POLICY)) for o in outcomes),
+        recovery_ticks=sum(o.recovery_ticks for o in outcomes),
+        triggers=sum(o.autonomous_interventions for o in outcomes),
+    )
 
 
 def summarise(outcomes) -> dict:

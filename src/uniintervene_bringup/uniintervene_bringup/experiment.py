@@ -18,10 +18,12 @@ def evaluate(
 ) -> dict:
     from tqdm import tqdm
 
+    from uniintervene_bringup.controls import CONTROLS
     from uniintervene_bringup.evaluation import (
         ABLATIONS,
         SYSTEMS,
         GraphSettings,
+        control_rates,
         run_episode,
         summarise,
     )
@@ -40,13 +42,16 @@ def evaluate(
     )
     settings = GraphSettings.load()
     cell = SimCell(tasks[0])
-    systems = list(SYSTEMS) + (list(ABLATIONS) if ablations else [])
+    # UniIntervene before the controls: they fire at its rate, recover for its length
+    systems = list(SYSTEMS) + list(CONTROLS) + (list(ABLATIONS) if ablations else [])
     jobs = [
         (s, t, EVAL_SEED_OFFSET + seed + i) for s in systems for t in tasks for i in range(episodes)
     ]
     outcomes = {s: {t: [] for t in tasks} for s in systems}
-    example = None
+    example, rates = None, {}
     for system, task, episode_seed in tqdm(jobs, desc="evaluating"):
+        if system in CONTROLS and task not in rates:
+            rates[task] = control_rates(outcomes["uniintervene"][task])
         outcome = run_episode(
             cell,
             task,
@@ -59,6 +64,7 @@ def evaluate(
             memory,
             recovery_policy,
             settings,
+            rates=rates.get(task),
         )
         outcomes[system][task].append(outcome)
         if system == "uniintervene" and outcome.trigger_ticks and example is None:
@@ -74,6 +80,7 @@ def evaluate(
             "cooldown_ticks": settings.supervisor.cooldown_ticks,
             "trigger_warmup_ticks": settings.supervisor.trigger_warmup_ticks,
             "recovery_max_ticks": settings.recovery.max_ticks,
+            "control_rates": {task: r.to_dict() for task, r in rates.items()},
         }
     }
     for system in systems:

@@ -7,8 +7,14 @@ proprioception; the operator and an active recovery propose theirs; `SupervisorC
 decides; the cell executes. The executed command, mapped back into the policy's action
 space, becomes a transition: the policy's ticks go to the online buffer, every human and
 recovery tick (and the scripted demonstrations) to the prior buffer; each batch samples
-both halves (RLPD). Reward is the task's success (sparse). The trained policy alone is
-evaluated on held-out seeds that training never sees.
+both halves (RLPD); `uniintervene_no_recovery_data` keeps recovery ticks out of the
+buffers (what that data is worth). Verified recoveries grow the run's copy of the memory,
+as recovery_node does. Reward is the task's success (sparse). The trained policy alone
+is evaluated on held-out seeds that training never sees.
+
+The critic, recovery policy and starting memory are trained before the run on collected
+episodes (`uniintervene collect`/`train`: seeds 0.. of the collection, disjoint from the
+evaluation seeds here, EVAL_SEED_OFFSET on).
 """
 
 import json
@@ -19,10 +25,13 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from tqdm import tqdm
 
+from uniintervene_bringup.controls import CONTROLS, ControlRates, supervise_inputs
 from uniintervene_bringup.evaluation import (
+    ABLATIONS,
     TRIGGER_MODE,
     GraphSettings,
     InProcessRecovery,
+    periodic_trigger,
     tick_inputs,
 )
 from uniintervene_common.atomic import atomic_write
@@ -33,7 +42,10 @@ from uniintervene_learner.sac import SACAgent, SACConfig
 from uniintervene_supervisor.arbitration import Mode
 from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore
 
-SYSTEMS = ("hil_serl", "failure_prediction", "uniintervene")
+BASELINES = ("hil_serl", "failure_prediction", "uniintervene")
+NO_RECOVERY_DATA = "uniintervene_no_recovery_data"
+SYSTEMS = (*BASELINES, *CONTROLS, NO_RECOVERY_DATA, *ABLATIONS)
+TRIGGER_MODE = {**TRIGGER_MODE, NO_RECOVERY_DATA: "value_risk"}
 EVAL_SEED_OFFSET = 900_000  # never a training seed (training: seed * 100000 + episode)
 
 
@@ -50,6 +62,8 @@ class HilRLConfig:
     eval_episodes: int = 10
     final_eval_episodes: int = 20
     max_episode_ticks: int = 0  # 0: the task's own length (a shorter cap for quick checks)
+    # UniIntervene's trigger rate and recovery length on this task (the controls need it)
+    control_rates: dict | None = None
     sac: SACConfig = field(default_factory=SACConfig)
     action: ActionSpaceConfig = field(default_factory=ActionSpaceConfig)
 
@@ -91,7 +105,10 @@ class HilRLRun:
         self.prior, self.online = self.learner.prior, self.learner.online
         self.policy = LearnedPolicy(self.agent, self.space)
         self.env_steps = self.human_ticks = self.ticks = self.autonomous = self.episodes = 0
-        self.unstable = 0
+        self.unstable = self.policy_ticks = self.recovery_ticks = 0
+        self.rates = ControlRates(**config.control_rates) if config.control_rates else None
+        if config.system in CONTROLS and self.rates is None:
+            raise ValueError(f"{config.system} needs UniIntervene's rates (--reference)")
         self.curve = []
 
     # -- one episode ----------------------------------------------------------------------
@@ -106,9 +123,15 @@ class HilRLRun:
         autonomous = learn and c.system != "hil_serl"
         ticks = round(cell.task.episode_seconds / 0.1)
         core.start_episode(autonomous, min(ticks, c.max_episode_ticks or ticks))
-        recovery = InProcessRecovery(self.memory, self.recovery_policy, self.settings, c.task)
+        recovery = InProcessRecovery.for_system(
+            c.system, self.memory, self.recovery_policy, self.settings, c.task, self.rates,
+            grow_memory=learn,
+        )  # fmt: skip
+        periodic = periodic_trigger(c.system, self.rates, seed) if autonomous else None
+        mode = Mode.POLICY
         executed = np.zeros(7, np.float32)
-        stats = {"success": False, "ticks": 0, "human_ticks": 0, "autonomous": 0}
+        stats = dict.fromkeys(("ticks", "human_ticks", "policy_ticks", "recovery_ticks"), 0)
+        stats |= {"success": False, "autonomous": 0}
         step = runtime.step(observation["image"], self._proprio(observation), executed)
         while True:
             proprio = self._proprio(observation)
@@ -124,10 +147,15 @@ class HilRLRun:
             if engaged:
                 commands["human"] = (human.action, 0.0)
             recovery.propose(commands, core, step, proprio)
-            decision = core.step(tick_inputs(observation, status, commands, engaged, step))
+            inputs = tick_inputs(observation, status, commands, engaged, step)
+            decision = core.step(supervise_inputs(inputs, periodic, mode == Mode.POLICY))
             if not decision.ran:
                 break
-            stats["autonomous"] += recovery.after(decision, core, step)
+            mode = decision.mode
+            started = recovery.after(decision, core, step)
+            stats["autonomous"] += started
+            if started and periodic is not None:
+                periodic.started()
             executed = np.nan_to_num(decision.command).astype(np.float32)
             try:
                 next_observation = cell.step(executed)
@@ -140,11 +168,14 @@ class HilRLRun:
             next_status = cell.status()
             reward = float(next_status.success)
             done = next_status.success or next_status.failure
-            if learn or demo:
+            keep = not (c.system == NO_RECOVERY_DATA and mode == Mode.RECOVERY)
+            if (learn or demo) and keep:
                 next_obs = np.r_[next_step.latent, self._proprio(next_observation)]
-                self.learner.store(obs, executed, int(decision.mode), reward, next_obs, done, demo)
+                self.learner.store(obs, executed, int(mode), reward, next_obs, done, demo)
             stats["ticks"] += 1
-            stats["human_ticks"] += decision.mode == Mode.HUMAN
+            stats["human_ticks"] += mode == Mode.HUMAN
+            stats["policy_ticks"] += mode == Mode.POLICY
+            stats["recovery_ticks"] += mode == Mode.RECOVERY
             observation, step = next_observation, next_step
             if learn:
                 self.env_steps += 1
@@ -179,7 +210,7 @@ class HilRLRun:
             self.episode(base + 90_000 + i, learn=False, operator=False, demo=True)
         self.prior.flush()
         initial = self.evaluate(c.eval_episodes)
-        self.curve.append({"env_step": 0, "success_rate": initial, "human_intervention_rate": 0.0})
+        self.curve.append(self._curve_point(initial))
         next_eval = c.eval_every
         with tqdm(total=c.steps, desc=f"hil-rl {c.system} {c.task}") as bar:
             while self.env_steps < c.steps:
@@ -189,33 +220,41 @@ class HilRLRun:
                 self.ticks += stats["ticks"]
                 self.human_ticks += stats["human_ticks"]
                 self.autonomous += stats["autonomous"]
+                self.policy_ticks += stats["policy_ticks"]
+                self.recovery_ticks += stats["recovery_ticks"]
                 bar.update(self.env_steps - before)
                 bar.set_postfix(human=f"{self.human_rate:.2f}", episodes=self.episodes)
                 self.prior.flush()
                 self.online.flush()
                 if next_eval <= self.env_steps < c.steps:  # the last one is the final
                     next_eval += c.eval_every
-                    self.curve.append(
-                        {
-                            "env_step": self.env_steps,
-                            "success_rate": self.evaluate(c.eval_episodes),
-                            "human_intervention_rate": self.human_rate,
-                        }
-                    )
+                    self.curve.append(self._curve_point(self.evaluate(c.eval_episodes)))
                     self.save(initial, time.monotonic() - started, final=None)
         final = self.evaluate(c.final_eval_episodes)
-        self.curve.append(
-            {
-                "env_step": self.env_steps,
-                "success_rate": final,
-                "human_intervention_rate": self.human_rate,
-            }
-        )
+        self.curve.append(self._curve_point(final))
         return self.save(initial, time.monotonic() - started, final)
 
     @property
     def human_rate(self) -> float:
         return self.human_ticks / self.ticks if self.ticks else 0.0
+
+    def _curve_point(self, success_rate: float) -> dict:
+        """The trained policy's success alone now, and what training has cost so far."""
+        return {
+            "env_step": self.env_steps,
+            "success_rate": success_rate,
+            "human_intervention_rate": self.human_rate,
+            "human_ticks": self.human_ticks,
+            "autonomous_interventions": self.autonomous,
+        }
+
+    def measured_rates(self) -> dict | None:
+        """This run's trigger rate and recovery length: what the controls match."""
+        if not self.autonomous:
+            return None
+        return ControlRates.measure(
+            self.policy_ticks, self.recovery_ticks, self.autonomous
+        ).to_dict()
 
     def save(self, initial: float, seconds: float, final: float | None) -> dict:
         c = self.config
@@ -230,6 +269,13 @@ class HilRLRun:
             "final_success_rate": final,
             "human_intervention_rate": self.human_rate,
             "autonomous_interventions_per_episode": self.autonomous / max(self.episodes, 1),
+            "autonomous_interventions": self.autonomous,
+            "human_ticks": self.human_ticks,
+            "policy_ticks": self.policy_ticks,
+            "recovery_ticks": self.recovery_ticks,
+            "training_ticks": self.ticks,
+            "control_rates": self.measured_rates(),
+            "memory_entries": len(self.memory) if self.memory is not None else 0,
             "unstable_steps": self.unstable,
             "prior_transitions": len(self.prior),
             "online_transitions": len(self.online),
@@ -268,6 +314,18 @@ def plot_curve(summary: dict, path: pathlib.Path) -> None:
     plt.close(figure)
 
 
+def reference_rates(path: pathlib.Path | None, task: str) -> dict:
+    """The control rates a UniIntervene run measured (its summary.json)."""
+    if path is None:
+        raise ValueError("the controls need --reference: a UniIntervene run's summary.json")
+    summary = json.loads(pathlib.Path(path).read_text())
+    if summary.get("system") != "uniintervene" or summary.get("task") != task:
+        raise ValueError(f"{path}: not a UniIntervene run of {task}")
+    if not summary.get("control_rates"):
+        raise ValueError(f"{path}: UniIntervene never triggered there; no rate to match")
+    return summary["control_rates"]
+
+
 def run_from_cli(args) -> int:
     """`uniintervene hilrl`: load the models, train, print the summary line."""
     from uniintervene_critic.model import CriticBundle
@@ -278,12 +336,16 @@ def run_from_cli(args) -> int:
 
     bundle = CriticBundle.load(args.models / "critic")
     report = json.loads((args.models / "critic" / "training_report.json").read_text())
-    memory = recovery_policy = None
-    if args.system == "uniintervene":
+    memory = recovery_policy = control_rates = None
+    if args.system not in SYSTEMS:
+        raise ValueError(f"--system must be one of {', '.join(SYSTEMS)}")
+    if args.system != "hil_serl":  # every trigger recovers the same way (controls aside)
         recovery_policy = RecoveryPolicy.load(args.models / "recovery")
         memory = InterventionMemory.load(
             args.models / "recovery" / "memory.safetensors", bundle.config.latent_dim
         )
+    if args.system in CONTROLS:
+        control_rates = reference_rates(args.reference, args.task)
     config = HilRLConfig(
         task=args.task,
         system=args.system,
@@ -293,9 +355,13 @@ def run_from_cli(args) -> int:
         updates_per_step=args.updates_per_step,
         eval_every=args.eval_every,
         eval_episodes=args.eval_episodes,
+        final_eval_episodes=args.final_eval_episodes,
         action=task_action_space(args.task),
+        control_rates=control_rates,
     )
     config.sac.seed = args.seed
+    config.sac.hidden = tuple(args.hidden)
+    config.sac.batch_size = args.batch_size
     cell = SimCell(args.task)  # the camera the critic's training episodes were recorded with
     run = HilRLRun(
         config, cell, SimulatedOperator(), bundle, args.out, report, memory, recovery_policy

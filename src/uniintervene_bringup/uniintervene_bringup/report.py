@@ -13,8 +13,17 @@ NAMES = {
     "without_value_prediction": "w/o value prediction",
     "without_temporal_critic": "w/o temporal value-risk",
     "without_memory_goal": "w/o memory goal",
+    "zero_recovery": "control: trigger + zero-twist recovery",
+    "periodic_trigger": "control: periodic trigger (no critic)",
+    "uniintervene_no_recovery_data": "UniIntervene, recoveries not in the buffer",
 }
-SYSTEMS = ("hil_serl", "failure_prediction", "uniintervene")
+SYSTEMS = (
+    "hil_serl",
+    "failure_prediction",
+    "uniintervene",
+    "zero_recovery",
+    "periodic_trigger",
+)
 
 
 def _cell(entry) -> str:

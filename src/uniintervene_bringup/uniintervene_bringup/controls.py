@@ -1,0 +1,90 @@
+"""The two controls that expose a hollow gain, for both harnesses (supervised episodes and
+HiL-RL training runs).
+
+- zero_recovery: UniIntervene's trigger and target retrieval, but the "recovery" holds
+  the arm still (zero twist) for as long as UniIntervene's recoveries last on average.
+  What it gets, the critic's timing gets without any corrective motion.
+- periodic_trigger: no critic; a recovery (memory target, recovery policy, as
+  UniIntervene's) starts every N ticks of policy control, N set so that it fires at the
+  rate UniIntervene fires. What it gets, recoveries get without knowing when.
+
+Both take their rate and length from UniIntervene's own runs on the same task
+(`ControlRates`), so UniIntervene must be run first.
+"""
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+CONTROLS = ("zero_recovery", "periodic_trigger")
+
+
+@dataclass(frozen=True)
+class ControlRates:
+    """Measured on UniIntervene's runs of a task."""
+
+    policy_ticks_per_trigger: float  # ticks of policy control between autonomous triggers
+    ticks_per_recovery: float  # mean length of a recovery, ticks
+
+    @classmethod
+    def measure(cls, policy_ticks: int, recovery_ticks: int, triggers: int) -> "ControlRates":
+        if triggers <= 0:
+            raise ValueError(
+                "UniIntervene never triggered on this task: the controls have no rate to match"
+            )
+        return cls(policy_ticks / triggers, max(recovery_ticks / triggers, 1.0))
+
+    def to_dict(self) -> dict:
+        return {
+            "policy_ticks_per_trigger": self.policy_ticks_per_trigger,
+            "ticks_per_recovery": self.ticks_per_recovery,
+        }
+
+
+class ZeroTwistPolicy:
+    """A recovery policy that does not move (the gripper is set by the controller)."""
+
+    def act(self, latent, goal, proprio) -> np.ndarray:
+        return np.zeros(7, np.float32)
+
+
+def zero_recovery_config(config, rates: ControlRates):
+    """Never ends early (no value or distance test), lasts UniIntervene's mean length."""
+    return replace(
+        config,
+        value_margin=-np.inf,
+        distance_threshold=-np.inf,
+        max_ticks=max(1, round(rates.ticks_per_recovery)),
+    )
+
+
+class PeriodicTrigger:
+    """Due every `period` ticks of policy control (from a seeded random phase); a due
+    trigger stays raised until a recovery starts, as a sustained value-risk trigger does
+    through the supervisor's warm-up and cool-down."""
+
+    def __init__(self, period: float, seed: int):
+        if not period > 0:
+            raise ValueError(f"period must be > 0 ticks, got {period}")
+        self.period = float(period)
+        self.countdown = np.random.default_rng([int(seed), 0x9E41]).uniform(0.0, self.period)
+        self.due = False
+
+    def update(self, policy_in_control: bool) -> bool:
+        if policy_in_control and not self.due:
+            self.countdown -= 1.0
+            if self.countdown <= 0.0:
+                self.countdown += self.period
+                self.due = True
+        return self.due
+
+    def started(self) -> None:
+        self.due = False
+
+
+def supervise_inputs(inputs, periodic: "PeriodicTrigger | None", policy_in_control: bool):
+    """The supervisor's inputs with the periodic trigger in place of the critic's."""
+    if periodic is None:
+        return inputs
+    due = periodic.update(policy_in_control)
+    return replace(inputs, risk_trigger=due, risk_reason="periodic trigger" if due else "")

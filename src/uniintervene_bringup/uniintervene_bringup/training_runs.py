@@ -1,0 +1,140 @@
+"""`uniintervene experiment`: the paper's table as HiL-RL training runs.
+
+For every task, system and training seed, one `uniintervene hilrl` run in its own process
+(same demonstrations, seeds and budget; the simulated operator), then the trained policy
+alone on 20 held-out layouts. Runs live in DIR/runs/<task>/<system>/seed<k>/; a finished
+one (its summary.json has a final success rate) is never rerun, an unfinished one is
+started again from scratch, so an experiment can be stopped (Ctrl-C), resumed, or split
+over machines (copy the run folders into one DIR, then `--aggregate-only`).
+
+The controls fire at the rate, and recover for the length, that UniIntervene's run of the
+same task and seed measured, so they wait for it.
+"""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from uniintervene_bringup.controls import CONTROLS
+from uniintervene_bringup.evaluation import ABLATIONS
+
+ABLATION_TASKS = ("pick_eggplant", "ram_insertion")  # as the paper's ablation table
+DEFAULT_SYSTEMS = (
+    "hil_serl",
+    "failure_prediction",
+    "uniintervene",
+    *CONTROLS,
+    "uniintervene_no_recovery_data",
+)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    task: str
+    system: str
+    seed: int
+
+    def folder(self, out: pathlib.Path) -> pathlib.Path:
+        return out / "runs" / self.task / self.system / f"seed{self.seed}"
+
+    def reference(self) -> "RunSpec | None":
+        """The UniIntervene run a control takes its rates from."""
+        return RunSpec(self.task, "uniintervene", self.seed) if self.system in CONTROLS else None
+
+    @property
+    def name(self) -> str:
+        return f"{self.task}/{self.system}/seed{self.seed}"
+
+
+def plan(tasks, systems, seeds, ablations: bool) -> list[RunSpec]:
+    """Every run, UniIntervene's before the controls that need it."""
+    systems = list(systems)
+    if any(s in CONTROLS for s in systems) and "uniintervene" not in systems:
+        raise ValueError("the controls match UniIntervene's runs: include uniintervene")
+    order = {s: i for i, s in enumerate(["uniintervene", *DEFAULT_SYSTEMS, *ABLATIONS])}
+    specs = [RunSpec(t, s, seed) for t in tasks for s in systems for seed in seeds]
+    if ablations:
+        specs += [
+            RunSpec(t, s, seed)
+            for t in tasks
+            if t in ABLATION_TASKS
+            for s in ABLATIONS
+            for seed in seeds
+        ]
+    return sorted(specs, key=lambda r: (r.system in CONTROLS, order.get(r.system, 99), r.task))
+
+
+def finished(out: pathlib.Path, spec: RunSpec) -> bool:
+    import json
+
+    path = spec.folder(out) / "summary.json"
+    try:
+        return json.loads(path.read_text()).get("final_success_rate") is not None
+    except (OSError, ValueError):
+        return False
+
+
+def hilrl_command(spec: RunSpec, out: pathlib.Path, options: list[str]) -> list[str]:
+    command = [
+        sys.executable, "-m", "uniintervene_bringup.cli", "hilrl",
+        "--task", spec.task, "--system", spec.system, "--seed", str(spec.seed),
+        "--out", str(spec.folder(out)), *options,
+    ]  # fmt: skip
+    if spec.reference() is not None:
+        command += ["--reference", str(spec.reference().folder(out) / "summary.json")]
+    return command
+
+
+def run_all(specs, out: pathlib.Path, options: list[str], jobs: int) -> list[str]:
+    """Run what is not finished, `jobs` processes at a time; returns the failures."""
+    pending = [s for s in specs if not finished(out, s)]
+    done_before = len(specs) - len(pending)
+    print(f"{len(specs)} runs planned, {done_before} already finished, {len(pending)} to run")
+    logs = out / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    running: dict[RunSpec, subprocess.Popen] = {}
+    failures, started = [], time.monotonic()
+    environment = {**os.environ, "OMP_NUM_THREADS": "1"}  # one core per run
+    try:
+        while pending or running:
+            for spec, process in list(running.items()):
+                if process.poll() is None:
+                    continue
+                del running[spec]
+                ok = process.returncode == 0 and finished(out, spec)
+                if not ok:
+                    failures.append(spec.name)
+                elapsed = (time.monotonic() - started) / 60
+                print(f"[{elapsed:6.1f} min] {'done' if ok else 'FAILED'} {spec.name}", flush=True)
+            for spec in list(pending):
+                if len(running) >= jobs:
+                    break
+                reference = spec.reference()
+                if reference is not None and not finished(out, reference):
+                    if reference.name in failures or reference not in specs:
+                        pending.remove(spec)
+                        failures.append(f"{spec.name} (no UniIntervene reference)")
+                    continue  # waits for its reference run
+                pending.remove(spec)
+                folder = spec.folder(out)
+                if folder.exists():  # an unfinished run: start it again
+                    shutil.rmtree(folder)
+                log = open(logs / f"{spec.name.replace('/', '_')}.log", "w")  # noqa: SIM115
+                running[spec] = subprocess.Popen(
+                    hilrl_command(spec, out, options),
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=environment,
+                )
+                print(f"started {spec.name} (log {log.name})", flush=True)
+            time.sleep(1.0)
+    except KeyboardInterrupt:
+        for process in running.values():
+            process.terminate()
+        print("stopped: finished runs are kept, unfinished ones restart on the next call")
+        raise
+    return failures
