@@ -30,7 +30,7 @@ def tiny_models():
     config = CriticConfig(latent_dim=16, hidden=32, risk=risk)
     bundle = CriticBundle(config, SimCNNEncoder(16).eval(), ActionValueModel(config).eval())
     memory = InterventionMemory(16)
-    for task in ("any", "tube_insertion"):  # retrieval is per task, as in the graph
+    for task in ("any", "tube_insertion", "pick_eggplant"):  # retrieval is per task
         memory.add(np.zeros(16), 1.0, task, "demo", 0.0)  # always a better, reachable target
     return SimpleNamespace(
         bundle=bundle,

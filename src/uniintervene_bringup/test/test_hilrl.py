@@ -2,8 +2,10 @@
 summary are checked here; whether a policy learns is test_sac's and the README's)."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from uniintervene_bringup.hilrl import EVAL_SEED_OFFSET, HilRLConfig, HilRLRun
 from uniintervene_learner.action_space import task_action_space
@@ -15,10 +17,11 @@ from uniintervene_sim.model import CameraConfig
 from uniintervene_sim.operator import SimulatedOperator
 
 
-def short_run(out, tiny_models, steps=60, cell=None) -> tuple[HilRLRun, dict]:
+def short_run(out, tiny_models, steps=60, cell=None, system="uniintervene", rates=None):
     config = HilRLConfig(
         task="pick_eggplant",
-        system="uniintervene",
+        system=system,
+        control_rates=rates,
         steps=steps,
         demos=1,
         warmup_steps=20,
@@ -40,6 +43,8 @@ def short_run(out, tiny_models, steps=60, cell=None) -> tuple[HilRLRun, dict]:
         tiny_models.memory,
         tiny_models.recovery_policy,
     )
+    # untrained latents all lie near the target: only the value may end a recovery
+    run.settings.recovery = replace(run.settings.recovery, distance_threshold=0.0)
     return run, run.run()
 
 
@@ -98,3 +103,34 @@ def test_an_unstable_simulator_step_ends_the_episode_and_reaches_no_buffer(tmp_p
     for buffer in (run.prior, run.online):
         rows = len(buffer)
         assert all(np.all(np.isfinite(buffer.arrays[k][:rows])) for k in ("obs", "next_obs"))
+
+
+def test_recovery_ticks_feed_the_prior_buffer_unless_the_variant_keeps_them_out(
+    tmp_path, tiny_models
+):
+    _, with_data = short_run(tmp_path / "a", tiny_models)
+    _, without = short_run(tmp_path / "b", tiny_models, system="uniintervene_no_recovery_data")
+    for summary in (with_data, without):
+        assert summary["recovery_ticks"] > 0 and summary["autonomous_interventions"] > 0
+    stored = with_data["prior_transitions"] + with_data["online_transitions"]
+    assert stored == with_data["demo_ticks"] + with_data["training_ticks"]
+    stored = without["prior_transitions"] + without["online_transitions"]
+    assert stored == without["demo_ticks"] + without["training_ticks"] - without["recovery_ticks"]
+    assert without["online_transitions"] == without["policy_ticks"]
+
+
+def test_uniintervene_measures_the_rates_the_controls_run_at(tmp_path, tiny_models):
+    _, reference = short_run(tmp_path / "u", tiny_models)
+    rates = reference["control_rates"]
+    assert rates["policy_ticks_per_trigger"] == pytest.approx(
+        reference["policy_ticks"] / reference["autonomous_interventions"]
+    )
+    with pytest.raises(ValueError, match="needs UniIntervene's rates"):
+        short_run(tmp_path / "z0", tiny_models, system="zero_recovery")
+    _, zero = short_run(tmp_path / "z", tiny_models, system="zero_recovery", rates=rates)
+    assert zero["autonomous_interventions"] > 0
+    # every zero-twist recovery lasts UniIntervene's mean length
+    length = max(1, round(rates["ticks_per_recovery"]))
+    assert zero["recovery_ticks"] <= length * zero["autonomous_interventions"]
+    _, periodic = short_run(tmp_path / "p", tiny_models, system="periodic_trigger", rates=rates)
+    assert periodic["autonomous_interventions"] > 0

@@ -6,6 +6,7 @@ uniintervene train --data data/episodes --models models
 uniintervene eval --tasks pick_eggplant,tube_insertion --episodes 20 --seed 0 --out results
 uniintervene report --results results
 uniintervene hilrl --task pick_eggplant --system uniintervene --steps 30000 --out runs/pick
+uniintervene experiment --tasks pick_eggplant,ram_insertion --seeds 0,1,2 --out experiment
 uniintervene train-reward --episodes data/cell_episodes --models models --out models/reward
 """
 
@@ -13,6 +14,7 @@ import argparse
 import pathlib
 import sys
 
+from uniintervene_bringup import training_runs
 from uniintervene_bringup.experiment import evaluate
 
 TASKS = "pick_eggplant,tube_insertion,ram_insertion,wipe,fold_towel"
@@ -255,6 +257,10 @@ def main(argv=None) -> int:
     hil.add_argument("--batch-size", type=int, default=256)
     hil.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     hil.add_argument("--out", type=pathlib.Path, required=True)
+    experiment = commands.add_parser(
+        "experiment", help="the paper's table as HiL-RL training runs, with controls"
+    )
+    training_runs.add_arguments(experiment)
     rew = commands.add_parser(
         "train-reward", help="the real cell's success classifier from labelled episodes"
     )
@@ -321,6 +327,8 @@ def main(argv=None) -> int:
             from uniintervene_bringup.hilrl import run_from_cli
 
             return run_from_cli(args)
+        if args.command == "experiment":
+            return training_runs.main(args)
         if args.command == "live":
             return print_live(args.models, args.recordings, args.logs, args.task)
         if args.command == "demo":

@@ -20,6 +20,7 @@ evaluation seeds here, EVAL_SEED_OFFSET on).
 import json
 import pathlib
 import time
+from copy import deepcopy
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -85,7 +86,8 @@ class HilRLRun:
             raise ValueError(f"system must be one of {SYSTEMS}")
         self.config, self.cell, self.operator, self.bundle = config, cell, operator, bundle
         self.out = pathlib.Path(out)
-        self.report, self.memory, self.recovery_policy = report, memory, recovery_policy
+        # the run grows its own copy of the memory with verified recoveries
+        self.report, self.memory, self.recovery_policy = report, deepcopy(memory), recovery_policy
         self.settings = GraphSettings.load()
         if (self.out / "prior").exists():
             raise FileExistsError(f"{self.out} holds a previous run; choose another --out")
@@ -105,7 +107,7 @@ class HilRLRun:
         self.prior, self.online = self.learner.prior, self.learner.online
         self.policy = LearnedPolicy(self.agent, self.space)
         self.env_steps = self.human_ticks = self.ticks = self.autonomous = self.episodes = 0
-        self.unstable = self.policy_ticks = self.recovery_ticks = 0
+        self.unstable = self.policy_ticks = self.recovery_ticks = self.demo_ticks = 0
         self.rates = ControlRates(**config.control_rates) if config.control_rates else None
         if config.system in CONTROLS and self.rates is None:
             raise ValueError(f"{config.system} needs UniIntervene's rates (--reference)")
@@ -207,7 +209,8 @@ class HilRLRun:
         started = time.monotonic()
         base = c.seed * 100_000
         for i in range(c.demos):
-            self.episode(base + 90_000 + i, learn=False, operator=False, demo=True)
+            stats = self.episode(base + 90_000 + i, learn=False, operator=False, demo=True)
+            self.demo_ticks += stats["ticks"]
         self.prior.flush()
         initial = self.evaluate(c.eval_episodes)
         self.curve.append(self._curve_point(initial))
@@ -274,6 +277,7 @@ class HilRLRun:
             "policy_ticks": self.policy_ticks,
             "recovery_ticks": self.recovery_ticks,
             "training_ticks": self.ticks,
+            "demo_ticks": self.demo_ticks,
             "control_rates": self.measured_rates(),
             "memory_entries": len(self.memory) if self.memory is not None else 0,
             "unstable_steps": self.unstable,

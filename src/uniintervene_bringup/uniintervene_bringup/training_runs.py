@@ -138,3 +138,56 @@ def run_all(specs, out: pathlib.Path, options: list[str], jobs: int) -> list[str
         print("stopped: finished runs are kept, unfinished ones restart on the next call")
         raise
     return failures
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--tasks", default="pick_eggplant,ram_insertion")
+    parser.add_argument(
+        "--systems",
+        default=",".join(DEFAULT_SYSTEMS),
+        help="comma-separated; the controls need uniintervene",
+    )
+    parser.add_argument("--ablations", action="store_true", help=f"also on {ABLATION_TASKS}")
+    parser.add_argument("--seeds", default="0,1,2", help="training seeds")
+    parser.add_argument("--steps", type=int, default=10_000, help="environment steps per run")
+    parser.add_argument("--updates-per-step", type=int, default=1)
+    parser.add_argument("--hidden", type=int, nargs="+", default=[128, 128])
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--demos", type=int, default=20)
+    parser.add_argument("--eval-every", type=int, default=2_500)
+    parser.add_argument("--eval-episodes", type=int, default=5, help="per point of the curves")
+    parser.add_argument("--final-eval-episodes", type=int, default=20)
+    parser.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
+    parser.add_argument("--out", type=pathlib.Path, required=True)
+    parser.add_argument("--jobs", type=int, default=2, help="runs at once (one core each)")
+    parser.add_argument(
+        "--aggregate-only", action="store_true", help="only (re)write the results from DIR/runs"
+    )
+
+
+def main(args) -> int:
+    from uniintervene_bringup.runs_report import markdown, write
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.aggregate_only:
+        specs = plan(
+            args.tasks.split(","),
+            args.systems.split(","),
+            [int(s) for s in args.seeds.split(",")],
+            args.ablations,
+        )
+        options = [
+            "--steps", str(args.steps), "--updates-per-step", str(args.updates_per_step),
+            "--hidden", *map(str, args.hidden), "--batch-size", str(args.batch_size),
+            "--demos", str(args.demos), "--eval-every", str(args.eval_every),
+            "--eval-episodes", str(args.eval_episodes),
+            "--final-eval-episodes", str(args.final_eval_episodes), "--models", str(args.models),
+        ]  # fmt: skip
+        failures = run_all(specs, args.out, options, args.jobs)
+        if failures:
+            print(f"{len(failures)} runs failed (see {args.out / 'logs'}): {', '.join(failures)}")
+    results = write(args.out)
+    print(markdown(results))
+    print(f"wrote {args.out}/results.json, results.md, ir_over_training.png, "
+          "success_over_training.png, success_vs_human_ticks.png")  # fmt: skip
+    return 0
