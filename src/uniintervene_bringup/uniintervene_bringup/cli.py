@@ -12,6 +12,7 @@ uniintervene train-reward --episodes data/cell_episodes --models models --out mo
 
 import argparse
 import pathlib
+import shutil
 import sys
 
 from uniintervene_bringup import training_runs
@@ -141,7 +142,41 @@ def demo_main(args) -> int:
             ],
         ),
         ("report", ["report", "--results", str(results)]),
+        (
+            "a short HiL-RL training run (the learning curve)",
+            [
+                "hilrl",
+                "--task",
+                "pick_eggplant",
+                "--system",
+                "uniintervene",
+                "--steps",
+                str(args.hilrl_steps),
+                "--seed",
+                str(args.seed),
+                "--updates-per-step",
+                "1",
+                "--hidden",
+                "128",
+                "128",
+                "--batch-size",
+                "128",
+                "--demos",
+                "10",
+                "--eval-every",
+                str(max(args.hilrl_steps // 3, 1)),
+                "--eval-episodes",
+                "5",
+                "--final-eval-episodes",
+                "10",
+                "--models",
+                str(models),
+                "--out",
+                str(work / "hilrl"),
+            ],
+        ),  # fmt: skip
     ]
+    shutil.rmtree(work / "hilrl", ignore_errors=True)  # the demo's own previous run
     for name, argv in steps:
         print(f"\n=== demo: {name} ===", flush=True)
         code = main(argv)
@@ -150,7 +185,9 @@ def demo_main(args) -> int:
             return code
     print("\n=== demo: one live episode through the ROS graph ===", flush=True)
     print((results / "results.md").read_text())
-    return print_live(models, work / "recordings", work / "logs")
+    code = print_live(models, work / "recordings", work / "logs")
+    print(f"learning curve of the short training run: {work / 'hilrl' / 'learning_curve.png'}")
+    return code
 
 
 def main(argv=None) -> int:
@@ -229,6 +266,9 @@ def main(argv=None) -> int:
     demo.add_argument("--eval-episodes", type=int, default=5, help="per task and system")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("."))
+    demo.add_argument(
+        "--hilrl-steps", type=int, default=6000, help="the short training run's env steps"
+    )
     hil = commands.add_parser("hilrl", help="train a policy by HiL-RL on the simulated cell")
     hil.add_argument("--task", default="pick_eggplant")
     hil.add_argument(

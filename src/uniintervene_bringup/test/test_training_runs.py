@@ -1,0 +1,107 @@
+"""`uniintervene experiment`: the run plan, resuming, the controls waiting for their
+reference, and the aggregation over seeds (runs here are stand-in processes that write a
+summary; the real training loop is test_hilrl's)."""
+
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from uniintervene_bringup import runs_report, training_runs
+from uniintervene_bringup.training_runs import RunSpec, finished, plan, run_all
+
+
+def summary(task, system, seed, sr, ir, steps=100) -> dict:
+    return {
+        "task": task, "system": system, "seed": seed, "final_success_rate": sr,
+        "human_intervention_rate": ir, "autonomous_interventions_per_episode": 1.0,
+        "wall_seconds": 60.0, "control_rates": {"policy_ticks_per_trigger": 20.0,
+                                                "ticks_per_recovery": 3.0},
+        "curve": [
+            {"env_step": 0, "success_rate": 0.0, "human_intervention_rate": 0.0,
+             "human_ticks": 0},
+            {"env_step": steps, "success_rate": sr, "human_intervention_rate": ir,
+             "human_ticks": int(ir * steps)},
+        ],
+        "config": {"steps": steps, "final_eval_episodes": 20, "sac": {}, "updates_per_step": 1},
+    }  # fmt: skip
+
+
+def write_run(out, spec: RunSpec, **values):
+    folder = spec.folder(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text(
+        json.dumps(summary(spec.task, spec.system, spec.seed, **values))
+    )
+
+
+def test_plan_runs_uniintervene_before_the_controls_and_ablations_on_their_tasks():
+    specs = plan(["pick_eggplant", "wipe"], ["zero_recovery", "hil_serl", "uniintervene"],
+                 [0, 1], ablations=True)  # fmt: skip
+    systems = [s.system for s in specs]
+    assert systems.index("zero_recovery") > max(
+        i for i, s in enumerate(systems) if s == "uniintervene"
+    )
+    ablated = {s.task for s in specs if s.system.startswith("without_")}
+    assert ablated == {"pick_eggplant"}  # wipe is not an ablation task
+    assert len(specs) == 2 * 3 * 2 + 4 * 2
+    with pytest.raises(ValueError, match="include uniintervene"):
+        plan(["wipe"], ["periodic_trigger"], [0], False)
+
+
+def test_finished_runs_are_kept_unfinished_ones_restart_controls_wait(tmp_path, monkeypatch):
+    specs = plan(["wipe"], ["uniintervene", "zero_recovery", "hil_serl"], [0], False)
+    done = RunSpec("wipe", "hil_serl", 0)
+    write_run(tmp_path, done, sr=0.5, ir=0.2)
+    partial = RunSpec("wipe", "uniintervene", 0).folder(tmp_path)
+    (partial / "prior").mkdir(parents=True)  # a run stopped half way
+    started = []
+
+    def stand_in(spec, out, options):
+        started.append(spec.system)
+        if spec.system == "zero_recovery":  # its reference is finished by now
+            assert finished(out, spec.reference())
+        text = json.dumps(summary(spec.task, spec.system, spec.seed, 0.4, 0.1))
+        script = (
+            "import pathlib, sys; p = pathlib.Path(sys.argv[1]); p.mkdir(parents=True); "
+            "(p / 'summary.json').write_text(sys.argv[2])"
+        )
+        return [sys.executable, "-c", script, str(spec.folder(out)), text]
+
+    monkeypatch.setattr(training_runs, "hilrl_command", stand_in)
+    assert run_all(specs, tmp_path, [], jobs=2) == []
+    assert started == ["uniintervene", "zero_recovery"]  # hil_serl was finished
+    assert all(finished(tmp_path, s) for s in specs)
+    assert run_all(specs, tmp_path, [], jobs=2) == [] and len(started) == 2
+
+
+def test_aggregate_reports_the_spread_over_seeds_and_the_targets(tmp_path):
+    values = {  # (task, system) -> per-seed (success, human IR)
+        ("pick_eggplant", "hil_serl"): [(0.5, 0.30), (0.7, 0.40)],
+        ("ram_insertion", "hil_serl"): [(0.6, 0.20), (0.6, 0.30)],
+        ("pick_eggplant", "uniintervene"): [(0.8, 0.10), (0.6, 0.10)],
+        ("ram_insertion", "uniintervene"): [(0.7, 0.10), (0.9, 0.05)],
+    }
+    for (task, system), per_seed in values.items():
+        for seed, (sr, ir) in enumerate(per_seed):
+            write_run(tmp_path, RunSpec(task, system, seed), sr=sr, ir=ir)
+    results = runs_report.write(tmp_path)
+    pick = results["uniintervene"]["per_task"]["pick_eggplant"]
+    assert pick["final_success_rate"]["mean"] == pytest.approx(0.7)
+    assert pick["final_success_rate"]["std"] == pytest.approx(np.std([0.8, 0.6], ddof=1))
+    average = results["uniintervene"]["average"]
+    # per seed: mean over tasks; then mean and spread over seeds
+    assert average["final_success_rate"]["per_seed"] == pytest.approx([0.75, 0.75])
+    assert average["human_intervention_rate"]["mean"] == pytest.approx(0.0875)
+    base_ir = np.mean([0.25, 0.35])
+    assert results["targets"]["human_ir_ratio"] == pytest.approx(0.0875 / base_ir)
+    assert results["targets"]["success_gain_points"] == pytest.approx(100 * (0.75 - 0.6))
+    assert results["targets"]["met"]
+    curve = results["hil_serl"]["curves"]["pick_eggplant"]
+    assert curve[-1]["success_rate"] == pytest.approx(0.6)
+    text = (tmp_path / "results.md").read_text()
+    assert "| HiL-SERL + UniIntervene | 70±14 / 10.0±0.0 |" in text and "Targets met" in text
+    for name in ("ir_over_training", "success_over_training", "success_vs_human_ticks"):
+        assert (tmp_path / f"{name}.png").stat().st_size > 5000
+    assert json.loads((tmp_path / "results.json").read_text())["config"]["steps"] == 100
