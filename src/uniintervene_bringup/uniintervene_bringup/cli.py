@@ -12,10 +12,10 @@ uniintervene train-reward --episodes data/cell_episodes --models models --out mo
 
 import argparse
 import pathlib
-import shutil
 import sys
 
 from uniintervene_bringup import training_runs
+from uniintervene_bringup.demo import demo_main, print_live
 from uniintervene_bringup.experiment import evaluate
 
 TASKS = "pick_eggplant,tube_insertion,ram_insertion,wipe,fold_towel"
@@ -90,104 +90,6 @@ def run_graph(args) -> int:
         return 0
     finally:
         runner.stop()
-
-
-def print_live(models, recordings, logs, task="tube_insertion") -> int:
-    from uniintervene_bringup.live import live_episode
-
-    result = live_episode(models, recordings, task, log_dir=logs)
-    print(
-        f"live Arbitrate episode ({task}): outcome {result.outcome}, success {result.success}"
-        f", ticks {result.ticks} (policy {result.policy_ticks}, recovery "
-        f"{result.recovery_ticks}, human {result.human_ticks}, hold {result.hold_ticks}), "
-        f"triggers {result.triggers}, human intervention rate "
-        f"{result.human_intervention_rate:.3f}, recording {result.recording}"
-    )
-    return 0
-
-
-def demo_main(args) -> int:
-    work = args.workdir
-    data, models, results = work / "data" / "episodes", work / "models", work / "results"
-    steps = [
-        (
-            "collect",
-            [
-                "collect",
-                "--episodes",
-                str(args.episodes),
-                "--seed",
-                str(args.seed),
-                "--out",
-                str(data),
-            ],
-        ),
-        (
-            "train",
-            ["train", "--data", str(data), "--models", str(models), "--seed", str(args.seed)],
-        ),
-        (
-            "eval",
-            [
-                "eval",
-                "--episodes",
-                str(args.eval_episodes),
-                "--seed",
-                str(args.seed),
-                "--models",
-                str(models),
-                "--out",
-                str(results),
-                "--ablations",
-            ],
-        ),
-        ("report", ["report", "--results", str(results)]),
-        (
-            "a short HiL-RL training run (the learning curve)",
-            [
-                "hilrl",
-                "--task",
-                "pick_eggplant",
-                "--system",
-                "uniintervene",
-                "--steps",
-                str(args.hilrl_steps),
-                "--seed",
-                str(args.seed),
-                "--updates-per-step",
-                "1",
-                "--hidden",
-                "128",
-                "128",
-                "--batch-size",
-                "128",
-                "--demos",
-                "10",
-                "--eval-every",
-                str(max(args.hilrl_steps // 3, 1)),
-                "--eval-episodes",
-                "5",
-                "--final-eval-episodes",
-                "10",
-                "--models",
-                str(models),
-                "--out",
-                str(work / "hilrl"),
-            ],
-        ),  # fmt: skip
-    ]
-    shutil.rmtree(work / "hilrl", ignore_errors=True)  # the demo's own previous run
-    for name, argv in steps:
-        print(f"\n=== demo: {name} ===", flush=True)
-        code = main(argv)
-        if code:
-            print(f"demo stopped: {name} failed", file=sys.stderr)
-            return code
-    print("\n=== demo: one live episode through the ROS graph ===", flush=True)
-    print((results / "results.md").read_text())
-    code = print_live(models, work / "recordings", work / "logs")
-    print(f"learning curve of the short training run: {work / 'hilrl' / 'learning_curve.png'}")
-    return code
 
 
 def main(argv=None) -> int:

@@ -55,7 +55,9 @@ def plan(tasks, systems, seeds, ablations: bool) -> list[RunSpec]:
     systems = list(systems)
     if any(s in CONTROLS for s in systems) and "uniintervene" not in systems:
         raise ValueError("the controls match UniIntervene's runs: include uniintervene")
-    order = {s: i for i, s in enumerate(["uniintervene", *DEFAULT_SYSTEMS, *ABLATIONS])}
+    order = {
+        s: i for i, s in enumerate(dict.fromkeys(["uniintervene", *DEFAULT_SYSTEMS, *ABLATIONS]))
+    }
     specs = [RunSpec(t, s, seed) for t in tasks for s in systems for seed in seeds]
     if ablations:
         specs += [
