@@ -20,6 +20,7 @@ from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
 from uniintervene_sim.cell import SimCell
 from uniintervene_sim.model import CameraConfig
 from uniintervene_sim.operator import SimulatedOperator
+from uniintervene_sim.tasks import TASKS
 
 
 @pytest.fixture
@@ -97,7 +98,8 @@ def save_tiny_models(folder, dim: int = 16):
     (folder / "critic" / "training_report.json").write_text(json.dumps(report))
     RecoveryPolicy(PolicyConfig(latent_dim=dim, hidden=32)).save(folder / "recovery")
     memory = InterventionMemory(dim)
-    memory.add(np.zeros(dim), 1.0, "any", "demo", 0.0)
+    for task in ("any", *TASKS):  # retrieval is per task, as in the graph
+        memory.add(np.zeros(dim), 1.0, task, "demo", 0.0)
     memory.save(folder / "recovery" / "memory.safetensors")
 
 

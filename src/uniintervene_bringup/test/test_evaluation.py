@@ -93,14 +93,17 @@ def test_periodic_trigger_fires_at_the_given_rate_without_the_critic(tiny_models
     fired = [trigger.update(True) for _ in range(30)]
     first = fired.index(True)
     assert first < 5 and all(fired[first:])  # stays raised until a recovery starts
-    trigger.started()
+    assert trigger.owed in (5, 6)  # ... and owes every firing it missed meanwhile
+    for _ in range(trigger.owed):
+        trigger.started()
     assert [trigger.update(True) for _ in range(5)] == [False] * 4 + [True]
-    assert trigger.update(False) and not PeriodicTrigger(5.0, 1).update(False)
+    assert not PeriodicTrigger(5.0, 1).update(False)  # counts policy ticks only
     with pytest.raises(ValueError, match="needs UniIntervene's rates"):
         run_control(tiny_models, "periodic_trigger", None)
     outcome = run_control(tiny_models, "periodic_trigger", ControlRates(15.0, 3.0))
-    gaps = np.diff(outcome.trigger_ticks)
-    assert outcome.autonomous_interventions >= 2 and gaps.min() >= 15
+    assert outcome.autonomous_interventions >= 2
+    # the warm-up and cool-downs delay firings but lose none
+    assert abs(outcome.autonomous_interventions - outcome.modes.count(0) / 15.0) <= 2
 
 
 def test_control_rates_come_from_uniintervenes_episodes(stalled_episode):

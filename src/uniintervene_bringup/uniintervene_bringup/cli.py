@@ -292,7 +292,7 @@ def main(argv=None) -> int:
         )
         from uniintervene_bringup.report import SYSTEMS
 
-        for system in SYSTEMS:
+        for system in (s for s in SYSTEMS if s in results):
             a = results[system]["average"]
             f1 = results[system]["trigger_f1"]
             print(

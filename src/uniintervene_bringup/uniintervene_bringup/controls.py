@@ -59,27 +59,27 @@ def zero_recovery_config(config, rates: ControlRates):
 
 
 class PeriodicTrigger:
-    """Due every `period` ticks of policy control (from a seeded random phase); a due
-    trigger stays raised until a recovery starts, as a sustained value-risk trigger does
-    through the supervisor's warm-up and cool-down."""
+    """Due every `period` ticks of policy control (from a seeded random phase). The count
+    goes on while a due trigger waits for the supervisor (warm-up, cool-down), and every
+    firing it missed stays owed, so over an episode it fires at UniIntervene's rate."""
 
     def __init__(self, period: float, seed: int):
         if not period > 0:
             raise ValueError(f"period must be > 0 ticks, got {period}")
         self.period = float(period)
         self.countdown = np.random.default_rng([int(seed), 0x9E41]).uniform(0.0, self.period)
-        self.due = False
+        self.owed = 0
 
     def update(self, policy_in_control: bool) -> bool:
-        if policy_in_control and not self.due:
+        if policy_in_control:
             self.countdown -= 1.0
-            if self.countdown <= 0.0:
+            while self.countdown <= 0.0:
                 self.countdown += self.period
-                self.due = True
-        return self.due
+                self.owed += 1
+        return self.owed > 0
 
     def started(self) -> None:
-        self.due = False
+        self.owed = max(0, self.owed - 1)
 
 
 def supervise_inputs(inputs, periodic: "PeriodicTrigger | None", policy_in_control: bool):

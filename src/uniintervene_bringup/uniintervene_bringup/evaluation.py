@@ -15,29 +15,22 @@ end), and the cell executes the decision. Systems differ only in what may trigge
   (recoveries at UniIntervene's rate, no critic).
 """
 
-import pathlib
-from dataclasses import dataclass, field, replace
-from types import SimpleNamespace
+from dataclasses import dataclass, field
 
 import numpy as np
-import yaml
-from ament_index_python.packages import get_package_share_directory
 
-from uniintervene_bringup.controls import (
-    ControlRates,
-    PeriodicTrigger,
-    ZeroTwistPolicy,
-    supervise_inputs,
-    zero_recovery_config,
+from uniintervene_bringup.controls import ControlRates
+from uniintervene_bringup.supervision import (  # noqa: F401  (re-exported for callers)
+    GraphSettings,
+    InProcessRecovery,
+    Supervision,
+    node_parameters,
+    periodic_trigger,
+    tick_inputs,
 )
-from uniintervene_common.params import from_values
 from uniintervene_critic.labels import score_triggers, segments, unproductive_flags
 from uniintervene_critic.runtime import CriticRuntime
-from uniintervene_recovery.controller import RecoveryConfig, start_recovery
-from uniintervene_recovery.schema import RECOVERY_NODE
 from uniintervene_supervisor.arbitration import Mode
-from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore, SupervisorInputs
-from uniintervene_supervisor.schema import SUPERVISOR_NODE
 
 SYSTEMS = ("hil_serl", "failure_prediction", "uniintervene")
 ABLATIONS = (
@@ -46,42 +39,6 @@ ABLATIONS = (
     "without_temporal_critic",
     "without_memory_goal",
 )
-
-
-def node_parameters(package: str, node: str) -> dict:
-    """A node's installed YAML parameters (config/<file>.yaml of its package)."""
-    share = pathlib.Path(get_package_share_directory(package)) / "config"
-    for path in sorted(share.glob("*.yaml")):
-        sections = yaml.safe_load(path.read_text()) or {}
-        if node in sections:
-            return sections[node]["ros__parameters"]
-    raise FileNotFoundError(f"no parameters of {node} in {share}")
-
-
-@dataclass
-class GraphSettings:
-    """What the graph's supervisor and recovery decide with: their schemas' defaults
-    overridden by their YAML files, so the harness and `ros2 launch` use the same numbers."""
-
-    supervisor: SimpleNamespace
-    recovery: RecoveryConfig
-
-    @classmethod
-    def load(cls) -> "GraphSettings":
-        supervisor = from_values(
-            SUPERVISOR_NODE, node_parameters("uniintervene_supervisor", "supervisor_node")
-        )
-        recovery = from_values(
-            RECOVERY_NODE, node_parameters("uniintervene_recovery", "recovery_node")
-        )
-        return cls(
-            supervisor,
-            RecoveryConfig(
-                value_margin=recovery.value_margin,
-                distance_threshold=recovery.distance_threshold,
-                max_ticks=supervisor.recovery_max_ticks,  # the supervisor's goal sets it
-            ),
-        )
 
 
 @dataclass
@@ -117,83 +74,6 @@ TRIGGER_MODE = {  # the critic runtime's trigger for each system (None: no criti
 }
 
 
-def tick_inputs(observation, status, commands: dict, engaged: bool, step) -> SupervisorInputs:
-    """The supervisor's inputs in-process: every source answered this tick (ages 0), the
-    robot is the simulator (program running, joints fresh), the critic step is fresh."""
-    return SupervisorInputs(
-        commands=commands,
-        human_engaged=engaged,
-        engaged_age=0.0,
-        joints=observation["joint_pos"],
-        joints_age=0.0,
-        risk_trigger=bool(step and step.risk.trigger),
-        risk_reason=step.risk.reason if step else "",
-        critic_age=0.0,
-        critic_valid=step is not None,
-        robot_program_running=True,
-        task_success=status.success,
-        task_failure=status.failure,
-    )
-
-
-class InProcessRecovery:
-    """The Recover goal's life in-process, as recovery_node lives it in the graph: started
-    on a trigger, proposes a command every tick until it ends (its result arrives before
-    the next tick), cancelled when the supervisor says so."""
-
-    def __init__(self, memory, policy, settings: GraphSettings, task: str = "",
-                 grow_memory: bool = False, **overrides):  # fmt: skip
-        self.memory, self.policy, self.task = memory, policy, task
-        self.config = replace(settings.recovery, **overrides)
-        self.grow_memory = grow_memory  # as recovery_node: a verified recovery is remembered
-        self.active = None
-        self.ended = False  # the last propose() ended a recovery (for traces)
-        self.ticks = self.remembered = 0
-
-    @classmethod
-    def for_system(cls, system: str, memory, policy, settings: GraphSettings, task: str = "",
-                   rates: ControlRates | None = None, grow_memory: bool = False):  # fmt: skip
-        """The recovery a system runs: UniIntervene's, the ablation's, or a control's."""
-        if system == "zero_recovery":
-            if rates is None:
-                raise ValueError("zero_recovery needs UniIntervene's rates (ControlRates)")
-            config = zero_recovery_config(settings.recovery, rates)
-            return cls(memory, ZeroTwistPolicy(), replace(settings, recovery=config), task)
-        return cls(memory, policy, settings, task, grow_memory,
-                   use_memory_goal=system != "without_memory_goal")  # fmt: skip
-
-    def propose(self, commands: dict, core, step, proprio) -> None:
-        self.ended = False
-        if self.active is None:
-            return
-        tick = self.active.step(step.latent, step.state_value, proprio)
-        if tick.done:
-            if tick.success and self.grow_memory and self.active.ticks:
-                self.memory.add(step.latent, step.state_value, self.task or "any", "online",
-                                float(self.remembered), self.active.segment())  # fmt: skip
-                self.remembered += 1
-            core.recovery_ended()
-            self.active, self.ended = None, True
-        else:
-            commands["recovery"] = (tick.action, 0.0)
-            self.ticks += 1
-
-    def after(self, decision, core, step) -> int:
-        """Carry out the decision's recovery part; 1 when a recovery started."""
-        if decision.cancel_recovery:
-            self.active = None
-        if not decision.start_recovery:
-            return 0
-        self.active, _ = start_recovery(
-            self.memory, self.policy, self.config, step.latent, step.state_value, self.task
-        )
-        if self.active is None:
-            core.recovery_ended()
-            return 0
-        core.recovery_started()
-        return 1
-
-
 def run_episode(
     cell,
     task: str,
@@ -216,15 +96,15 @@ def run_episode(
     observation = cell.reset(task, seed)
     policy.reset(seed)
     operator.reset()
-    core = SupervisorCore(SupervisorConfig.from_params(settings.supervisor))
-    core.start_episode(system != "hil_serl", round(cell.task.episode_seconds / 0.1))
+    supervision = Supervision(
+        system, settings, memory, recovery_policy, task, seed,
+        autonomous=system != "hil_serl", max_ticks=round(cell.task.episode_seconds / 0.1),
+        rates=rates,
+    )  # fmt: skip
     runtime = None
     if bundle is not None:
         triggers = (report or {}).get("triggers")
         runtime = CriticRuntime(bundle, TRIGGER_MODE[system], triggers)
-    recovery = InProcessRecovery.for_system(system, memory, recovery_policy, settings, task, rates)
-    periodic = periodic_trigger(system, rates, seed)
-    mode = Mode.POLICY
     executed = np.zeros(7, np.float32)
     out = EpisodeOutcome(task, seed, False, 0, 0, 0, 0)
     progress, warnings, sources = [], [], []
@@ -236,23 +116,18 @@ def run_episode(
         commands = {"policy": (policy.act(scene, cell.task), 0.0)}
         if human.engaged:
             commands["human"] = (human.action, 0.0)
-        recovery.propose(commands, core, step, proprio)
-        inputs = tick_inputs(observation, status, commands, human.engaged, step)
-        inputs = supervise_inputs(inputs, periodic, mode == Mode.POLICY)
-        decision = core.step(inputs)
-        if not decision.ran:
-            if trace is not None:
-                trace.append((inputs, decision, recovery.ended, False))
-            break
-        ended = recovery.ended
-        if decision.start_recovery:
-            out.trigger_ticks.append(out.ticks)
-        started = bool(recovery.after(decision, core, step))
-        if started and periodic is not None:
-            periodic.started()
-        out.autonomous_interventions += started
+        supervision.propose(commands, step, proprio)
+        ended = supervision.recovery.ended
+        inputs, decision, started = supervision.decide(
+            observation, status, commands, human.engaged, step
+        )
         if trace is not None:
             trace.append((inputs, decision, ended, started))
+        if not decision.ran:
+            break
+        if decision.start_recovery:
+            out.trigger_ticks.append(out.ticks)
+        out.autonomous_interventions += started
         mode = decision.mode
         executed = np.nan_to_num(decision.command).astype(np.float32)
         observation = cell.step(executed)
@@ -268,15 +143,6 @@ def run_episode(
     out.success = decision.outcome == "success"
     out.unproductive = segments(unproductive_flags(progress, warnings, sources))
     return out
-
-
-def periodic_trigger(system: str, rates: ControlRates | None, seed: int):
-    """The periodic control's trigger (None for every other system)."""
-    if system != "periodic_trigger":
-        return None
-    if rates is None:
-        raise ValueError("periodic_trigger needs UniIntervene's rates (ControlRates)")
-    return PeriodicTrigger(rates.policy_ticks_per_trigger, seed)
 
 
 def control_rates(outcomes) -> ControlRates:

@@ -48,10 +48,15 @@ def evaluate(
         (s, t, EVAL_SEED_OFFSET + seed + i) for s in systems for t in tasks for i in range(episodes)
     ]
     outcomes = {s: {t: [] for t in tasks} for s in systems}
-    example, rates = None, {}
+    example, rates, no_rate = None, {}, {}
     for system, task, episode_seed in tqdm(jobs, desc="evaluating"):
-        if system in CONTROLS and task not in rates:
-            rates[task] = control_rates(outcomes["uniintervene"][task])
+        if system in CONTROLS and task not in rates | no_rate:
+            try:
+                rates[task] = control_rates(outcomes["uniintervene"][task])
+            except ValueError as error:  # UniIntervene never fired here: nothing to match
+                no_rate[task] = str(error)
+        if system in CONTROLS and task in no_rate:
+            continue
         outcome = run_episode(
             cell,
             task,
@@ -81,11 +86,14 @@ def evaluate(
             "trigger_warmup_ticks": settings.supervisor.trigger_warmup_ticks,
             "recovery_max_ticks": settings.recovery.max_ticks,
             "control_rates": {task: r.to_dict() for task, r in rates.items()},
+            "controls_skipped": no_rate,
         }
     }
     for system in systems:
-        per_task = {t: summarise(outcomes[system][t]) for t in tasks}
+        per_task = {t: summarise(outcomes[system][t]) for t in tasks if outcomes[system][t]}
         every = [o for t in tasks for o in outcomes[system][t]]
+        if not every:
+            continue
         entry = {"average": summarise(every), "per_task": per_task}
         entry["trigger_f1"] = entry["average"]["trigger_f1"] if system != "hil_serl" else None
         (results.setdefault("ablations", {}) if system in ABLATIONS else results)[system] = entry

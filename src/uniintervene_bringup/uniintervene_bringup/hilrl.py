@@ -26,22 +26,15 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from tqdm import tqdm
 
-from uniintervene_bringup.controls import CONTROLS, ControlRates, supervise_inputs
-from uniintervene_bringup.evaluation import (
-    ABLATIONS,
-    TRIGGER_MODE,
-    GraphSettings,
-    InProcessRecovery,
-    periodic_trigger,
-    tick_inputs,
-)
+from uniintervene_bringup.controls import CONTROLS, ControlRates
+from uniintervene_bringup.evaluation import ABLATIONS, TRIGGER_MODE
+from uniintervene_bringup.supervision import GraphSettings, Supervision
 from uniintervene_common.atomic import atomic_write
 from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_learner.action_space import ActionSpace, ActionSpaceConfig, task_action_space
 from uniintervene_learner.learner import Learner, LearnerConfig
 from uniintervene_learner.sac import SACAgent, SACConfig
 from uniintervene_supervisor.arbitration import Mode
-from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore
 
 BASELINES = ("hil_serl", "failure_prediction", "uniintervene")
 NO_RECOVERY_DATA = "uniintervene_no_recovery_data"
@@ -121,16 +114,13 @@ class HilRLRun:
         observation = cell.reset(c.task, seed)
         self.operator.reset()
         runtime = CriticRuntime(self.bundle, TRIGGER_MODE[c.system], self._triggers())
-        core = SupervisorCore(SupervisorConfig.from_params(self.settings.supervisor))
-        autonomous = learn and c.system != "hil_serl"
         ticks = round(cell.task.episode_seconds / 0.1)
-        core.start_episode(autonomous, min(ticks, c.max_episode_ticks or ticks))
-        recovery = InProcessRecovery.for_system(
-            c.system, self.memory, self.recovery_policy, self.settings, c.task, self.rates,
+        supervision = Supervision(
+            c.system, self.settings, self.memory, self.recovery_policy, c.task, seed,
+            autonomous=learn and c.system != "hil_serl",
+            max_ticks=min(ticks, c.max_episode_ticks or ticks), rates=self.rates,
             grow_memory=learn,
         )  # fmt: skip
-        periodic = periodic_trigger(c.system, self.rates, seed) if autonomous else None
-        mode = Mode.POLICY
         executed = np.zeros(7, np.float32)
         stats = dict.fromkeys(("ticks", "human_ticks", "policy_ticks", "recovery_ticks"), 0)
         stats |= {"success": False, "autonomous": 0}
@@ -148,16 +138,12 @@ class HilRLRun:
             engaged = operator and human.engaged
             if engaged:
                 commands["human"] = (human.action, 0.0)
-            recovery.propose(commands, core, step, proprio)
-            inputs = tick_inputs(observation, status, commands, engaged, step)
-            decision = core.step(supervise_inputs(inputs, periodic, mode == Mode.POLICY))
+            supervision.propose(commands, step, proprio)
+            _, decision, started = supervision.decide(observation, status, commands, engaged, step)
             if not decision.ran:
                 break
             mode = decision.mode
-            started = recovery.after(decision, core, step)
             stats["autonomous"] += started
-            if started and periodic is not None:
-                periodic.started()
             executed = np.nan_to_num(decision.command).astype(np.float32)
             try:
                 next_observation = cell.step(executed)
@@ -288,12 +274,13 @@ class HilRLRun:
             | {"sac": c.sac.to_dict(), "action": asdict(c.action)},
         }
         self.out.mkdir(parents=True, exist_ok=True)
+        self.learner.save()
+        plot_curve(summary, self.out / "learning_curve.png")
+        # last: a summary with a final success rate marks the run finished (resume)
         atomic_write(
             self.out / "summary.json",
             lambda tmp: pathlib.Path(tmp).write_text(json.dumps(summary, indent=2)),
         )
-        self.learner.save()
-        plot_curve(summary, self.out / "learning_curve.png")
         return summary
 
 

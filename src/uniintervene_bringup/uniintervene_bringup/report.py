@@ -49,7 +49,9 @@ def markdown(results: dict) -> str:
         f1 = entry.get("trigger_f1")
         lines.append(
             f"| {NAMES.get(system, system)} | "
-            + " | ".join(_cell(entry["per_task"][t]) for t in tasks)
+            + " | ".join(
+                _cell(entry["per_task"][t]) if t in entry["per_task"] else "-" for t in tasks
+            )  # fmt: skip
             + f" | {_cell(entry['average'])}"
             + f" | {entry['average']['autonomous_interventions']:.2f}"
             + f" | {'-' if f1 is None else f'{f1:.2f}'} |"

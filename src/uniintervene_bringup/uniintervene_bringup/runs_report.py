@@ -8,6 +8,7 @@ import numpy as np
 
 from uniintervene_bringup.report import NAMES
 
+BUDGET = ("steps", "updates_per_step", "demos", "final_eval_episodes")
 TASK_ORDER = ("pick_eggplant", "tube_insertion", "ram_insertion", "wipe", "fold_towel")
 ORDER = (
     "hil_serl",
@@ -61,6 +62,9 @@ def aggregate(out: pathlib.Path) -> dict:
     runs = load_runs(out)
     if not runs:
         raise FileNotFoundError(f"no finished runs under {out / 'runs'}")
+    budgets = {json.dumps({k: r["config"].get(k) for k in BUDGET}, sort_keys=True) for r in runs}
+    if len(budgets) > 1:
+        raise ValueError(f"the runs under {out / 'runs'} mix budgets: {sorted(budgets)}")
     cells: dict[str, dict[str, list[dict]]] = {}
     for run in runs:
         cells.setdefault(run["system"], {}).setdefault(run["task"], []).append(run)
@@ -111,10 +115,13 @@ def targets(results: dict) -> dict | None:
     base, ours = results["hil_serl"]["average"], results["uniintervene"]["average"]
     if not base["human_intervention_rate"] or not ours["human_intervention_rate"]:
         return None
+    if (base["tasks"], base["seeds"]) != (ours["tasks"], ours["seeds"]):
+        return {"compared": False, "why": "HiL-SERL and UniIntervene ran other tasks or seeds"}
     base_ir = base["human_intervention_rate"]["mean"]
     ratio = ours["human_intervention_rate"]["mean"] / base_ir if base_ir else None
     gain = ours["final_success_rate"]["mean"] - base["final_success_rate"]["mean"]
     return {
+        "compared": True,
         "human_ir_ratio": ratio,
         "human_ir_ratio_target": 0.43,
         "success_gain_points": 100 * gain,
@@ -154,11 +161,13 @@ def markdown(results: dict) -> str:
         lines.append(
             f"| {NAMES.get(system, system)} | " + " | ".join(cells)
             + f" | {_cell(average) if full else '-'}"
-            + f" | {auto['mean']:.2f}" * bool(auto) + " - " * (not auto)
-            + f" | {len(average['seeds'])} |"
+            + (f" | {auto['mean']:.2f}" if auto else " | -")
         )  # fmt: skip
+        lines[-1] += f" | {len(average['seeds'])} |"
     t = results.get("targets")
-    if t:
+    if t and not t["compared"]:
+        lines += ["", f"Targets not compared: {t['why']}."]
+    elif t:
         lines += [
             "",
             f"UniIntervene / HiL-SERL human IR: {t['human_ir_ratio']:.2f}x (target <= 0.43x, "

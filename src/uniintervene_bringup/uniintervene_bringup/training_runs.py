@@ -11,6 +11,7 @@ The controls fire at the rate, and recover for the length, that UniIntervene's r
 same task and seed measured, so they wait for it.
 """
 
+import json
 import os
 import pathlib
 import shutil
@@ -20,7 +21,6 @@ import time
 from dataclasses import dataclass
 
 from uniintervene_bringup.controls import CONTROLS
-from uniintervene_bringup.evaluation import ABLATIONS
 
 ABLATION_TASKS = ("pick_eggplant", "ram_insertion")  # as the paper's ablation table
 DEFAULT_SYSTEMS = (
@@ -52,6 +52,8 @@ class RunSpec:
 
 def plan(tasks, systems, seeds, ablations: bool) -> list[RunSpec]:
     """Every run, UniIntervene's before the controls that need it."""
+    from uniintervene_bringup.evaluation import ABLATIONS  # torch: only when planning
+
     systems = list(systems)
     if any(s in CONTROLS for s in systems) and "uniintervene" not in systems:
         raise ValueError("the controls match UniIntervene's runs: include uniintervene")
@@ -59,6 +61,7 @@ def plan(tasks, systems, seeds, ablations: bool) -> list[RunSpec]:
         s: i for i, s in enumerate(dict.fromkeys(["uniintervene", *DEFAULT_SYSTEMS, *ABLATIONS]))
     }
     specs = [RunSpec(t, s, seed) for t in tasks for s in systems for seed in seeds]
+    specs = list(dict.fromkeys(specs))  # a run asked for twice runs once
     if ablations:
         specs += [
             RunSpec(t, s, seed)
@@ -67,17 +70,37 @@ def plan(tasks, systems, seeds, ablations: bool) -> list[RunSpec]:
             for s in ABLATIONS
             for seed in seeds
         ]
+    specs = list(dict.fromkeys(specs))
     return sorted(specs, key=lambda r: (r.system in CONTROLS, order.get(r.system, 99), r.task))
 
 
-def finished(out: pathlib.Path, spec: RunSpec) -> bool:
-    import json
-
+def finished(out: pathlib.Path, spec: RunSpec, settings: dict | None = None) -> bool:
+    """The run has its final result; with `settings`, made with those (else an error:
+    a resumed or merged experiment must not mix budgets)."""
     path = spec.folder(out) / "summary.json"
     try:
-        return json.loads(path.read_text()).get("final_success_rate") is not None
+        summary = json.loads(path.read_text())
     except (OSError, ValueError):
         return False
+    if summary.get("final_success_rate") is None:
+        return False
+    made = {key: summary["config"].get(key) for key in settings or {}}
+    if settings and made != settings:
+        raise ValueError(
+            f"{path} was made with {made}, not {settings}: use another --out or the same settings"
+        )
+    return True
+
+
+def run_settings(options: list[str]) -> dict:
+    """What a finished run must have been made with, from the hilrl options."""
+    values = dict(zip(options[::2], options[1::2], strict=False))
+    return {
+        "steps": int(values["--steps"]),
+        "updates_per_step": int(values["--updates-per-step"]),
+        "demos": int(values["--demos"]),
+        "final_eval_episodes": int(values["--final-eval-episodes"]),
+    }
 
 
 def hilrl_command(spec: RunSpec, out: pathlib.Path, options: list[str]) -> list[str]:
@@ -91,11 +114,12 @@ def hilrl_command(spec: RunSpec, out: pathlib.Path, options: list[str]) -> list[
     return command
 
 
-def run_all(specs, out: pathlib.Path, options: list[str], jobs: int) -> list[str]:
+def run_all(specs, out: pathlib.Path, options: list[str], jobs: int,
+            settings: dict | None = None) -> list[str]:  # fmt: skip
     """Run what is not finished, `jobs` processes at a time; returns the failures."""
-    pending = [s for s in specs if not finished(out, s)]
-    done_before = len(specs) - len(pending)
-    print(f"{len(specs)} runs planned, {done_before} already finished, {len(pending)} to run")
+    pending = [s for s in specs if not finished(out, s, settings)]
+    print(f"{len(specs)} runs planned, {len(specs) - len(pending)} already finished, "
+          f"{len(pending)} to run")  # fmt: skip
     logs = out / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     running: dict[RunSpec, subprocess.Popen] = {}
@@ -125,20 +149,27 @@ def run_all(specs, out: pathlib.Path, options: list[str], jobs: int) -> list[str
                 folder = spec.folder(out)
                 if folder.exists():  # an unfinished run: start it again
                     shutil.rmtree(folder)
-                log = open(logs / f"{spec.name.replace('/', '_')}.log", "w")  # noqa: SIM115
-                running[spec] = subprocess.Popen(
-                    hilrl_command(spec, out, options),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env=environment,
-                )
-                print(f"started {spec.name} (log {log.name})", flush=True)
+                log = logs / f"{spec.name.replace('/', '_')}.log"
+                with open(log, "w") as stream:  # the child keeps its own handle
+                    running[spec] = subprocess.Popen(
+                        hilrl_command(spec, out, options),
+                        stdout=stream,
+                        stderr=subprocess.STDOUT,
+                        env=environment,
+                    )
+                print(f"started {spec.name} (log {log})", flush=True)
             time.sleep(1.0)
     except KeyboardInterrupt:
-        for process in running.values():
-            process.terminate()
         print("stopped: finished runs are kept, unfinished ones restart on the next call")
         raise
+    finally:
+        for process in running.values():
+            process.terminate()
+        for process in running.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
     return failures
 
 
@@ -185,7 +216,7 @@ def main(args) -> int:
             "--eval-episodes", str(args.eval_episodes),
             "--final-eval-episodes", str(args.final_eval_episodes), "--models", str(args.models),
         ]  # fmt: skip
-        failures = run_all(specs, args.out, options, args.jobs)
+        failures = run_all(specs, args.out, options, args.jobs, run_settings(options))
         if failures:
             print(f"{len(failures)} runs failed (see {args.out / 'logs'}): {', '.join(failures)}")
     results = write(args.out)

@@ -104,7 +104,7 @@ def test_a_fault_belongs_to_a_region_only_leaving_it_cures_and_coming_back_resta
     assert config.onset_range[0] <= onset <= config.onset_range[1]
     action = policy.act(at(onset + 0.01), FIXED_EXPERT)
     assert policy.fault == "stall" and np.linalg.norm(action[:6]) < 0.1
-    # a 1-tick override moves the arm 2.5 cm at most: still in the 5 cm region, still stalled
+    # a 1-tick override moves the arm 2.5 cm at most: still in the 3 cm region, still stalled
     policy.act(at(onset + 0.1, (0.025, 0.0, 0.0)), FIXED_EXPERT)
     assert policy.fault == "stall"
     # moved out of the region (by anyone): cured, the expert again
@@ -116,6 +116,11 @@ def test_a_fault_belongs_to_a_region_only_leaving_it_cures_and_coming_back_resta
     policy.act(at(onset + 1.5, (0.06, 0.0, 0.0)), FIXED_EXPERT)
     # ... but not holding something it did not hold there
     policy.act(at(onset + 2.0, (0.01, 0.0, 0.0), gripper=1.0), FIXED_EXPERT)
+    assert policy.fault == ""
+    # and closing the gripper on it (someone else's command) is another state: cured
+    policy.act(at(onset + 2.5, (0.005, 0.0, 0.0)), FIXED_EXPERT)
+    assert policy.fault == "stall"
+    policy.act(at(onset + 2.6, (0.005, 0.0, 0.0), gripper=1.0), FIXED_EXPERT)
     assert policy.fault == ""
 
 

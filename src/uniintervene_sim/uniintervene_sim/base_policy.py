@@ -15,10 +15,10 @@ As a learned policy's, these behaviours belong to a region of the state, not to 
 a ball of `region_radius` around where the tool was when the fault began, with the
 gripper as it was. The policy's own motion never takes it out (it moves within the inner
 `confine_fraction` of the ball), so the fault ends only once the arm has been moved out
-of the region by someone else (the human, a recovery), and a brief override that leaves
-the arm in it cures nothing. Coming back into the region (inside its inner part, with
-the gripper as it was) starts the same behaviour again. With `refault_probability`
-another fault starts later in the episode.
+of the region (or the gripper opened or closed) by someone else (the human, a recovery),
+and a brief override that leaves the arm in it cures nothing. Coming back into the
+region (inside its inner half, with the gripper as it was) starts the same behaviour
+again. With `refault_probability` another fault starts later in the episode.
 """
 
 from dataclasses import dataclass
@@ -39,7 +39,9 @@ class BasePolicyConfig:
     action_noise: float = 0.01  # m/s (and rad/s) of Gaussian jitter on the expert's twist
     modes: tuple[str, ...] = FAULT_MODES
     region_radius: float = 0.03  # m: moved this far from where it began, a fault ends
-    confine_fraction: float = 0.4  # the faulty policy itself stays within this part of it
+    # The faulty policy itself stays within this part of it: from there even a 1-tick
+    # override at the 0.25 m/s limit (2.5 cm) does not leave the region.
+    confine_fraction: float = 0.15
 
     def __post_init__(self):
         if not 0.0 <= self.failure_rate <= 1.0:
@@ -47,8 +49,8 @@ class BasePolicyConfig:
         unknown = set(self.modes) - set(FAULT_MODES)
         if unknown or not self.modes:
             raise ValueError(f"modes must be a non-empty subset of {FAULT_MODES}, got {self.modes}")
-        if self.region_radius <= 0.0 or not 0.0 < self.confine_fraction < 1.0:
-            raise ValueError("region_radius must be > 0 and confine_fraction in (0, 1)")
+        if self.region_radius <= 0.0 or not 0.0 < self.confine_fraction <= 0.5:
+            raise ValueError("region_radius must be > 0 and confine_fraction in (0, 0.5]")
 
 
 @dataclass
@@ -107,9 +109,13 @@ class BasePolicy:
         self.regions.append(self.active)
 
     def _update_fault(self, scene: Scene, task_modes) -> None:
-        radius = self.config.region_radius
-        if self.active is not None and self.active.distance(scene) > radius:
-            self.active = None  # moved out of the region: cured, until it comes back
+        radius, active = self.config.region_radius, self.active
+        # moved out of the region (or the gripper changed under someone else's command:
+        # another state): cured, until it comes back
+        if active is not None and (
+            active.distance(scene) > radius or (active.mode != "slip" and not active.holds(scene))
+        ):
+            self.active = None
             self.fault_onset = self._draw_onset(scene.time, self.config.refault_probability)
         if self.active is None:
             for region in self.regions:  # back in a region's core: the same behaviour

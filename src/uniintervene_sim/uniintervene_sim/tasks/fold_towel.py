@@ -23,7 +23,7 @@ from uniintervene_sim.tasks.base import (
 )
 
 COLUMNS, ROWS, SPACING = 7, 3, 0.045  # across the fold line, along it; m between vertices
-HALF_LENGTH = (COLUMNS - 1) * SPACING / 2  # 0.12 m from the middle to the free edge
+HALF_LENGTH = (COLUMNS - 1) * SPACING / 2  # 0.135 m from the middle to the free edge
 HALF_WIDTH = (ROWS - 1) * SPACING / 2
 THICKNESS = 0.003  # the cloth's radius: it lies this high on the table
 PINCH_RADIUS = 0.06  # the pinch takes the vertex under the TCP and its 3 neighbours
