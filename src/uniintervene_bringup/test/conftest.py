@@ -43,11 +43,12 @@ def tiny_models():
 
 @pytest.fixture
 def stalled_episode(tiny_models):
-    """run(refault_probability, trace) -> (outcome, settings): a UniIntervene episode of
+    """run(refault_probability, trace, system, rates) -> (outcome, settings): an episode of
     tube_insertion whose base policy stalls, on the tiny models. The untrained latents
     all lie near zero, so only the value can end a recovery (distance_threshold 0)."""
 
-    def run(refault_probability: float = 0.0, trace: list | None = None):
+    def run(refault_probability: float = 0.0, trace: list | None = None,
+            system: str = "uniintervene", rates=None):  # fmt: skip
         settings = GraphSettings.load()
         settings.recovery = replace(settings.recovery, distance_threshold=0.0)
         stall = BasePolicyConfig(
@@ -59,13 +60,14 @@ def stalled_episode(tiny_models):
             4,
             BasePolicy(stall),
             SimulatedOperator(),
-            "uniintervene",
+            system,
             tiny_models.bundle,
             tiny_models.report,
             tiny_models.memory,
             tiny_models.recovery_policy,
             settings,
             trace=trace,
+            rates=rates,
         )
         return outcome, settings
 

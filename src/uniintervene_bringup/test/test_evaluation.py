@@ -1,6 +1,5 @@
 """The in-process experiment harness (no ROS): arbitration and counting on the sim."""
 
-from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -55,31 +54,10 @@ def test_the_harness_decides_with_the_graphs_yaml_parameters():
     assert settings.recovery.value_margin == recovery["value_margin"]
 
 
-def run_control(tiny_models, system, rates, trace=None):
-    settings = GraphSettings.load()
-    settings.recovery = replace(settings.recovery, distance_threshold=0.0)
-    outcome = run_episode(
-        SimCell(camera=CameraConfig(width=32, height=32)),
-        "tube_insertion",
-        4,
-        BasePolicy(STALL),
-        SimulatedOperator(),
-        system,
-        tiny_models.bundle,
-        tiny_models.report,
-        tiny_models.memory,
-        tiny_models.recovery_policy,
-        settings,
-        trace=trace,
-        rates=rates,
-    )
-    return outcome
-
-
-def test_zero_recovery_holds_the_arm_for_uniintervenes_length_and_cures_nothing(tiny_models):
+def test_zero_recovery_holds_the_arm_for_uniintervenes_length_and_cures_nothing(stalled_episode):
     trace = []
     rates = ControlRates(policy_ticks_per_trigger=20.0, ticks_per_recovery=4.0)
-    outcome = run_control(tiny_models, "zero_recovery", rates, trace)
+    outcome, _ = stalled_episode(trace=trace, system="zero_recovery", rates=rates)
     assert outcome.autonomous_interventions >= 2
     first = outcome.trigger_ticks[0]
     assert outcome.modes[first + 1 : first + 5] == [1] * 4 and outcome.modes[first + 5] != 1
@@ -88,7 +66,7 @@ def test_zero_recovery_holds_the_arm_for_uniintervenes_length_and_cures_nothing(
     assert outcome.human_ticks > 0  # the stall outlives every still "recovery": the human ends it
 
 
-def test_periodic_trigger_fires_at_the_given_rate_without_the_critic(tiny_models):
+def test_periodic_trigger_fires_at_the_given_rate_without_the_critic(stalled_episode):
     trigger = PeriodicTrigger(5.0, seed=1)
     fired = [trigger.update(True) for _ in range(30)]
     first = fired.index(True)
@@ -99,8 +77,8 @@ def test_periodic_trigger_fires_at_the_given_rate_without_the_critic(tiny_models
     assert [trigger.update(True) for _ in range(5)] == [False] * 4 + [True]
     assert not PeriodicTrigger(5.0, 1).update(False)  # counts policy ticks only
     with pytest.raises(ValueError, match="needs UniIntervene's rates"):
-        run_control(tiny_models, "periodic_trigger", None)
-    outcome = run_control(tiny_models, "periodic_trigger", ControlRates(15.0, 3.0))
+        stalled_episode(system="periodic_trigger")
+    outcome, _ = stalled_episode(system="periodic_trigger", rates=ControlRates(15.0, 3.0))
     assert outcome.autonomous_interventions >= 2
     # the warm-up and cool-downs delay firings but lose none
     assert abs(outcome.autonomous_interventions - outcome.modes.count(0) / 15.0) <= 2
