@@ -197,6 +197,9 @@ def main(argv=None) -> int:
     hil.add_argument("--final-eval-episodes", type=int, default=20, help="held-out layouts")
     hil.add_argument("--hidden", type=int, nargs="+", default=[256, 256], help="SAC MLP widths")
     hil.add_argument("--batch-size", type=int, default=256)
+    hil.add_argument(
+        "--recovery-max-ticks", type=int, default=0, help="0: supervisor.yaml's limit (3)"
+    )
     hil.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     hil.add_argument("--out", type=pathlib.Path, required=True)
     experiment = commands.add_parser(

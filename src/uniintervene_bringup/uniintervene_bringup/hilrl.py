@@ -21,7 +21,7 @@ import json
 import pathlib
 import time
 from copy import deepcopy
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 from tqdm import tqdm
@@ -58,6 +58,7 @@ class HilRLConfig:
     max_episode_ticks: int = 0  # 0: the task's own length (a shorter cap for quick checks)
     # UniIntervene's trigger rate and recovery length on this task (the controls need it)
     control_rates: dict | None = None
+    recovery_max_ticks: int = 0  # 0: the graph's (supervisor.yaml's recovery_max_ticks)
     sac: SACConfig = field(default_factory=SACConfig)
     action: ActionSpaceConfig = field(default_factory=ActionSpaceConfig)
 
@@ -82,6 +83,10 @@ class HilRLRun:
         # the run grows its own copy of the memory with verified recoveries
         self.report, self.memory, self.recovery_policy = report, deepcopy(memory), recovery_policy
         self.settings = GraphSettings.load()
+        if config.recovery_max_ticks:
+            self.settings.recovery = replace(
+                self.settings.recovery, max_ticks=config.recovery_max_ticks
+            )
         if (self.out / "prior").exists():
             raise FileExistsError(f"{self.out} holds a previous run; choose another --out")
         # the learner_node's core: the same buffers, routing and updates
@@ -347,6 +352,7 @@ def run_from_cli(args) -> int:
         eval_every=args.eval_every,
         eval_episodes=args.eval_episodes,
         final_eval_episodes=args.final_eval_episodes,
+        recovery_max_ticks=args.recovery_max_ticks,
         action=task_action_space(args.task),
         control_rates=control_rates,
     )
