@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from uniintervene_bringup import runs_report, training_runs
-from uniintervene_bringup.training_runs import RunSpec, finished, plan, run_all
+from uniintervene_bringup.training_runs import RunSpec, finished, plan, run_all, run_settings
 
 
 def summary(task, system, seed, sr, ir, steps=100) -> dict:
@@ -105,3 +105,21 @@ def test_aggregate_reports_the_spread_over_seeds_and_the_targets(tmp_path):
     for name in ("ir_over_training", "success_over_training", "success_vs_human_ticks"):
         assert (tmp_path / f"{name}.png").stat().st_size > 5000
     assert json.loads((tmp_path / "results.json").read_text())["config"]["steps"] == 100
+
+
+def test_a_finished_run_of_another_budget_is_refused_not_mixed(tmp_path):
+    spec = RunSpec("wipe", "hil_serl", 0)
+    write_run(tmp_path, spec, sr=0.5, ir=0.2)  # made with 100 steps
+    options = ["--steps", "100", "--updates-per-step", "1", "--hidden", "128", "128",
+               "--demos", "20", "--final-eval-episodes", "20"]  # fmt: skip
+    settings = run_settings(options)
+    assert settings == {"steps": 100, "updates_per_step": 1, "demos": 20,
+                        "final_eval_episodes": 20}  # fmt: skip
+    folder = spec.folder(tmp_path)
+    summary_file = folder / "summary.json"
+    made = json.loads(summary_file.read_text())
+    made["config"] |= {"updates_per_step": 1, "demos": 20}
+    summary_file.write_text(json.dumps(made))
+    assert finished(tmp_path, spec, settings)
+    with pytest.raises(ValueError, match="use another --out or the same settings"):
+        finished(tmp_path, spec, {**settings, "steps": 30_000})

@@ -94,7 +94,12 @@ def finished(out: pathlib.Path, spec: RunSpec, settings: dict | None = None) -> 
 
 def run_settings(options: list[str]) -> dict:
     """What a finished run must have been made with, from the hilrl options."""
-    values = dict(zip(options[::2], options[1::2], strict=False))
+    values, flag = {}, None
+    for token in options:  # "--flag value [value ...]"
+        if token.startswith("--"):
+            flag = token
+        else:
+            values.setdefault(flag, token)
     return {
         "steps": int(values["--steps"]),
         "updates_per_step": int(values["--updates-per-step"]),
