@@ -13,7 +13,7 @@ help:
 	@echo "make test    setup, ruff lint, then all tests"
 	@echo "make unit    setup, ruff lint, then the tests without node processes (fast)"
 	@echo "make chaos   the fault tests alone: killed nodes, malformed floods, failing recordings"
-	@echo "make demo    collect, train, evaluate on the simulated cell, report, one live episode"
+	@echo "make demo    collect, train, evaluate on the simulated cell, report, a short HiL-RL run, one live episode"
 	@echo "make clean   remove build/, install/, log/ (keeps .venv)"
 
 setup:
@@ -40,7 +40,8 @@ chaos: setup
 		src/uniintervene_supervisor/test/test_supervisor_faults.py \
 		src/uniintervene_supervisor/test/test_supervisor_node.py -k "killed or thousand or fault or record" $(PYTEST_ARGS)
 
-# Collect sim episodes, train critic + recovery, run the experiment, write results/, then
+# Collect sim episodes, train critic + recovery, run the experiment, write results/, a short
+# HiL-RL training run (hilrl/learning_curve.png), then
 # one live episode through the ROS graph. DEMO_ARGS e.g. "--episodes 10 --eval-episodes 3".
 demo: setup
 	$(RUN) uniintervene demo $(DEMO_ARGS)
