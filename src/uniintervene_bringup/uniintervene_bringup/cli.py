@@ -169,7 +169,7 @@ def main(argv=None) -> int:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--workdir", type=pathlib.Path, default=pathlib.Path("."))
     demo.add_argument(
-        "--hilrl-steps", type=int, default=6000, help="the short training run's env steps"
+        "--hilrl-steps", type=int, default=8000, help="the short training run's env steps"
     )
     hil = commands.add_parser("hilrl", help="train a policy by HiL-RL on the simulated cell")
     hil.add_argument("--task", default="pick_eggplant")

@@ -62,7 +62,7 @@ def demo_main(args) -> int:
             [
                 "hilrl",
                 "--task",
-                "pick_eggplant",
+                "ram_insertion",
                 "--system",
                 "uniintervene",
                 "--steps",
