@@ -18,10 +18,9 @@ import time
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import TwistStamped
-from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.action import ActionServer, CancelResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.executors import SingleThreadedExecutor
-from rclpy.task import Future
 from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import Bool, Float64
 from std_srvs.srv import Trigger
@@ -29,8 +28,7 @@ from visualization_msgs.msg import Marker
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
-from uniintervene_common.kinematics import tcp_pose, twist_at_flange
-from uniintervene_common.node import GuardedNode, diagnostics, run
+from uniintervene_common.node import GuardedNode, run
 from uniintervene_common.params import declare_parameters
 from uniintervene_msgs.action import Arbitrate
 from uniintervene_msgs.msg import (
@@ -45,15 +43,15 @@ from uniintervene_msgs.msg import (
 from uniintervene_msgs.srv import ResetTask
 from uniintervene_supervisor.arbitration import Mode
 from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore, SupervisorInputs
-from uniintervene_supervisor.episode import Episode
+from uniintervene_supervisor.nodes.arbitrate_episodes import ArbitrateEpisodes, Latest
 from uniintervene_supervisor.nodes.episode_recording import EpisodeRecording
 from uniintervene_supervisor.nodes.learner_stream import LearnerStream
 from uniintervene_supervisor.nodes.recovery_goals import RecoveryGoals
 from uniintervene_supervisor.nodes.robot_state import (
-    status_marker,
     watch_safety_mode,
     watch_servo_command_type,
 )
+from uniintervene_supervisor.nodes.supervisor_outputs import SupervisorOutputs
 from uniintervene_supervisor.schema import SUPERVISOR_NODE
 from uniintervene_supervisor.servo_switch import CommandTypeSwitch
 
@@ -77,17 +75,7 @@ RECORDED = {  # topic -> type recorded with each episode
 }
 
 
-class Latest:
-    """The newest value of one input and when it arrived (the node's clock, seconds)."""
-
-    def __init__(self):
-        self.value, self.at = None, -np.inf
-
-    def set(self, value, at: float) -> None:
-        self.value, self.at = value, at
-
-
-class SupervisorNode(GuardedNode):
+class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
     def __init__(self):
         super().__init__("supervisor_node")
         self.p = declare_parameters(self, SUPERVISOR_NODE, on_change=self.on_parameters)
@@ -343,95 +331,6 @@ class SupervisorNode(GuardedNode):
             if decision.outcome:
                 episode.end(decision.outcome)
 
-    def publish_feedback(self, episode: Episode) -> None:
-        value, risk = self.inputs["value"].value, self.inputs["risk"].value
-        episode.handle.publish_feedback(
-            Arbitrate.Feedback(
-                mode=self.last_mode,
-                value=float(value.value) if value and value.valid else float("nan"),
-                risk=float(risk.risk) if risk else float("nan"),
-            )
-        )
-
-    def tcp_position(self) -> np.ndarray | None:
-        joints = self.inputs["joints"].value
-        return None if joints is None else tcp_pose(joints, self.p.tool_offset)[:3, 3]
-
-    def twist_msg(self, command: np.ndarray) -> TwistStamped:
-        """The twist for the robot: the TCP's, or the same motion at the flange for a
-        controller that moves the flange (servo_twist_at_flange)."""
-        command = np.asarray(command, float)
-        joints = self.inputs["joints"].value
-        if self.p.servo_twist_at_flange and joints is not None and np.any(command[3:6]):
-            command = np.r_[twist_at_flange(command[:6], joints, self.p.tool_offset), command[6]]
-        twist = TwistStamped()
-        twist.header.stamp = self.get_clock().now().to_msg()
-        twist.header.frame_id = self.p.base_frame
-        t = twist.twist
-        t.linear.x, t.linear.y, t.linear.z, t.angular.x, t.angular.y, t.angular.z = (
-            float(v) for v in command[:6]
-        )
-        return twist
-
-    def publish_command(self, command: np.ndarray, mode: Mode) -> None:
-        twist = self.twist_msg(command)
-        self.servo_pub.publish(twist)
-        self.output_at = self.now()
-        if np.isfinite(command[6]):  # NaN: no gripper command known yet, leave it alone
-            self.gripper_pub.publish(Float64(data=float(command[6])))
-        executed = ActionCommand(source=int(mode), gripper=float(command[6]))
-        t = executed.twist  # the TCP twist: what the critic and the learner see
-        t.linear.x, t.linear.y, t.linear.z, t.angular.x, t.angular.y, t.angular.z = (
-            float(v) for v in command[:6]
-        )
-        executed.header = twist.header
-        self.command_pub.publish(executed)
-        self.record(topics.EXECUTED, executed)
-
-    def publish_mode(self, mode: Mode, reason: str, tick: int) -> None:
-        counts = self.core.counts
-        msg = ControlMode(
-            mode=int(mode),
-            reason=reason,
-            episode_tick=tick,
-            policy_ticks=counts[Mode.POLICY],
-            recovery_ticks=counts[Mode.RECOVERY],
-            human_ticks=counts[Mode.HUMAN],
-            hold_ticks=counts[Mode.HOLD],
-        )
-        msg.header.stamp = self.get_clock().now().to_msg()
-        self.mode_pub.publish(msg)
-        self.record(topics.CONTROL_MODE, msg)
-        self.last_mode = msg
-        self.publish_status_marker(mode, msg.header.stamp)
-
-    def publish_status_marker(self, mode: Mode, stamp) -> None:
-        """RViz text above the gripper: mode, value, risk (coloured by mode)."""
-        value, risk = self.inputs["value"].value, self.inputs["risk"].value
-        self.marker_pub.publish(
-            status_marker(
-                mode,
-                value.value if value and value.valid else None,
-                risk.risk if risk else None,
-                self.tcp_position(),
-                self.p.base_frame,
-                stamp,
-            )
-        )
-
-    def event(self, kind: int, detail: str) -> None:
-        value = self.inputs["value"].value
-        risk = self.inputs["risk"].value
-        msg = InterventionEvent(
-            kind=kind,
-            detail=detail,
-            value=float(value.value) if value else float("nan"),
-            risk=float(risk.risk) if risk else float("nan"),
-        )
-        msg.header.stamp = self.get_clock().now().to_msg()
-        self.event_pub.publish(msg)
-        self.record(topics.EVENTS, msg)
-
     def start_recovery(self, reason: str) -> None:
         value = self.inputs["value"].value
         trigger_value = float(value.value) if value else float("nan")
@@ -439,105 +338,6 @@ class SupervisorNode(GuardedNode):
 
     def cancel_recovery(self) -> None:
         self.recovery.cancel()
-
-    # -- episodes -------------------------------------------------------------------------
-    def on_goal(self, goal) -> GoalResponse:
-        with self.lock:
-            return GoalResponse.REJECT if self.episode is not None else GoalResponse.ACCEPT
-
-    async def sleep(self, seconds: float) -> None:
-        """Wait without blocking the (single-threaded) executor."""
-        done = Future()
-        timer = self.create_timer(seconds, lambda: done.done() or done.set_result(True))
-        await done
-        self.destroy_timer(timer)
-
-    async def reset_task(self, task: str, seed: int) -> str:
-        """Reset the simulated cell; '' or why it failed. Then wait for the new state and
-        forget every command produced before it (a policy still planning the old task
-        would, e.g., open the gripper on the new task's part)."""
-        waited = 0.0
-        while not self.reset_client.service_is_ready() and waited < self.p.reset_wait:
-            await self.sleep(0.1)
-            waited += 0.1
-        if not self.reset_client.service_is_ready():
-            return ""  # no simulator: run on whatever the cell holds
-        reset_at = self.now()
-        reply = await self.reset_client.call_async(ResetTask.Request(task=task, seed=seed))
-        if not reply.success:
-            return reply.message or "reset failed"
-        while self.now() - reset_at < self.p.reset_wait:
-            latest = self.inputs["task"]
-            if latest.at > reset_at and latest.value.task == task and latest.value.seed == seed:
-                break
-            await self.sleep(0.05)
-        await self.sleep(self.p.control_period)  # sources answer the new state
-        with self.lock:
-            for source in topics.COMMAND:
-                if self.inputs[source].at < reset_at + self.p.control_period:
-                    self.inputs[source] = Latest()
-        return ""
-
-    def begin_episode(self, handle, goal, seed: int) -> str:
-        """From the next tick on, supervise `goal`; returns the recording's path ('')."""
-        with self.lock:
-            self.core.start_episode(
-                goal.autonomous_intervention and self.p.autonomous_intervention,
-                goal.max_ticks or self.p.default_max_ticks,
-            )
-            self.episode = Episode(handle, self.now(), goal.task)
-            path = self.recording.open(goal.task, seed)
-            self.marked_success = False
-            self.learner.start_episode(self.episode_count, goal.task)
-        return path
-
-    async def execute(self, handle):
-        goal = handle.request
-        seed = self.p.seed_base + self.episode_count
-        self.episode_count += 1
-        if goal.task and self.reset_client is not None:
-            problem = await self.reset_task(goal.task, seed)
-            if problem:
-                handle.abort()
-                return Arbitrate.Result(outcome="fault", recording=problem)
-        path = self.begin_episode(handle, goal, seed)
-        await self.episode.finished
-        with self.lock:
-            episode, self.episode = self.episode, None
-            self.cancel_recovery()
-            # recorded before closing: the outcome is the episode's label in the bag
-            self.publish_mode(Mode.HOLD, f"episode ended: {episode.outcome}", self.core.tick)
-            self.recording.close()
-            return episode.finish(self.core.arbiter, path)
-
-    def publish_diagnostics(self) -> None:
-        with self.lock:
-            fault = self.core.robot_fault(self.gather_inputs())
-        rejected = sum(self.rejected.values())
-        mode = self.last_mode
-        values = {
-            "mode": Mode(mode.mode).name if mode else "HOLD",
-            "rejected_commands": rejected,
-            **{f"rejected_{s}_commands": n for s, n in self.rejected.items()},
-            **{f"rejected_{name}": n for name, n in self.rejected_inputs.items()},
-            "operator_hold": self.operator_hold,
-            "robot_program_running": self.program_running,
-            "recovery_server_ready": self.recovery.server_ready(),
-            "servo_accepts_twists": "n/a"
-            if self.servo_switch is None
-            else self.servo_switch.switched,
-            "episodes": self.episode_count,
-            **{f"faults_{name}": n for name, n in self.callback_faults.items()},
-        }
-        level = "WARN" if fault or rejected else "OK"
-        message = fault or ("in episode" if self.episode else "idle")
-        faults = sum(self.callback_faults.values())
-        if faults > self.faults_reported:  # new since the last report: an error, once
-            level, message = "ERROR", self.last_problem
-            self.faults_reported = faults
-        self.diag_pub.publish(
-            diagnostics(self, "uniintervene_supervisor", level, message, values, "supervisor")
-        )
 
 
 def close_recording(node: SupervisorNode) -> None:
