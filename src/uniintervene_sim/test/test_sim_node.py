@@ -173,9 +173,15 @@ def test_operator_rescues_only_during_a_supervised_episode(ros, start_node, sim)
     engaged = ros.probe(Bool, "/uniintervene/human/engaged")
     start_node("uniintervene_sim", "operator_node", params={"patience": 0.5, "reaction_delay": 0.1})
     # Until the latched mode reaches it, a standalone operator watches always; on a loaded
-    # machine that can take long enough to see a stall. Judge it once it knows.
+    # machine that can take long enough to see a stall (and release once the mode arrives).
+    # Judge it once it knows: a run of 10 idle ticks is longer than patience + reaction
+    # (0.6 s at 10 Hz), so an operator that did not know the mode would have engaged in it.
     ros.wait_for_subscribers(modes, timeout=30.0)
-    engaged.wait_for(count=3, timeout=30.0)
+    ros.spin_until(
+        lambda: len(engaged.messages) >= 10 and not any(m.data for m in engaged.messages[-10:]),
+        60.0,
+        "10 idle ticks once the operator knows the mode",
+    )
     engaged.clear()
     engaged.wait_for(count=5, timeout=30.0)
     ros.spin_for(2.0)  # nothing moves the arm: no progress, far beyond the patience
