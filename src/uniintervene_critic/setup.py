@@ -9,7 +9,7 @@ setup(
     data_files=[
         ("share/ament_index/resource_index/packages", ["resource/" + PACKAGE]),
         ("share/" + PACKAGE, ["package.xml"]),
-        ("share/" + PACKAGE + "/config", ["config/critic.yaml"]),
+        ("share/" + PACKAGE + "/config", ["config/critic.yaml", "config/label_mining.yaml"]),
     ],
     install_requires=["setuptools"],
     zip_safe=True,

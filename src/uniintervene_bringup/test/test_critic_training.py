@@ -9,6 +9,7 @@ from uniintervene_bringup.collect import collect
 from uniintervene_critic.cli import main as cli_main
 from uniintervene_critic.dataset import load_episodes
 from uniintervene_critic.model import CriticBundle
+from uniintervene_critic.risk_head import FiringConfig
 from uniintervene_critic.train import TrainConfig, train_critic
 
 
@@ -48,8 +49,19 @@ def test_short_training_run_learns_and_writes_a_loadable_bundle(episodes, tmp_pa
         "without_value_prediction",
         "without_temporal_critic",
         "failure_prediction",
+        "learned_risk",
     }
+    learned = report["triggers"]["learned_risk"]
+    assert learned["head_losses"][-1] < learned["head_losses"][0]
+    assert {"precision", "recall"} <= set(learned["mined_label_agreement"]["test"])
     bundle = CriticBundle.load(tmp_path)
+    # the bundle holds the trigger that did better on the calibration split's mined labels
+    rule_f1 = report["triggers"]["uniintervene"]["calibration_f1_mined"]
+    held = "learned" if learned["calibration_f1_mined"] >= rule_f1 else "rule"
+    assert bundle.config.trigger == report["trigger"] == held
+    assert bundle.risk_head is not None and bundle.config.firing == FiringConfig(
+        **learned["firing"]
+    )
     assert bundle.failure is not None and bundle.config.failure_trigger.threshold > 0
     assert (
         bundle.config.risk.stagnation_limit

@@ -65,6 +65,7 @@ def test_each_trigger_mode_watches_its_signal(bundle):
         last = steps[-1]
         expected = {
             "value_risk": last.value,
+            "rule_value_risk": last.value,
             "without_temporal_critic": last.value,
             "without_future_prediction": last.state_value,
             "failure_prediction": last.failure_probability,

@@ -28,9 +28,20 @@ def print_table(report: dict) -> None:
     }
     print(f"\n{'variant':<28}{'Q-loss':>8}{'trigger F1':>12}{'precision':>11}{'recall':>8}")
     for variant, result in report["triggers"].items():
+        if "trigger_f1" not in result:
+            print(f"{variant:<28}skipped: {result.get('skipped', '?')}")
+            continue
         print(
             f"{variant:<28}{losses.get(variant, float('nan')):>8.4f}{result['trigger_f1']:>12.3f}"
             f"{result['precision']:>11.3f}{result['recall']:>8.3f}"
+        )
+    print("(trigger F1 on the test split against the privileged unproductive segments)")
+    learned = report["triggers"].get("learned_risk", {})
+    if "mined_label_agreement" in learned:
+        agree = learned["mined_label_agreement"]["test"]
+        print(
+            f"mined labels vs privileged, test ticks: precision {agree['precision']:.3f}, "
+            f"recall {agree['recall']:.3f}; the bundle holds the {report['trigger']} trigger"
         )
 
 

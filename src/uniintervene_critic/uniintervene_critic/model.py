@@ -23,6 +23,7 @@ from uniintervene_common.atomic import atomic_write
 from uniintervene_critic.encoders import SimCNNEncoder
 from uniintervene_critic.failure import FailurePredictor, FailureTriggerConfig
 from uniintervene_critic.risk import RiskConfig
+from uniintervene_critic.risk_head import FiringConfig, RiskHead, RiskHeadConfig
 
 BUNDLE_VERSION = 1
 WEIGHTS, CONFIG = "critic.safetensors", "critic.json"
@@ -45,6 +46,11 @@ class CriticConfig:
     metrics: dict = field(default_factory=dict)
     latent_scale: float = 1.0  # divides raw encoder latents (unit-ish variance for the heads)
     failure_trigger: FailureTriggerConfig | None = None  # the FA-RL-style baseline, if trained
+    # which temporal value-risk trigger the bundle holds: "learned" (risk head + firing rule)
+    # or "rule" (`risk`, also the ablation and the fallback)
+    trigger: str = "rule"
+    risk_head: RiskHeadConfig | None = None
+    firing: FiringConfig | None = None
 
 
 class ActionValueModel(nn.Module):
@@ -84,6 +90,7 @@ class CriticBundle:
     encoder: SimCNNEncoder
     model: ActionValueModel
     failure: FailurePredictor | None = None
+    risk_head: RiskHead | None = None
 
     def save(self, directory) -> None:
         directory = pathlib.Path(directory)
@@ -92,6 +99,10 @@ class CriticBundle:
         if self.failure is not None:
             tensors |= {
                 f"failure.{k}": v.contiguous() for k, v in self.failure.state_dict().items()
+            }
+        if self.risk_head is not None:
+            tensors |= {
+                f"risk_head.{k}": v.contiguous() for k, v in self.risk_head.state_dict().items()
             }
         config = {"version": BUNDLE_VERSION, **asdict(self.config)}
         # Weights first, config last: a config on disk always names complete weights.
@@ -115,10 +126,13 @@ class CriticBundle:
         try:
             risk = RiskConfig(**raw.pop("risk"))
             failure_trigger = raw.pop("failure_trigger", None)
+            risk_head, firing = raw.pop("risk_head", None), raw.pop("firing", None)
             config = CriticConfig(
                 risk=risk,
                 **raw,
                 failure_trigger=failure_trigger and FailureTriggerConfig(**failure_trigger),
+                risk_head=risk_head and RiskHeadConfig(**risk_head),
+                firing=firing and FiringConfig(**firing),
             )
         except (TypeError, KeyError) as error:
             raise ModelFileError(
@@ -150,4 +164,24 @@ class CriticBundle:
             except RuntimeError as error:
                 raise ModelFileError(f"{directory / WEIGHTS}: failure head: {error}") from error
             failure.eval()
-        return cls(config, encoder.eval(), model.eval(), failure)
+        return cls(config, encoder.eval(), model.eval(), failure, load_risk_head(config, tensors))
+
+
+def load_risk_head(config: CriticConfig, tensors: dict) -> RiskHead | None:
+    """The learned risk head where the bundle holds one; a "learned" bundle without it is
+    an error (its trigger would silently be another)."""
+    weights = {k[10:]: v for k, v in tensors.items() if k.startswith("risk_head.")}
+    if config.trigger not in ("learned", "rule"):
+        raise ModelFileError(f"bundle trigger {config.trigger!r} is not 'learned' or 'rule'")
+    if config.risk_head is None or not weights:
+        if config.trigger == "learned":
+            raise ModelFileError("bundle says its trigger is learned but holds no risk head")
+        return None
+    if config.firing is None:
+        raise ModelFileError("bundle holds a risk head but no firing rule")
+    head = RiskHead(config.risk_head)
+    try:
+        head.load_state_dict(weights)
+    except RuntimeError as error:
+        raise ModelFileError(f"risk head weights do not fit its config: {error}") from error
+    return head.eval().requires_grad_(False)

@@ -6,7 +6,8 @@ the chosen trigger, fed the signal it was calibrated on:
 
 | trigger_mode | watches | trigger |
 |---|---|---|
-| value_risk (UniIntervene) | q = V(F(z_t, a_t)) | temporal value-risk critic |
+| value_risk (UniIntervene) | q = V(F(z_t, a_t)) | the bundle's: learned risk head or rule |
+| rule_value_risk | q | the rule-based temporal critic (ablation of the learned head) |
 | failure_prediction (baseline) | P(imminent failure) | failure classifier threshold |
 | without_future_prediction | V(z_t) | temporal value-risk critic |
 | without_value_prediction | latent distance travelled | temporal value-risk critic |
@@ -28,16 +29,18 @@ from uniintervene_critic.risk import (
     TemporalRiskCritic,
     ThresholdConfig,
 )
+from uniintervene_critic.risk_head import LearnedRiskTrigger
 from uniintervene_critic.train import resize_frames
 
 TRIGGER_MODES = (
     "value_risk",
     "failure_prediction",
+    "rule_value_risk",
     "without_future_prediction",
     "without_value_prediction",
     "without_temporal_critic",
 )
-ABLATION_MODES = TRIGGER_MODES[2:]  # calibrated in the training report, not the bundle
+ABLATION_MODES = TRIGGER_MODES[3:]  # calibrated in the training report, not the bundle
 
 
 @dataclass
@@ -56,7 +59,9 @@ def make_trigger(mode: str, bundle: CriticBundle, triggers: dict | None = None):
     "triggers" section."""
     if mode not in TRIGGER_MODES:
         raise ValueError(f"trigger_mode must be one of {TRIGGER_MODES}, got {mode!r}")
-    if mode == "value_risk":
+    if mode == "value_risk" and bundle.config.trigger == "learned":
+        return LearnedRiskTrigger(bundle.risk_head, bundle.config.firing)
+    if mode in ("value_risk", "rule_value_risk"):
         return TemporalRiskCritic(bundle.config.risk)
     if mode == "failure_prediction":
         if bundle.failure is None or bundle.config.failure_trigger is None:
@@ -131,12 +136,16 @@ class CriticRuntime:
             else float("nan")
         )
         signal = self.signal(q, state_value, latent, failure)
+        if isinstance(self.risk, LearnedRiskTrigger):
+            risk = self.risk.update(signal, latent, future)
+        else:
+            risk = self.risk.update(signal)
         return CriticStep(
             float(q.item()),
             float(state_value.item()),
             error,
             latent[0].numpy(),
-            self.risk.update(signal),
+            risk,
             signal,
             failure,
         )

@@ -30,6 +30,7 @@ from uniintervene_critic.failure import (
     train_failure_predictor,
 )
 from uniintervene_critic.labels import proxy_values, score_triggers, segments, unproductive_ticks
+from uniintervene_critic.mining import load_mining_config
 from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
 from uniintervene_critic.risk import (
     RiskConfig,
@@ -38,6 +39,8 @@ from uniintervene_critic.risk import (
     ThresholdConfig,
     trigger_ticks,
 )
+from uniintervene_critic.risk_head import RiskHeadConfig
+from uniintervene_critic.risk_training import mined_segments, traces, train_learned_trigger
 
 
 @dataclass
@@ -51,6 +54,10 @@ class TrainConfig:
     batch_size: int = 128
     learning_rate: float = 1e-3
     prediction_weight: float = 1.0
+    # what the triggers' thresholds are calibrated on: "mined" (from the value itself, as on
+    # a real cell) or "privileged" (the simulator's progress; the v1 recipe)
+    calibrate_on: str = "mined"
+    mining_config: str = ""  # label_mining YAML; "" = the package's config/label_mining.yaml
 
 
 def split_episodes(episodes, seed: int):
@@ -93,6 +100,14 @@ def pretrain_autoencoder(frames: torch.Tensor, config: TrainConfig, progress=Tru
     return encoder.eval().requires_grad_(False), losses
 
 
+def executed_before(actions: np.ndarray) -> np.ndarray:
+    """a_{t-1} per tick (zero at t = 0): the command that was executing when frame t was
+    taken. The critic scores this one in training, in the harness and in critic_node,
+    because it is the newest executed command a camera frame can be paired with live."""
+    actions = np.asarray(actions, np.float32)
+    return np.concatenate([np.zeros_like(actions[:1]), actions[:-1]])
+
+
 @torch.no_grad()
 def episode_tensors(episode: Episode, encoder, config: TrainConfig, scale: float = 1.0):
     latents = encoder.forward_images(resize_frames(episode.images, config.image_size)) / scale
@@ -102,7 +117,7 @@ def episode_tensors(episode: Episode, encoder, config: TrainConfig, scale: float
         "latent": latents,
         "future": latents[horizon],
         "proprio": torch.from_numpy(episode.proprio),
-        "action": torch.from_numpy(episode.actions),
+        "action": torch.from_numpy(executed_before(episode.actions)),
         "target": values,
         "future_target": values[horizon],
     }
@@ -215,17 +230,21 @@ def calibrate_failure(traces, labels) -> FailureTriggerConfig:
     return best
 
 
-def evaluate_triggers(model, calibration, test, encoder, config, scale, failure=None):
-    """Calibrate each variant on the calibration split, score trigger F1 on the test split."""
+def evaluate_triggers(
+    model, calibration, test, encoder, config, scale, failure=None, calibration_segments=None
+):
+    """Calibrate each variant on the calibration split (on `calibration_segments`, e.g.
+    mined ones; the privileged ones if None), score trigger F1 on the test split against
+    the privileged segments."""
 
-    def prepare(episodes):
+    def prepare(episodes, labels=None):
         out = []
-        for episode in episodes:
+        for i, episode in enumerate(episodes):
             s = signals(model, episode_tensors(episode, encoder, config, scale), failure)
-            out.append((s, segments(unproductive_ticks(episode))))
+            out.append((s, labels[i] if labels else segments(unproductive_ticks(episode))))
         return out
 
-    cal, tst = prepare(calibration), prepare(test)
+    cal, tst = prepare(calibration, calibration_segments), prepare(test)
     # Latent progress is in latent units: normalise by its typical range on calibration.
     spread = float(np.median([s["latent_progress"].max() for s, _ in cal])) or 1.0
 
@@ -299,6 +318,46 @@ def plot_losses(path: pathlib.Path, ae_losses, history) -> None:
     plt.close(figure)
 
 
+HELD_REPORT_KEY = {"learned": "learned_risk", "rule": "uniintervene"}
+
+
+def learned_and_rule_triggers(model, splits, encoder, config, scale, failure, critic_config):
+    """Calibrate the rule-based triggers and train the learned risk head, both on the label
+    source `config.calibrate_on`; the bundle holds the one with the better calibration F1
+    (the test split decides nothing). -> (report section, head, "learned" | "rule")."""
+    mining = load_mining_config(config.mining_config or None)
+    traced = [
+        [(e, traces(model, episode_tensors(e, encoder, config, scale))) for e in split]
+        for split in splits
+    ]
+    mined_cal = mined_segments(traced[1], mining) if config.calibrate_on == "mined" else None
+    triggers = evaluate_triggers(model, *splits[1:], encoder, config, scale, failure, mined_cal)
+    critic_config.failure_trigger = FailureTriggerConfig(
+        **triggers["failure_prediction"]["trigger"]
+    )
+    critic_config.risk = RiskConfig(**triggers["uniintervene"]["risk"])
+    try:
+        head, firing, learned = train_learned_trigger(
+            dict(zip(("train", "calibration", "test"), traced, strict=True)),
+            mining,
+            critic_config.latent_dim,
+            config.seed,
+        )
+    except ValueError as error:  # e.g. no mined positives in a tiny dataset: keep the rule
+        triggers["learned_risk"] = {"skipped": str(error)}
+        return triggers, None, "rule"
+    triggers["learned_risk"] = learned["test_vs_privileged"] | learned
+    critic_config.firing, critic_config.risk_head = firing, RiskHeadConfig(**learned["head"])
+    rule_cal = f1_of(
+        lambda: TemporalRiskCritic(critic_config.risk),
+        [t["q"] for _, t in traced[1]],
+        mined_segments(traced[1], mining),
+    ).f1
+    critic_config.trigger = "learned" if learned["calibration_f1_mined"] >= rule_cal else "rule"
+    triggers["uniintervene"]["calibration_f1_mined"] = rule_cal
+    return triggers, head, critic_config.trigger
+
+
 def train_critic(
     episodes: list[Episode], out_dir, config: TrainConfig | None = None, progress: bool = True
 ) -> dict:
@@ -325,11 +384,9 @@ def train_critic(
         state_q_loss = F.mse_loss(state_value, test["target"]).item()
     labels = torch.cat([torch.from_numpy(imminent_failure_labels(e)) for e in train_eps])
     failure = train_failure_predictor(train["latent"], train["proprio"], labels, seed=config.seed)
-    triggers = evaluate_triggers(model, cal_eps, test_eps, encoder, config, scale, failure)
-    critic_config.failure_trigger = FailureTriggerConfig(
-        **triggers["failure_prediction"]["trigger"]
+    triggers, risk_head, held = learned_and_rule_triggers(
+        model, (train_eps, cal_eps, test_eps), encoder, config, scale, failure, critic_config
     )
-    critic_config.risk = RiskConfig(**triggers["uniintervene"]["risk"])
     report = {
         "episodes": {"train": len(train_eps), "calibration": len(cal_eps), "test": len(test_eps)},
         "q_loss": history["test_q_loss"][-1],
@@ -340,12 +397,13 @@ def train_critic(
         "autoencoder_loss": ae_losses,
         "history": history,
         "triggers": triggers,
+        "trigger": held,
         "train_config": asdict(config),
     }
     critic_config.metrics = {
         k: report[k] for k in ("q_loss", "latent_prediction_error", "value_order_correlation")
-    } | {"trigger_f1": triggers["uniintervene"]["trigger_f1"]}
-    CriticBundle(critic_config, encoder, model, failure).save(out_dir)
+    } | {"trigger_f1": triggers[HELD_REPORT_KEY[held]]["trigger_f1"]}
+    CriticBundle(critic_config, encoder, model, failure, risk_head).save(out_dir)
     atomic_write(
         out_dir / "training_report.json",
         lambda tmp: pathlib.Path(tmp).write_text(json.dumps(report, indent=2)),

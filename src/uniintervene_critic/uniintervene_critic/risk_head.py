@@ -1,0 +1,187 @@
+"""The learned temporal value-risk head and its firing rule.
+
+Head: from the recent value history (the last `window` values relative to the newest, and
+their steps), the newest value, how full the window is, and the predicted future latent
+(with its distance from the current latent: how much the executed action is expected to
+change) to a risk in [0, 1]. It is trained on labels mined from the value itself
+(`mining`), with a class-weighted loss because unproductive ticks are rare.
+
+Firing rule (calibrated, as the rule-based critic's): trigger when risk has stayed at or
+above `threshold` for `min_duration` ticks, then stay quiet until risk falls below
+`rearm_below` (hysteresis), and never in the first `warmup` ticks of an episode.
+"""
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from uniintervene_critic.risk import RiskOutput
+
+
+@dataclass
+class RiskHeadConfig:
+    window: int = 20  # ticks of value history
+    latent_dim: int = 64
+    hidden: int = 64
+
+    @property
+    def input_dim(self) -> int:
+        return 2 * self.window + 1 + self.latent_dim
+
+
+def value_features(values, window: int) -> np.ndarray:
+    """Causal per-tick value features (T, 2 * window): the window relative to the newest
+    value (the start padded with the first value), its steps, the newest value and the
+    share of the window that is real history."""
+    values = np.asarray(values, np.float32)
+    padded = np.concatenate([np.full(window - 1, values[0], np.float32), values])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, window)  # (T, window)
+    relative = windows[:, :-1] - windows[:, -1:]
+    steps = np.diff(windows, axis=1)
+    filled = np.minimum(np.arange(1, len(values) + 1), window)[:, None] / window
+    return np.concatenate([relative, steps, windows[:, -1:], filled], axis=1).astype(np.float32)
+
+
+class RiskHead(nn.Module):
+    def __init__(self, config: RiskHeadConfig):
+        super().__init__()
+        self.config = config
+        # input standardisation, fitted on the training features: value steps are ~0.01
+        self.register_buffer("feature_mean", torch.zeros(config.input_dim))
+        self.register_buffer("feature_std", torch.ones(config.input_dim))
+        self.net = nn.Sequential(
+            nn.Linear(config.input_dim, config.hidden),
+            nn.GELU(),
+            nn.Linear(config.hidden, config.hidden),
+            nn.GELU(),
+            nn.Linear(config.hidden, 1),
+        )
+
+    def logits(self, value_feats, latent, future) -> torch.Tensor:
+        motion = (future - latent).norm(dim=-1, keepdim=True)
+        inputs = torch.cat([value_feats, future, motion], dim=-1)
+        return self.net((inputs - self.feature_mean) / self.feature_std).squeeze(-1)
+
+    def forward(self, value_feats, latent, future) -> torch.Tensor:
+        return torch.sigmoid(self.logits(value_feats, latent, future))
+
+    @torch.no_grad()
+    def episode_risk(self, values, latent, future) -> np.ndarray:
+        """Risk per tick of one episode, all ticks at once (what the runtime computes
+        tick by tick)."""
+        feats = torch.from_numpy(value_features(values, self.config.window))
+        return self(feats, latent, future).numpy()
+
+
+def train_risk_head(
+    config: RiskHeadConfig, episodes, epochs: int = 30, seed: int = 0, lr: float = 1e-3
+) -> tuple[RiskHead, list[float]]:
+    """`episodes`: (values, latent, future, labels) per episode. Positives are weighted by
+    negatives / positives (BCE's pos_weight), so a rare class still moves the head."""
+    torch.manual_seed(seed)
+    feats = torch.cat([torch.from_numpy(value_features(v, config.window)) for v, *_ in episodes])
+    latent = torch.cat([e[1] for e in episodes])
+    future = torch.cat([e[2] for e in episodes])
+    labels = torch.cat([torch.as_tensor(np.asarray(e[3]), dtype=torch.float32) for e in episodes])
+    positives = float(labels.sum())
+    if positives == 0 or positives == len(labels):
+        raise ValueError("risk head: the mined labels are all one class; cannot train on them")
+    pos_weight = torch.tensor((len(labels) - positives) / positives)
+    head = RiskHead(config)
+    with torch.no_grad():
+        inputs = torch.cat([feats, future, (future - latent).norm(dim=-1, keepdim=True)], dim=-1)
+        head.feature_mean.copy_(inputs.mean(0))
+        head.feature_std.copy_(inputs.std(0).clamp_min(1e-4))
+    optimiser = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=1e-3)
+    generator = torch.Generator().manual_seed(seed)
+    losses = []
+    for _ in range(epochs):
+        order = torch.randperm(len(labels), generator=generator)
+        epoch = []
+        for start in range(0, len(labels), 256):
+            idx = order[start : start + 256]
+            logits = head.logits(feats[idx], latent[idx], future[idx])
+            loss = F.binary_cross_entropy_with_logits(logits, labels[idx], pos_weight=pos_weight)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+            epoch.append(loss.item())
+        losses.append(float(np.mean(epoch)))
+    return head.eval().requires_grad_(False), losses
+
+
+@dataclass
+class FiringConfig:
+    threshold: float = 0.5
+    min_duration: int = 3  # ticks at or above threshold before firing
+    rearm_below: float = 0.3  # hysteresis
+    warmup: int = 10  # ticks after a reset before any trigger
+
+
+class FiringRule:
+    def __init__(self, config: FiringConfig | None = None):
+        self.config = config or FiringConfig()
+        self.reset()
+
+    def reset(self) -> None:
+        self.above = self.ticks = 0
+        self.armed = True
+
+    def update(self, risk: float) -> bool:
+        c = self.config
+        self.ticks += 1
+        self.above = self.above + 1 if risk >= c.threshold else 0
+        if not self.armed and risk < c.rearm_below:
+            self.armed = True
+        fire = self.armed and self.above >= c.min_duration and self.ticks > c.warmup
+        if fire:
+            self.armed, self.above = False, 0
+        return fire
+
+
+def fired_ticks(rule: FiringRule, risks) -> list[int]:
+    rule.reset()
+    return [t for t, risk in enumerate(risks) if rule.update(float(risk))]
+
+
+class LearnedRiskTrigger:
+    """The head and its firing rule, one tick at a time (the runtime's trigger)."""
+
+    def __init__(self, head: RiskHead, firing: FiringConfig):
+        self.head, self.rule = head, FiringRule(firing)
+        self.reset()
+
+    def reset(self) -> None:
+        self.values = deque(maxlen=self.head.config.window)
+        self.rule.reset()
+
+    @torch.no_grad()
+    def update(self, value: float, latent: torch.Tensor, future: torch.Tensor) -> RiskOutput:
+        if not np.isfinite(value):
+            raise ValueError(f"value must be finite, got {value}")
+        self.values.append(float(value))
+        history = np.array(self.values, np.float32)
+        # the newest row of the whole-trace features: it only reads the last `window` values
+        feats = value_features(history, self.head.config.window)[-1:]
+        risk = float(self.head(torch.from_numpy(feats), latent, future).item())
+        trigger = self.rule.update(risk)
+        drawdown = float(history.max() - history[-1])
+        slope = (
+            float(np.polyfit(np.arange(len(history)) * 0.1, history, 1)[0])
+            if len(history) > 1
+            else 0.0
+        )
+        since_best = len(history) - 1 - int(np.argmax(history))
+        return RiskOutput(
+            risk,
+            float(history.mean()),
+            slope,
+            drawdown,
+            since_best,
+            trigger,
+            "learned_risk" if trigger else "",
+        )
