@@ -14,6 +14,7 @@ from uniintervene_critic.encoders import SimCNNEncoder
 from uniintervene_critic.failure import FailurePredictor, FailureTriggerConfig
 from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
 from uniintervene_critic.risk import RiskConfig, ThresholdConfig
+from uniintervene_critic.risk_head import FiringConfig, RiskHead, RiskHeadConfig
 from uniintervene_recovery.memory import InterventionMemory
 from uniintervene_recovery.policy import PolicyConfig, RecoveryPolicy
 from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
@@ -28,8 +29,20 @@ def tiny_models():
     torch.manual_seed(0)
     # a hair trigger: any 5 ticks without a 0.5 gain fire it
     risk = RiskConfig(stagnation_limit=5, gain_epsilon=0.5, min_duration=1, warmup=0)
-    config = CriticConfig(latent_dim=16, hidden=32, risk=risk)
-    bundle = CriticBundle(config, SimCNNEncoder(16).eval(), ActionValueModel(config).eval())
+    # the bundle holds the rule; its learned head (a hair trigger too) serves the variant
+    config = CriticConfig(
+        latent_dim=16,
+        hidden=32,
+        risk=risk,
+        risk_head=RiskHeadConfig(latent_dim=16),
+        firing=FiringConfig(threshold=0.0, min_duration=1, warmup=5),
+    )
+    bundle = CriticBundle(
+        config,
+        SimCNNEncoder(16).eval(),
+        ActionValueModel(config).eval(),
+        risk_head=RiskHead(config.risk_head).eval(),
+    )
     memory = InterventionMemory(16)
     for task in ("any", "tube_insertion", "pick_eggplant"):  # retrieval is per task
         memory.add(np.zeros(16), 1.0, task, "demo", 0.0)  # always a better, reachable target
@@ -80,12 +93,20 @@ def save_tiny_models(folder, dim: int = 16):
     torch.manual_seed(0)
     risk = RiskConfig(stagnation_limit=5, gain_epsilon=0.5, min_duration=1, warmup=0)
     failure = FailureTriggerConfig(threshold=0.5)
-    config = CriticConfig(latent_dim=dim, hidden=32, risk=risk, failure_trigger=failure)
+    config = CriticConfig(
+        latent_dim=dim,
+        hidden=32,
+        risk=risk,
+        failure_trigger=failure,
+        risk_head=RiskHeadConfig(latent_dim=dim),
+        firing=FiringConfig(threshold=0.0, min_duration=1, warmup=5),
+    )
     CriticBundle(
         config,
         SimCNNEncoder(dim).eval(),
         ActionValueModel(config).eval(),
         FailurePredictor(dim).eval(),
+        RiskHead(config.risk_head).eval(),
     ).save(folder / "critic")
     temporal = {"risk": asdict(risk)}
     report = {

@@ -28,3 +28,24 @@ def test_eval_writes_the_documented_keys_and_is_reproducible(tmp_path, capsys, t
     assert results["config"]["recovery_max_ticks"] >= 1
     assert runs[0] == runs[1]  # same seed, same results
     assert "uniintervene" in capsys.readouterr().out
+
+
+def test_eval_compares_the_value_risk_triggers_on_the_same_seeds(tmp_path, tiny_model_dir):
+    argv = ["eval", "--tasks", "tube_insertion", "--episodes", "1", "--failure-rate", "1.0"]
+    argv += ["--models", str(tiny_model_dir), "--out", str(tmp_path / "r")]
+    argv += ["--systems", "uniintervene_learned_risk,uniintervene_rule_risk"]
+    assert main(argv) == 0
+    results = json.loads((tmp_path / "r" / "results.json").read_text())
+    assert {"uniintervene_learned_risk", "uniintervene_rule_risk"} <= set(results)
+    assert "hil_serl" not in results  # only what was asked for
+    # the learned head (threshold 0) fires once warm-up (5 ticks) is over, and so does the rule
+    for system in ("uniintervene_learned_risk", "uniintervene_rule_risk"):
+        assert results[system]["average"]["autonomous_interventions"] >= 1, system
+
+
+def test_eval_refuses_unknown_systems_and_controls_without_uniintervene(tmp_path, capsys):
+    argv = ["eval", "--models", str(tmp_path), "--out", str(tmp_path / "r")]
+    assert main([*argv, "--systems", "uniintervene,magic"]) == 2
+    assert "unknown systems ['magic']" in capsys.readouterr().err
+    assert main([*argv, "--systems", "periodic_trigger"]) == 2
+    assert "include uniintervene" in capsys.readouterr().err

@@ -129,6 +129,11 @@ def main(argv=None) -> int:
     ev.add_argument("--out", type=pathlib.Path, default=pathlib.Path("results"))
     ev.add_argument("--ablations", action="store_true", help="also run the ablation variants")
     ev.add_argument("--failure-rate", type=float, default=0.6)
+    ev.add_argument(
+        "--systems",
+        help="comma list (default: the baselines and controls, plus --ablations), e.g. "
+        "uniintervene_learned_risk,uniintervene_rule_risk to compare the value-risk triggers",
+    )
     run = commands.add_parser("run", help="start a node graph (sim or real), Ctrl-C stops it")
     run.add_argument("--graph", default="sim", choices=["sim", "real"])
     run.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
@@ -292,6 +297,7 @@ def main(argv=None) -> int:
             args.out,
             args.ablations,
             args.failure_rate,
+            args.systems.split(",") if args.systems else None,
         )
         from uniintervene_bringup.report import SYSTEMS
 
@@ -299,7 +305,7 @@ def main(argv=None) -> int:
             a = results[system]["average"]
             f1 = results[system]["trigger_f1"]
             print(
-                f"{system:<20} SR {a['success_rate']:.2f}  IR {a['human_intervention_rate']:.3f}"
+                f"{system:<26} SR {a['success_rate']:.2f}  IR {a['human_intervention_rate']:.3f}"
                 f"  autonomous {a['autonomous_interventions']:.2f}/episode"
                 f"  trigger F1 {'-' if f1 is None else f'{f1:.2f}'}"
             )

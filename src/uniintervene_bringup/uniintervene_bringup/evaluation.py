@@ -33,6 +33,8 @@ from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_supervisor.arbitration import Mode
 
 SYSTEMS = ("hil_serl", "failure_prediction", "uniintervene")
+# UniIntervene with each temporal value-risk trigger, whichever the critic bundle holds
+TRIGGER_VARIANTS = ("uniintervene_learned_risk", "uniintervene_rule_risk")
 ABLATIONS = (
     "without_future_prediction",
     "without_value_prediction",
@@ -71,6 +73,8 @@ TRIGGER_MODE = {  # the critic runtime's trigger for each system (None: no criti
     "without_temporal_critic": "without_temporal_critic",
     "zero_recovery": "value_risk",
     "periodic_trigger": "value_risk",  # its latents and values; its trigger is ignored
+    "uniintervene_learned_risk": "learned_value_risk",
+    "uniintervene_rule_risk": "rule_value_risk",
 }
 
 

@@ -15,6 +15,7 @@ def evaluate(
     out: pathlib.Path,
     ablations: bool,
     failure_rate: float,
+    systems: list[str] | None = None,
 ) -> dict:
     from tqdm import tqdm
 
@@ -22,6 +23,7 @@ def evaluate(
     from uniintervene_bringup.evaluation import (
         ABLATIONS,
         SYSTEMS,
+        TRIGGER_MODE,
         GraphSettings,
         control_rates,
         run_episode,
@@ -43,7 +45,14 @@ def evaluate(
     settings = GraphSettings.load()
     cell = SimCell(tasks[0])
     # UniIntervene before the controls: they fire at its rate, recover for its length
-    systems = list(SYSTEMS) + list(CONTROLS) + (list(ABLATIONS) if ablations else [])
+    default = list(SYSTEMS) + list(CONTROLS) + (list(ABLATIONS) if ablations else [])
+    systems = list(systems) if systems else default
+    if any(s in CONTROLS for s in systems) and "uniintervene" not in systems:
+        raise ValueError("the controls fire at UniIntervene's rate: include uniintervene")
+    unknown = sorted(set(systems) - set(TRIGGER_MODE))
+    if unknown:
+        raise ValueError(f"unknown systems {unknown}; known: {', '.join(TRIGGER_MODE)}")
+    systems.sort(key=lambda s: s in CONTROLS)  # UniIntervene's rates first
     jobs = [
         (s, t, EVAL_SEED_OFFSET + seed + i) for s in systems for t in tasks for i in range(episodes)
     ]

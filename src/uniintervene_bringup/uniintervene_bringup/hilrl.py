@@ -27,7 +27,7 @@ import numpy as np
 from tqdm import tqdm
 
 from uniintervene_bringup.controls import CONTROLS, ControlRates
-from uniintervene_bringup.evaluation import ABLATIONS, TRIGGER_MODE
+from uniintervene_bringup.evaluation import ABLATIONS, TRIGGER_MODE, TRIGGER_VARIANTS
 from uniintervene_bringup.supervision import GraphSettings, Supervision
 from uniintervene_common.atomic import atomic_write
 from uniintervene_critic.runtime import CriticRuntime
@@ -38,7 +38,7 @@ from uniintervene_supervisor.arbitration import Mode
 
 BASELINES = ("hil_serl", "failure_prediction", "uniintervene")
 NO_RECOVERY_DATA = "uniintervene_no_recovery_data"
-SYSTEMS = (*BASELINES, *CONTROLS, NO_RECOVERY_DATA, *ABLATIONS)
+SYSTEMS = (*BASELINES, *CONTROLS, NO_RECOVERY_DATA, *ABLATIONS, *TRIGGER_VARIANTS)
 TRIGGER_MODE = {**TRIGGER_MODE, NO_RECOVERY_DATA: "value_risk"}
 EVAL_SEED_OFFSET = 900_000  # never a training seed (training: seed * 100000 + episode)
 

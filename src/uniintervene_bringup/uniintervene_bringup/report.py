@@ -16,6 +16,8 @@ NAMES = {
     "zero_recovery": "control: trigger + zero-twist recovery",
     "periodic_trigger": "control: periodic trigger (no critic)",
     "uniintervene_no_recovery_data": "UniIntervene, recoveries not in the buffer",
+    "uniintervene_learned_risk": "UniIntervene, learned risk head",
+    "uniintervene_rule_risk": "UniIntervene, rule-based risk (v1)",
 }
 SYSTEMS = (
     "hil_serl",
@@ -23,6 +25,8 @@ SYSTEMS = (
     "uniintervene",
     "zero_recovery",
     "periodic_trigger",
+    "uniintervene_learned_risk",
+    "uniintervene_rule_risk",
 )
 
 

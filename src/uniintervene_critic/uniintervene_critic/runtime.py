@@ -8,6 +8,7 @@ the chosen trigger, fed the signal it was calibrated on:
 |---|---|---|
 | value_risk (UniIntervene) | q = V(F(z_t, a_t)) | the bundle's: learned risk head or rule |
 | rule_value_risk | q | the rule-based temporal critic (ablation of the learned head) |
+| learned_value_risk | q | the learned risk head, whatever the bundle's default |
 | failure_prediction (baseline) | P(imminent failure) | failure classifier threshold |
 | without_future_prediction | V(z_t) | temporal value-risk critic |
 | without_value_prediction | latent distance travelled | temporal value-risk critic |
@@ -36,11 +37,12 @@ TRIGGER_MODES = (
     "value_risk",
     "failure_prediction",
     "rule_value_risk",
+    "learned_value_risk",
     "without_future_prediction",
     "without_value_prediction",
     "without_temporal_critic",
 )
-ABLATION_MODES = TRIGGER_MODES[3:]  # calibrated in the training report, not the bundle
+ABLATION_MODES = TRIGGER_MODES[4:]  # calibrated in the training report, not the bundle
 
 
 @dataclass
@@ -59,7 +61,11 @@ def make_trigger(mode: str, bundle: CriticBundle, triggers: dict | None = None):
     "triggers" section."""
     if mode not in TRIGGER_MODES:
         raise ValueError(f"trigger_mode must be one of {TRIGGER_MODES}, got {mode!r}")
-    if mode == "value_risk" and bundle.config.trigger == "learned":
+    if mode == "learned_value_risk" or (
+        mode == "value_risk" and bundle.config.trigger == "learned"
+    ):
+        if bundle.risk_head is None:
+            raise ValueError("this critic bundle has no learned risk head (retrain it)")
         return LearnedRiskTrigger(bundle.risk_head, bundle.config.firing)
     if mode in ("value_risk", "rule_value_risk"):
         return TemporalRiskCritic(bundle.config.risk)
