@@ -2,8 +2,10 @@
 
 Episodes are split by episode (seeded) into training (60 %), calibration (20 %: the risk
 thresholds are chosen here, maximising trigger F1) and test (20 %: every reported figure).
-Steps: pretrain the CNN autoencoder on training frames, freeze it; train predictor and
-value head on frozen latents; evaluate Q-loss, latent prediction error and VOC; calibrate
+Steps: pretrain the CNN autoencoder on training frames, freeze it (`encoder="sim_cnn"`),
+or load V-JEPA 2 frozen as it is (`encoder="vjepa2"`: no pretraining, each tick's latent
+from the clip of its last frames, see encoders.py); train predictor and value head on
+frozen latents; evaluate Q-loss, latent prediction error and VOC; calibrate
 the temporal value-risk critic and the ablations; write the bundle, a JSON report and a
 loss plot.
 """
@@ -13,7 +15,6 @@ import json
 import pathlib
 from dataclasses import asdict, dataclass
 
-import cv2
 import numpy as np
 import torch
 from scipy.stats import spearmanr
@@ -22,7 +23,13 @@ from tqdm import tqdm
 
 from uniintervene_common.atomic import atomic_write
 from uniintervene_critic.dataset import Episode
-from uniintervene_critic.encoders import SimCNNDecoder, SimCNNEncoder
+from uniintervene_critic.encoders import (
+    EpisodeLatentCache,
+    SimCNNDecoder,
+    SimCNNEncoder,
+    VJEPA2Encoder,
+    resize_frames,
+)
 from uniintervene_critic.failure import (
     FailureTrigger,
     FailureTriggerConfig,
@@ -51,6 +58,13 @@ class TrainConfig:
     batch_size: int = 128
     learning_rate: float = 1e-3
     prediction_weight: float = 1.0
+    encoder: str = "sim_cnn"  # or "vjepa2" (frozen; latent_dim = its hidden size)
+    vjepa2_model: str = "facebook/vjepa2-vitl-fpc64-256"  # hub id or local folder
+    clip_length: int = 16  # V-JEPA 2 frames per clip (a multiple of its tubelet size)
+    stride: int = 2  # ticks between a clip's frames
+    device: str = "cpu"  # where V-JEPA 2 runs ("cuda" on a robot computer)
+    dtype: str = "float32"  # V-JEPA 2 weights: float32, bfloat16 (GPU) or float16
+    encode_batch_size: int = 8  # clips per V-JEPA 2 forward pass
 
 
 def split_episodes(episodes, seed: int):
@@ -62,12 +76,6 @@ def split_episodes(episodes, seed: int):
         raise ValueError(f"need at least 3 episodes to train, got {n}")
     pick = lambda idx: [episodes[i] for i in idx]  # noqa: E731
     return pick(order[n_test + n_cal :]), pick(order[n_test : n_test + n_cal]), pick(order[:n_test])
-
-
-def resize_frames(images: np.ndarray, size: int) -> torch.Tensor:
-    """(T, H, W, 3) uint8 -> (T, 3, size, size) float in [0, 1] (area-averaged)."""
-    small = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
-    return torch.from_numpy(small).permute(0, 3, 1, 2).float() / 255.0
 
 
 def pretrain_autoencoder(frames: torch.Tensor, config: TrainConfig, progress=True):
@@ -93,9 +101,27 @@ def pretrain_autoencoder(frames: torch.Tensor, config: TrainConfig, progress=Tru
     return encoder.eval().requires_grad_(False), losses
 
 
+def frozen_encoder(train_eps, config: TrainConfig, progress=True):
+    """-> (encoder, autoencoder losses, latent scale): our autoencoder pretrained on the
+    training frames, or V-JEPA 2 as it is (its latents cached per episode)."""
+    if config.encoder == "vjepa2":
+        model = VJEPA2Encoder.from_pretrained(
+            config.vjepa2_model, config.clip_length, config.stride, config.device, config.dtype
+        )
+        encoder = EpisodeLatentCache(model, config.encode_batch_size)
+        latents = [encoder.encode_episode(e.images) for e in tqdm(train_eps, disable=not progress)]
+        return encoder, [], float(torch.cat(latents).std()) or 1.0
+    if config.encoder != "sim_cnn":
+        raise ValueError(f"encoder must be sim_cnn or vjepa2, got {config.encoder!r}")
+    frames = torch.cat([resize_frames(e.images, config.image_size) for e in train_eps])
+    encoder, losses = pretrain_autoencoder(frames, config, progress)
+    with torch.no_grad():
+        return encoder, losses, float(encoder.forward_images(frames[:2048]).std()) or 1.0
+
+
 @torch.no_grad()
 def episode_tensors(episode: Episode, encoder, config: TrainConfig, scale: float = 1.0):
-    latents = encoder.forward_images(resize_frames(episode.images, config.image_size)) / scale
+    latents = encoder.encode_episode(episode.images) / scale
     horizon = np.minimum(np.arange(len(episode)) + config.horizon, len(episode) - 1)
     values = torch.from_numpy(proxy_values(episode))
     return {
@@ -288,7 +314,8 @@ def plot_losses(path: pathlib.Path, ae_losses, history) -> None:
 
     figure, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     axes[0].plot(range(1, len(ae_losses) + 1), ae_losses, marker="o")
-    axes[0].set(title="encoder pretraining (reconstruction MSE)", xlabel="epoch", yscale="log")
+    title = "encoder pretraining (reconstruction MSE)" if ae_losses else "frozen encoder"
+    axes[0].set(title=title, xlabel="epoch", yscale="log" if ae_losses else "linear")
     axes[1].plot(history["train_loss"], label="train total")
     axes[1].plot(history["test_q_loss"], label="test Q-loss")
     axes[1].plot(history["test_prediction_error"], label="test latent prediction MSE")
@@ -306,15 +333,10 @@ def train_critic(
     torch.manual_seed(config.seed)
     out_dir = pathlib.Path(out_dir)
     train_eps, cal_eps, test_eps = split_episodes(episodes, config.seed)
-    frames = torch.cat([resize_frames(e.images, config.image_size) for e in train_eps])
-    encoder, ae_losses = pretrain_autoencoder(frames, config, progress)
-    with torch.no_grad():
-        scale = float(encoder.forward_images(frames[:2048]).std()) or 1.0
+    encoder, ae_losses, scale = frozen_encoder(train_eps, config, progress)
+    frozen = getattr(encoder, "inner", encoder)  # without the training cache
     critic_config = CriticConfig(
-        latent_dim=config.latent_dim,
-        horizon=config.horizon,
-        image_size=config.image_size,
-        latent_scale=scale,
+        latent_dim=encoder.latent_dim, horizon=config.horizon, latent_scale=scale, **frozen.record()
     )
     prepare = lambda eps: concat([episode_tensors(e, encoder, config, scale) for e in eps])  # noqa: E731
     train, test = prepare(train_eps), prepare(test_eps)
@@ -345,7 +367,7 @@ def train_critic(
     critic_config.metrics = {
         k: report[k] for k in ("q_loss", "latent_prediction_error", "value_order_correlation")
     } | {"trigger_f1": triggers["uniintervene"]["trigger_f1"]}
-    CriticBundle(critic_config, encoder, model, failure).save(out_dir)
+    CriticBundle(critic_config, frozen, model, failure).save(out_dir)
     atomic_write(
         out_dir / "training_report.json",
         lambda tmp: pathlib.Path(tmp).write_text(json.dumps(report, indent=2)),
