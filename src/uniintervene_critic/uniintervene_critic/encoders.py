@@ -204,8 +204,12 @@ class VJEPA2Encoder(WindowEncoder, nn.Module):
         try:
             model = VJEPA2Model.from_pretrained(source, dtype=dtype).to(device)
         except (OSError, ValueError) as error:
-            where = "local folder" if folder.is_dir() else "hub id (no network or cache?)"
-            raise EncoderLoadError(f"V-JEPA 2 weights from {where} {source}: {error}") from error
+            where = (
+                f"local folder {source}"
+                if folder.is_dir()
+                else f"{source} (no such local folder; as a hub id: no network or cache?)"
+            )
+            raise EncoderLoadError(f"V-JEPA 2 weights from {where}: {error}") from error
         except RuntimeError as error:  # e.g. CUDA asked for on a computer without it
             raise EncoderLoadError(f"V-JEPA 2 on {device}: {error}") from error
         return cls(model, clip_length, stride, source)
