@@ -20,7 +20,6 @@ from uniintervene_critic.encoders import SimCNNEncoder
 from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
 from uniintervene_critic.risk import TemporalRiskCritic
 from uniintervene_critic.runtime import CriticRuntime
-from uniintervene_critic.train import resize_frames
 
 
 def timed(function, repeats: int) -> tuple[float, float]:
@@ -42,7 +41,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.model:
-        bundle = CriticBundle.load(args.model)
+        bundle = CriticBundle.load(
+            args.model, device="cuda" if torch.cuda.is_available() else "cpu"
+        )
     else:
         config = CriticConfig()
         bundle = CriticBundle(config, SimCNNEncoder().eval(), ActionValueModel(config).eval())
@@ -54,9 +55,7 @@ def main() -> None:
     runtime = CriticRuntime(bundle)
     with torch.no_grad():
         stages = {
-            "encoder (resize + CNN)": lambda: bundle.encoder.forward_images(
-                resize_frames(image[None], bundle.config.image_size)
-            ),
+            f"encoder ({bundle.config.encoder})": lambda: bundle.encoder.encode(image[None, None]),
             "predictor F(z, a)": lambda: bundle.model.predict(latent, proprio, action),
             "value head V(z)": lambda: bundle.model.value(latent),
             "temporal risk update": lambda: risk.update(float(next(values))),

@@ -17,6 +17,7 @@ import sys
 from uniintervene_bringup import training_runs
 from uniintervene_bringup.demo import demo_main, print_live
 from uniintervene_bringup.experiment import evaluate
+from uniintervene_critic.cli import add_encoder_arguments, encoder_arguments
 
 TASKS = "pick_eggplant,tube_insertion,ram_insertion,wipe,fold_towel"
 
@@ -121,6 +122,7 @@ def main(argv=None) -> int:
     train.add_argument("--data", type=pathlib.Path, default=pathlib.Path("data/episodes"))
     train.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     train.add_argument("--seed", type=int, default=0)
+    add_encoder_arguments(train)
     ev = commands.add_parser("eval", help="the paper's experiment on the simulated cell")
     ev.add_argument("--tasks", default=TASKS)
     ev.add_argument("--episodes", type=int, default=20, help="per task and system")
@@ -250,6 +252,7 @@ def main(argv=None) -> int:
                     str(args.models / "critic"),
                     "--seed",
                     str(args.seed),
+                    *encoder_arguments(args),
                 ]
             )
             return code or recovery_cli(
@@ -263,6 +266,7 @@ def main(argv=None) -> int:
                     str(args.models / "recovery"),
                     "--seed",
                     str(args.seed),
+                    *(["--device", args.device] if args.device else []),
                 ]
             )
         if args.command == "import":

@@ -11,15 +11,12 @@ from uniintervene_critic.dataset import load_episodes
 from uniintervene_critic.model import CriticBundle
 from uniintervene_learner.reward import RewardClassifier, RewardConfig, train_reward_classifier
 
-CHUNK = 64  # frames encoded at once
-
 
 def encode_episode(bundle: CriticBundle, images: np.ndarray) -> np.ndarray:
-    latents = [
-        bundle.encoder.encode(images[start : start + CHUNK, None]).numpy()
-        for start in range(0, len(images), CHUNK)
-    ]
-    return np.concatenate(latents).astype(np.float32)
+    """An episode's latents exactly as critic_node publishes them (reward_node's input):
+    the encoder's window per tick (a clip for V-JEPA 2), divided by the bundle's scale."""
+    latents = bundle.encoder.encode_episode(images) / bundle.config.latent_scale
+    return latents.numpy().astype(np.float32)
 
 
 def train_reward(

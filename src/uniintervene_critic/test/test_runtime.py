@@ -60,6 +60,8 @@ def test_failure_prediction_watches_the_failure_probability_not_the_value(bundle
 def test_each_trigger_mode_watches_its_signal(bundle):
     images = frames(3)
     for mode in TRIGGER_MODES:
+        if mode == "learned_value_risk":  # needs a risk head: test_risk_head covers it
+            continue
         runtime = CriticRuntime(bundle, mode, TRIGGERS)
         steps = [runtime.step(img, proprio(i), np.zeros(7)) for i, img in enumerate(images)]
         last = steps[-1]
@@ -79,6 +81,8 @@ def test_modes_that_need_settings_say_so(bundle):
         CriticRuntime(bundle, "value")
     with pytest.raises(ValueError, match="training report"):
         CriticRuntime(bundle, "without_temporal_critic")
+    with pytest.raises(ValueError, match="no learned risk head"):
+        CriticRuntime(bundle, "learned_value_risk")
     bundle.failure = None
     with pytest.raises(ValueError, match="no failure predictor"):
         CriticRuntime(bundle, "failure_prediction")

@@ -3,6 +3,9 @@ on the simulated cell or `uniintervene import` of recordings).
 
     python -m uniintervene_critic.cli train --data data/episodes --out models/critic --seed 0
     python -m uniintervene_critic.cli evaluate --report models/critic
+    # on a robot computer (GPU), the frozen V-JEPA 2 encoder instead of the sim autoencoder:
+    python -m uniintervene_critic.cli train --data data/episodes --out models/critic \
+        --encoder vjepa2 --vjepa2-model facebook/vjepa2-vitl-fpc64-256 --device cuda
 (on a robot computer: ros2 run uniintervene_critic critic_cli <command> ...)
 """
 
@@ -10,6 +13,8 @@ import argparse
 import json
 import pathlib
 import sys
+
+ENCODER_OPTIONS = ("encoder", "vjepa2_model", "clip_length", "stride", "device", "dtype")
 
 
 def print_table(report: dict) -> None:
@@ -45,6 +50,35 @@ def print_table(report: dict) -> None:
         )
 
 
+def add_encoder_arguments(parser) -> None:
+    """--encoder and its V-JEPA 2 settings (also on `uniintervene train`); the defaults
+    are TrainConfig's (not repeated here, so that importing torch waits for training)."""
+    parser.add_argument(
+        "--encoder", choices=["sim_cnn", "vjepa2"], help="frozen encoder (default sim_cnn)"
+    )
+    parser.add_argument(
+        "--vjepa2-model",
+        help="V-JEPA 2 hub id or local folder (default facebook/vjepa2-vitl-fpc64-256)",
+    )
+    parser.add_argument("--clip-length", type=int, help="V-JEPA 2 frames per clip (default 16)")
+    parser.add_argument("--stride", type=int, help="ticks between a clip's frames (default 2)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], help="where V-JEPA 2 runs (cpu)")
+    parser.add_argument(
+        "--dtype", choices=["float32", "bfloat16", "float16"], help="V-JEPA 2 weights (float32)"
+    )
+
+
+def encoder_options(args) -> dict:
+    """The encoder options given on the command line, as TrainConfig fields."""
+    return {n: getattr(args, n) for n in ENCODER_OPTIONS if getattr(args, n) is not None}
+
+
+def encoder_arguments(args) -> list[str]:
+    """The encoder options given, as command-line words (to pass them on)."""
+    options = encoder_options(args)
+    return [w for n, v in options.items() for w in (f"--{n.replace('_', '-')}", str(v))]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="critic_cli", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -54,6 +88,7 @@ def main(argv=None) -> int:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--autoencoder-epochs", type=int, default=8)
     train.add_argument("--value-epochs", type=int, default=40)
+    add_encoder_arguments(train)
     evaluate = commands.add_parser("evaluate", help="print a trained critic's figures")
     evaluate.add_argument("--report", required=True, type=pathlib.Path, help="model folder")
     args = parser.parse_args(argv)
@@ -69,6 +104,7 @@ def main(argv=None) -> int:
                 seed=args.seed,
                 autoencoder_epochs=args.autoencoder_epochs,
                 value_epochs=args.value_epochs,
+                **encoder_options(args),
             )
             report = train_critic(episodes, args.out, config)
             print_table(report)

@@ -1,5 +1,13 @@
 """Frozen frame encoders behind one interface: a window of frames -> a latent vector.
 
+Every encoder has `frames_needed` (how many recent frames one latent looks at), `encode`
+(a batch of windows of recent frames -> latents) and `encode_episode` (an episode's frames
+-> one latent per tick, tick t seeing frames up to t, the first frame repeated before the
+episode starts). Training computes latents with `encode_episode`, `CriticRuntime` with
+`encode` on a ring buffer of the last `frames_needed` frames: the same windows, so the
+same latents. `stored_in_bundle` says whether the weights live in critic.safetensors (our
+sim_cnn) or are loaded from elsewhere (V-JEPA 2: the hub or a local folder).
+
 - `SimCNNEncoder`: the CPU encoder for the simulated cell. A compact convolutional
   autoencoder pretrained by us on sim frames (reconstruction), then frozen; its
   bottleneck is the latent. Reconstruction was chosen over a contrastive objective because
@@ -11,6 +19,9 @@
   `stride` apart. Tested here on a tiny, locally built, randomly initialised config.
 """
 
+import pathlib
+
+import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -18,6 +29,40 @@ from torch.nn import functional as F
 
 IMAGENET_MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 1, 3, 1, 1)
 IMAGENET_STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 1, 3, 1, 1)
+
+
+class EncoderLoadError(ValueError):
+    """A frozen encoder's weights cannot be loaded (missing folder, unknown hub id, ...)."""
+
+
+def resize_frames(images: np.ndarray, size: int) -> torch.Tensor:
+    """(T, H, W, 3) uint8 -> (T, 3, size, size) float in [0, 1] (area-averaged)."""
+    small = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
+    return torch.from_numpy(small).permute(0, 3, 1, 2).float() / 255.0
+
+
+def frame_windows(n_frames: int, frames_needed: int) -> np.ndarray:
+    """(T, frames_needed) frame indices: tick t's window ends at t, clamped at frame 0."""
+    offsets = np.arange(frames_needed) - (frames_needed - 1)
+    return np.maximum(np.arange(n_frames)[:, None] + offsets, 0)
+
+
+class WindowEncoder:
+    """The shared interface (see the module docstring); subclasses define `encode`."""
+
+    frames_needed = 1
+    stored_in_bundle = True
+
+    @torch.no_grad()
+    def encode_episode(self, images: np.ndarray, batch_size: int = 8) -> torch.Tensor:
+        """(T, H, W, 3) uint8 frames of one episode -> (T, latent_dim) raw latents."""
+        windows = frame_windows(len(images), self.frames_needed)
+        return torch.cat(
+            [
+                self.encode(images[windows[start : start + batch_size]])
+                for start in range(0, len(images), batch_size)
+            ]
+        )
 
 
 def frames_to_tensor(frames) -> torch.Tensor:
@@ -30,8 +75,8 @@ def frames_to_tensor(frames) -> torch.Tensor:
     return array.permute(0, 1, 4, 2, 3).float() / 255.0
 
 
-class SimCNNEncoder(nn.Module):
-    """Encoder half of the autoencoder: 64x64 RGB -> latent_dim."""
+class SimCNNEncoder(WindowEncoder, nn.Module):
+    """Encoder half of the autoencoder: 64x64 RGB -> latent_dim, from the newest frame."""
 
     name = "sim_cnn"
 
@@ -65,7 +110,21 @@ class SimCNNEncoder(nn.Module):
     @torch.no_grad()
     def encode(self, frames) -> torch.Tensor:
         """A window of frames (B, T, H, W, 3 uint8) -> (B, latent_dim) from the newest frame."""
-        return self.forward_images(frames_to_tensor(frames)[:, -1])
+        frames = np.asarray(frames)
+        if frames.ndim == 4:
+            frames = frames[None]
+        if frames.ndim != 5 or frames.shape[-1] != 3:
+            raise ValueError(f"frames must be (B, T, H, W, 3) RGB, got {frames.shape}")
+        return self.forward_images(resize_frames(frames[:, -1], self.input_size))
+
+    @torch.no_grad()
+    def encode_episode(self, images: np.ndarray, batch_size: int = 0) -> torch.Tensor:
+        """One frame per tick: the whole episode in one batch."""
+        return self.forward_images(resize_frames(images, self.input_size))
+
+    def record(self) -> dict:
+        """What a critic bundle's config records about this encoder."""
+        return {"encoder": self.name, "image_size": self.input_size}
 
 
 class SimCNNDecoder(nn.Module):
@@ -88,12 +147,22 @@ class SimCNNDecoder(nn.Module):
         return torch.sigmoid(self.features(x))
 
 
-class VJEPA2Encoder(nn.Module):
-    """V-JEPA 2's video encoder (frozen), mean-pooled to one latent per clip."""
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def looks_like_a_path(source: str) -> bool:
+    """A hub id is "org/name"; anything else that names a folder is a local path."""
+    return source.startswith(("/", ".", "~")) or source.count("/") != 1 or "\\" in source
+
+
+class VJEPA2Encoder(WindowEncoder, nn.Module):
+    """V-JEPA 2's video encoder (frozen), mean-pooled to one latent per clip. Frames are
+    resized to the model's crop size (its rotary positions assume that grid)."""
 
     name = "vjepa2"
+    stored_in_bundle = False  # never copied into a critic bundle: loaded by `source`
 
-    def __init__(self, model, clip_length: int = 16, stride: int = 2):
+    def __init__(self, model, clip_length: int = 16, stride: int = 2, source: str = ""):
         super().__init__()
         self.model = model.eval().requires_grad_(False)
         config = model.config
@@ -101,22 +170,61 @@ class VJEPA2Encoder(nn.Module):
         tubelet = config.tubelet_size
         if clip_length < tubelet or clip_length % tubelet:
             raise ValueError(f"clip_length {clip_length} must be a multiple of tubelet {tubelet}")
-        self.clip_length, self.stride = clip_length, stride
+        if stride < 1:
+            raise ValueError(f"stride must be >= 1, got {stride}")
+        self.clip_length, self.stride, self.source = clip_length, stride, source
+        self.dtype = next(model.parameters()).dtype
 
     @classmethod
     def from_pretrained(
         cls,
-        model_id: str = "facebook/vjepa2-vitl-fpc64-256",
+        source: str = "facebook/vjepa2-vitl-fpc64-256",
         clip_length: int = 16,
         stride: int = 2,
         device: str = "cuda",
-        dtype: torch.dtype = torch.bfloat16,
+        dtype: torch.dtype | str = torch.bfloat16,
     ) -> "VJEPA2Encoder":
-        """Load hub weights (a robot computer with network or a local cache path)."""
+        """Weights from a local folder (`save_pretrained` layout) or a hub id (a robot
+        computer with network or the hub cache); EncoderLoadError says why not."""
         from transformers import VJEPA2Model
 
-        model = VJEPA2Model.from_pretrained(model_id, torch_dtype=dtype).to(device)
-        return cls(model, clip_length, stride)
+        if isinstance(dtype, str):
+            if dtype not in DTYPES:
+                raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+            dtype = DTYPES[dtype]
+        folder = pathlib.Path(source).expanduser()
+        if folder.is_dir():
+            source = str(folder.resolve())
+        elif looks_like_a_path(source):
+            raise EncoderLoadError(
+                f"V-JEPA 2 weights: local folder {source} does not exist "
+                "(give a folder written by save_pretrained, or a hub id like "
+                "facebook/vjepa2-vitl-fpc64-256)"
+            )
+        try:
+            model = VJEPA2Model.from_pretrained(source, dtype=dtype).to(device)
+        except (OSError, ValueError) as error:
+            where = (
+                f"local folder {source}"
+                if folder.is_dir()
+                else f"{source} (no such local folder; as a hub id: no network or cache?)"
+            )
+            raise EncoderLoadError(f"V-JEPA 2 weights from {where}: {error}") from error
+        except RuntimeError as error:  # e.g. CUDA asked for on a computer without it
+            raise EncoderLoadError(f"V-JEPA 2 on {device}: {error}") from error
+        return cls(model, clip_length, stride, source)
+
+    def record(self) -> dict:
+        """What a critic bundle's config records (the weights are not copied)."""
+        dtype = next(name for name, value in DTYPES.items() if value == self.dtype)
+        return {
+            "encoder": self.name,
+            "image_size": self.crop_size,
+            "encoder_source": self.source,
+            "clip_length": self.clip_length,
+            "stride": self.stride,
+            "encoder_dtype": dtype,
+        }
 
     @property
     def frames_needed(self) -> int:
@@ -142,3 +250,19 @@ class VJEPA2Encoder(nn.Module):
         parameter = next(self.model.parameters())
         tokens = self.model.get_vision_features(video.to(parameter.device, parameter.dtype))
         return tokens.float().mean(dim=1).cpu()
+
+
+class EpisodeLatentCache:
+    """Training's view of a frozen encoder: each episode's latents computed once (the heads
+    are trained, calibrated and evaluated on the same episodes several times, and a video
+    encoder is the slow part). `inner` is the encoder itself, for the bundle."""
+
+    def __init__(self, inner: WindowEncoder, batch_size: int = 8):
+        self.inner, self.batch_size, self.cache = inner, batch_size, {}
+        self.name, self.latent_dim = inner.name, inner.latent_dim
+
+    def encode_episode(self, images: np.ndarray, batch_size: int = 0) -> torch.Tensor:
+        key = id(images)
+        if key not in self.cache:  # the frames are kept with their latents: ids stay unique
+            self.cache[key] = (images, self.inner.encode_episode(images, self.batch_size))
+        return self.cache[key][1]

@@ -7,7 +7,10 @@ executed action; V(z_t) is the plain state value (the "w/o future prediction" ab
 
 A bundle directory holds `critic.safetensors` (encoder, predictor and value weights) and
 `critic.json` (architecture, training figures, calibrated risk thresholds). Loading
-checks both and says what is wrong; nothing is unpickled.
+checks both and says what is wrong; nothing is unpickled. A V-JEPA 2 bundle holds our
+heads only: critic.json records where the frozen encoder comes from (a hub id or a local
+folder), its clip length, stride, resolution and dtype, and loading fetches it from there
+(or from an override, e.g. the same model in another folder on a robot computer).
 """
 
 import json
@@ -20,7 +23,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from uniintervene_common.atomic import atomic_write
-from uniintervene_critic.encoders import SimCNNEncoder
+from uniintervene_critic.encoders import SimCNNEncoder, VJEPA2Encoder, WindowEncoder
 from uniintervene_critic.failure import FailurePredictor, FailureTriggerConfig
 from uniintervene_critic.risk import RiskConfig
 from uniintervene_critic.risk_head import FiringConfig, RiskHead, RiskHeadConfig
@@ -51,6 +54,36 @@ class CriticConfig:
     trigger: str = "rule"
     risk_head: RiskHeadConfig | None = None
     firing: FiringConfig | None = None
+    # Where a frozen encoder that is not stored in the bundle comes from (vjepa2): a hub id
+    # or a local folder; image_size is then its resolution (the model's crop size).
+    encoder_source: str = ""
+    clip_length: int = 1  # frames per clip
+    stride: int = 1  # ticks between a clip's frames
+    encoder_dtype: str = "float32"
+
+
+ENCODERS = ("sim_cnn", "vjepa2")
+
+
+def load_video_encoder(config: CriticConfig, directory, source=None, device="cpu"):
+    """The frozen V-JEPA 2 encoder a bundle was trained with, from `source` (default: the
+    recorded hub id or folder); ModelFileError if it cannot be loaded or does not match."""
+    source = source or config.encoder_source
+    if not source:
+        raise ModelFileError(f"{directory / CONFIG} records no V-JEPA 2 source: give one")
+    try:
+        encoder = VJEPA2Encoder.from_pretrained(
+            source, config.clip_length, config.stride, device, config.encoder_dtype
+        )
+    except ValueError as error:  # EncoderLoadError included
+        raise ModelFileError(f"critic bundle {directory}: {error}") from error
+    found = (encoder.latent_dim, encoder.crop_size)
+    if found != (config.latent_dim, config.image_size):
+        raise ModelFileError(
+            f"V-JEPA 2 from {source} has hidden size {found[0]}, crop {found[1]}; the critic "
+            f"in {directory} was trained on {config.latent_dim}, {config.image_size}"
+        )
+    return encoder
 
 
 class ActionValueModel(nn.Module):
@@ -87,14 +120,16 @@ class ActionValueModel(nn.Module):
 @dataclass
 class CriticBundle:
     config: CriticConfig
-    encoder: SimCNNEncoder
+    encoder: WindowEncoder  # SimCNNEncoder or VJEPA2Encoder
     model: ActionValueModel
     failure: FailurePredictor | None = None
     risk_head: RiskHead | None = None
 
     def save(self, directory) -> None:
         directory = pathlib.Path(directory)
-        tensors = {f"encoder.{k}": v.contiguous() for k, v in self.encoder.state_dict().items()}
+        tensors = {}
+        if self.encoder.stored_in_bundle:  # never V-JEPA 2: critic.json says where it is
+            tensors = {f"encoder.{k}": v.contiguous() for k, v in self.encoder.state_dict().items()}
         tensors |= {f"model.{k}": v.contiguous() for k, v in self.model.state_dict().items()}
         if self.failure is not None:
             tensors |= {
@@ -113,7 +148,9 @@ class CriticBundle:
         )
 
     @classmethod
-    def load(cls, directory) -> "CriticBundle":
+    def load(cls, directory, encoder_source=None, device: str = "cpu") -> "CriticBundle":
+        """`encoder_source` overrides where a V-JEPA 2 encoder is loaded from (a hub id or
+        a local folder); `device` runs it ("cpu" or "cuda"); our heads stay on the CPU."""
         directory = pathlib.Path(directory)
         try:
             raw = json.loads((directory / CONFIG).read_text())
@@ -138,8 +175,8 @@ class CriticBundle:
             raise ModelFileError(
                 f"{directory / CONFIG} does not match this code: {error}"
             ) from error
-        if config.encoder != "sim_cnn":
-            raise ModelFileError(f"bundle encoder {config.encoder!r} is not loadable from a bundle")
+        if config.encoder not in ENCODERS:
+            raise ModelFileError(f"{directory / CONFIG}: unknown encoder {config.encoder!r}")
         try:
             tensors = load_file(str(directory / WEIGHTS))
         except FileNotFoundError as error:
@@ -149,9 +186,10 @@ class CriticBundle:
         encoder = SimCNNEncoder(config.latent_dim, config.image_size)
         model = ActionValueModel(config)
         try:
-            encoder.load_state_dict(
-                {k[8:]: v for k, v in tensors.items() if k.startswith("encoder.")}
-            )
+            if config.encoder == "sim_cnn":
+                encoder.load_state_dict(
+                    {k[8:]: v for k, v in tensors.items() if k.startswith("encoder.")}
+                )
             model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
         except RuntimeError as error:
             raise ModelFileError(f"{directory / WEIGHTS} does not fit {CONFIG}: {error}") from error
@@ -164,6 +202,8 @@ class CriticBundle:
             except RuntimeError as error:
                 raise ModelFileError(f"{directory / WEIGHTS}: failure head: {error}") from error
             failure.eval()
+        if config.encoder == "vjepa2":  # last: the heads are checked before a large download
+            encoder = load_video_encoder(config, directory, encoder_source, device)
         return cls(config, encoder.eval(), model.eval(), failure, load_risk_head(config, tensors))
 
 

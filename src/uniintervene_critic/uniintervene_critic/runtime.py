@@ -1,5 +1,8 @@
 """The critic at run time, one frame at a time (no ROS: critic_node and the in-process
-harness both use it, so every trigger watches the same signal in both).
+harness both use it, so every trigger watches the same signal in both). A ring buffer
+holds the encoder's last `frames_needed` frames (one for sim_cnn, a clip's span for
+V-JEPA 2; cleared on reset, the first frame standing in for older ones as in training),
+so tick t's latent is the one training computed for tick t.
 
 Frame + proprioception + executed action -> value, state value, latent, and the risk of
 the chosen trigger, fed the signal it was calibrated on:
@@ -31,7 +34,6 @@ from uniintervene_critic.risk import (
     ThresholdConfig,
 )
 from uniintervene_critic.risk_head import LearnedRiskTrigger
-from uniintervene_critic.train import resize_frames
 
 TRIGGER_MODES = (
     "value_risk",
@@ -99,6 +101,7 @@ class CriticRuntime:
         """A new episode: no value history, no pending predictions."""
         self.risk.reset()
         self.pending = deque()  # predictions waiting for their real future latent
+        self.window = deque(maxlen=self.bundle.encoder.frames_needed)  # the latest frames
         self.first_latent = None
 
     def signal(self, q, state_value, latent, failure: float) -> float:
@@ -126,8 +129,8 @@ class CriticRuntime:
             )
         if not (torch.isfinite(proprio).all() and torch.isfinite(action).all()):
             raise ValueError("proprio and action must be finite")
-        frames = resize_frames(image[None], config.image_size)
-        latent = self.bundle.encoder.forward_images(frames) / config.latent_scale
+        self.window.append(image.copy())
+        latent = self.bundle.encoder.encode(np.stack(self.window)[None]) / config.latent_scale
         if self.first_latent is None:
             self.first_latent = latent[0].clone()
         q, state_value, future = self.bundle.model(latent, proprio, action)

@@ -6,6 +6,13 @@ from uniintervene_critic.runtime import TRIGGER_MODES
 CRITIC_NODE = (
     Param("model_path", "models/critic", "critic bundle folder (critic.safetensors + .json)"),
     Param(
+        "encoder_source",
+        "",
+        "where a V-JEPA 2 bundle's frozen encoder is loaded from: '' = what the bundle "
+        "records, else a hub id (facebook/vjepa2-vitl-fpc64-256) or a local folder",
+    ),
+    Param("device", "cpu", "where the frozen encoder runs: cpu or cuda"),
+    Param(
         "trigger_mode",
         "value_risk",
         f"{', '.join(TRIGGER_MODES)}: value_risk is UniIntervene, failure_prediction the "

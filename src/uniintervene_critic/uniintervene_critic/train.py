@@ -2,18 +2,18 @@
 
 Episodes are split by episode (seeded) into training (60 %), calibration (20 %: the risk
 thresholds are chosen here, maximising trigger F1) and test (20 %: every reported figure).
-Steps: pretrain the CNN autoencoder on training frames, freeze it; train predictor and
-value head on frozen latents; evaluate Q-loss, latent prediction error and VOC; calibrate
+Steps: pretrain the CNN autoencoder on training frames, freeze it (`encoder="sim_cnn"`),
+or load V-JEPA 2 frozen as it is (`encoder="vjepa2"`: no pretraining, each tick's latent
+from the clip of its last frames, see encoders.py); train predictor and value head on
+frozen latents; evaluate Q-loss, latent prediction error and VOC; calibrate
 the temporal value-risk critic and the ablations; write the bundle, a JSON report and a
 loss plot.
 """
 
-import itertools
 import json
 import pathlib
 from dataclasses import asdict, dataclass
 
-import cv2
 import numpy as np
 import torch
 from scipy.stats import spearmanr
@@ -21,23 +21,33 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from uniintervene_common.atomic import atomic_write
+from uniintervene_critic.calibration import (
+    calibrate_failure,
+    calibrate_temporal,
+    calibrate_threshold,
+    f1_of,
+)
 from uniintervene_critic.dataset import Episode
-from uniintervene_critic.encoders import SimCNNDecoder, SimCNNEncoder
+from uniintervene_critic.encoders import (
+    EpisodeLatentCache,
+    SimCNNDecoder,
+    SimCNNEncoder,
+    VJEPA2Encoder,
+    resize_frames,
+)
 from uniintervene_critic.failure import (
     FailureTrigger,
     FailureTriggerConfig,
     imminent_failure_labels,
     train_failure_predictor,
 )
-from uniintervene_critic.labels import proxy_values, score_triggers, segments, unproductive_ticks
+from uniintervene_critic.labels import proxy_values, segments, unproductive_ticks
 from uniintervene_critic.mining import load_mining_config
 from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
 from uniintervene_critic.risk import (
     RiskConfig,
     SingleStepRisk,
     TemporalRiskCritic,
-    ThresholdConfig,
-    trigger_ticks,
 )
 from uniintervene_critic.risk_head import RiskHeadConfig
 from uniintervene_critic.risk_training import mined_segments, traces, train_learned_trigger
@@ -58,6 +68,13 @@ class TrainConfig:
     # a real cell) or "privileged" (the simulator's progress; the v1 recipe)
     calibrate_on: str = "mined"
     mining_config: str = ""  # label_mining YAML; "" = the package's config/label_mining.yaml
+    encoder: str = "sim_cnn"  # or "vjepa2" (frozen; latent_dim = its hidden size)
+    vjepa2_model: str = "facebook/vjepa2-vitl-fpc64-256"  # hub id or local folder
+    clip_length: int = 16  # V-JEPA 2 frames per clip (a multiple of its tubelet size)
+    stride: int = 2  # ticks between a clip's frames
+    device: str = "cpu"  # where V-JEPA 2 runs ("cuda" on a robot computer)
+    dtype: str = "float32"  # V-JEPA 2 weights: float32, bfloat16 (GPU) or float16
+    encode_batch_size: int = 8  # clips per V-JEPA 2 forward pass
 
 
 def split_episodes(episodes, seed: int):
@@ -69,12 +86,6 @@ def split_episodes(episodes, seed: int):
         raise ValueError(f"need at least 3 episodes to train, got {n}")
     pick = lambda idx: [episodes[i] for i in idx]  # noqa: E731
     return pick(order[n_test + n_cal :]), pick(order[n_test : n_test + n_cal]), pick(order[:n_test])
-
-
-def resize_frames(images: np.ndarray, size: int) -> torch.Tensor:
-    """(T, H, W, 3) uint8 -> (T, 3, size, size) float in [0, 1] (area-averaged)."""
-    small = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
-    return torch.from_numpy(small).permute(0, 3, 1, 2).float() / 255.0
 
 
 def pretrain_autoencoder(frames: torch.Tensor, config: TrainConfig, progress=True):
@@ -108,9 +119,27 @@ def executed_before(actions: np.ndarray) -> np.ndarray:
     return np.concatenate([np.zeros_like(actions[:1]), actions[:-1]])
 
 
+def frozen_encoder(train_eps, config: TrainConfig, progress=True):
+    """-> (encoder, autoencoder losses, latent scale): our autoencoder pretrained on the
+    training frames, or V-JEPA 2 as it is (its latents cached per episode)."""
+    if config.encoder == "vjepa2":
+        model = VJEPA2Encoder.from_pretrained(
+            config.vjepa2_model, config.clip_length, config.stride, config.device, config.dtype
+        )
+        encoder = EpisodeLatentCache(model, config.encode_batch_size)
+        latents = [encoder.encode_episode(e.images) for e in tqdm(train_eps, disable=not progress)]
+        return encoder, [], float(torch.cat(latents).std()) or 1.0
+    if config.encoder != "sim_cnn":
+        raise ValueError(f"encoder must be sim_cnn or vjepa2, got {config.encoder!r}")
+    frames = torch.cat([resize_frames(e.images, config.image_size) for e in train_eps])
+    encoder, losses = pretrain_autoencoder(frames, config, progress)
+    with torch.no_grad():
+        return encoder, losses, float(encoder.forward_images(frames[:2048]).std()) or 1.0
+
+
 @torch.no_grad()
 def episode_tensors(episode: Episode, encoder, config: TrainConfig, scale: float = 1.0):
-    latents = encoder.forward_images(resize_frames(episode.images, config.image_size)) / scale
+    latents = encoder.encode_episode(episode.images) / scale
     horizon = np.minimum(np.arange(len(episode)) + config.horizon, len(episode) - 1)
     values = torch.from_numpy(proxy_values(episode))
     return {
@@ -178,56 +207,6 @@ def signals(model, tensors, failure=None) -> dict[str, np.ndarray]:
     if failure is not None:
         out["failure"] = failure(tensors["latent"], tensors["proprio"]).numpy()
     return out
-
-
-RISK_GRID = {
-    "stagnation_limit": [8, 12, 16, 22, 30],
-    "gain_epsilon": [0.005, 0.01, 0.02, 0.04],
-    "drawdown_limit": [0.05, 0.1, 0.2, 0.4],
-    "min_duration": [1, 3, 5],
-    "smoothing": [1.0, 0.5, 0.25],
-}
-THRESHOLD_GRID = np.linspace(0.02, 0.6, 30)
-
-
-def f1_of(make_critic, traces, labels) -> float:
-    score = None
-    for trace, segs in zip(traces, labels, strict=True):
-        s = score_triggers(trigger_ticks(make_critic(), trace), segs)
-        score = s if score is None else score.add(s)
-    return score
-
-
-def calibrate_temporal(traces, labels) -> tuple[RiskConfig, float]:
-    best, best_f1 = RiskConfig(), -1.0
-    for values in itertools.product(*RISK_GRID.values()):
-        config = RiskConfig(**dict(zip(RISK_GRID, values, strict=True)))
-        f1 = f1_of(lambda c=config: TemporalRiskCritic(c), traces, labels).f1
-        if f1 > best_f1:
-            best, best_f1 = config, f1
-    return best, best_f1
-
-
-def calibrate_threshold(traces, labels) -> ThresholdConfig:
-    scored = [
-        (f1_of(lambda t=t: SingleStepRisk(ThresholdConfig(float(t))), traces, labels).f1, t)
-        for t in THRESHOLD_GRID
-    ]
-    return ThresholdConfig(float(max(scored)[1]))
-
-
-FAILURE_GRID = {"threshold": list(np.linspace(0.3, 0.95, 14)), "min_duration": [1, 2, 3, 5]}
-
-
-def calibrate_failure(traces, labels) -> FailureTriggerConfig:
-    best, best_f1 = FailureTriggerConfig(), -1.0
-    for values in itertools.product(*FAILURE_GRID.values()):
-        config = FailureTriggerConfig(**dict(zip(FAILURE_GRID, values, strict=True)))
-        config.rearm_below = config.threshold * 0.6
-        f1 = f1_of(lambda c=config: FailureTrigger(c), traces, labels).f1
-        if f1 > best_f1:
-            best, best_f1 = config, f1
-    return best
 
 
 def evaluate_triggers(
@@ -307,7 +286,8 @@ def plot_losses(path: pathlib.Path, ae_losses, history) -> None:
 
     figure, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     axes[0].plot(range(1, len(ae_losses) + 1), ae_losses, marker="o")
-    axes[0].set(title="encoder pretraining (reconstruction MSE)", xlabel="epoch", yscale="log")
+    title = "encoder pretraining (reconstruction MSE)" if ae_losses else "frozen encoder"
+    axes[0].set(title=title, xlabel="epoch", yscale="log" if ae_losses else "linear")
     axes[1].plot(history["train_loss"], label="train total")
     axes[1].plot(history["test_q_loss"], label="test Q-loss")
     axes[1].plot(history["test_prediction_error"], label="test latent prediction MSE")
@@ -365,15 +345,10 @@ def train_critic(
     torch.manual_seed(config.seed)
     out_dir = pathlib.Path(out_dir)
     train_eps, cal_eps, test_eps = split_episodes(episodes, config.seed)
-    frames = torch.cat([resize_frames(e.images, config.image_size) for e in train_eps])
-    encoder, ae_losses = pretrain_autoencoder(frames, config, progress)
-    with torch.no_grad():
-        scale = float(encoder.forward_images(frames[:2048]).std()) or 1.0
+    encoder, ae_losses, scale = frozen_encoder(train_eps, config, progress)
+    frozen = getattr(encoder, "inner", encoder)  # without the training cache
     critic_config = CriticConfig(
-        latent_dim=config.latent_dim,
-        horizon=config.horizon,
-        image_size=config.image_size,
-        latent_scale=scale,
+        latent_dim=encoder.latent_dim, horizon=config.horizon, latent_scale=scale, **frozen.record()
     )
     prepare = lambda eps: concat([episode_tensors(e, encoder, config, scale) for e in eps])  # noqa: E731
     train, test = prepare(train_eps), prepare(test_eps)
@@ -403,7 +378,7 @@ def train_critic(
     critic_config.metrics = {
         k: report[k] for k in ("q_loss", "latent_prediction_error", "value_order_correlation")
     } | {"trigger_f1": triggers[HELD_REPORT_KEY[held]]["trigger_f1"]}
-    CriticBundle(critic_config, encoder, model, failure, risk_head).save(out_dir)
+    CriticBundle(critic_config, frozen, model, failure, risk_head).save(out_dir)
     atomic_write(
         out_dir / "training_report.json",
         lambda tmp: pathlib.Path(tmp).write_text(json.dumps(report, indent=2)),

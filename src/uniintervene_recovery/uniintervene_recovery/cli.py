@@ -20,6 +20,9 @@ def main(argv=None) -> int:
     train.add_argument("--out", required=True, type=pathlib.Path, help="recovery model folder")
     train.add_argument("--epochs", type=int, default=60)
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--device", choices=["cpu", "cuda"], default="cpu", help="where a V-JEPA 2 critic runs"
+    )
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -30,7 +33,7 @@ def main(argv=None) -> int:
     from uniintervene_recovery.policy import PolicyConfig, train_policy
 
     try:
-        critic = CriticBundle.load(args.critic)
+        critic = CriticBundle.load(args.critic, device=args.device)
         episodes = load_episodes(args.data)
         memory, segments = build_memory(episodes, critic)
         if len(segments) < 2:

@@ -4,7 +4,8 @@ In: the camera image (sensor-data QoS), /joint_states, the executed /uniinterven
 Out: /uniintervene/critic/value (ValueEstimate), /risk (RiskState), /latent (Latent),
 /diagnostics. Output is marked invalid, never guessed, when the image is malformed, the
 joint states are stale, or the model is missing or corrupt; the node keeps running and
-retries loading the model.
+retries loading the model. A V-JEPA 2 critic loads its frozen encoder from where the
+bundle says (or `encoder_source`) onto `device`; a frame ring buffer fills its clip.
 """
 
 import json
@@ -64,11 +65,14 @@ class CriticNode(GuardedNode):
                 triggers = json.loads(
                     (pathlib.Path(self.model_path) / "training_report.json").read_text()
                 )["triggers"]
-            self.runtime = CriticRuntime(
-                CriticBundle.load(self.model_path), self.trigger_mode, triggers
-            )
+            if self.p.device not in ("cpu", "cuda"):
+                raise ValueError(f"device must be cpu or cuda, got {self.p.device!r}")
+            bundle = CriticBundle.load(self.model_path, self.p.encoder_source, self.p.device)
+            self.runtime = CriticRuntime(bundle, self.trigger_mode, triggers)
             self.model_error = ""
-            self.get_logger().info(f"loaded critic from {self.model_path}")
+            self.get_logger().info(
+                f"loaded critic from {self.model_path} ({bundle.config.encoder} encoder)"
+            )
         except (ModelFileError, ValueError, OSError, KeyError) as error:
             if str(error) != self.model_error:
                 self.get_logger().error(f"critic model unavailable: {error}")

@@ -1,0 +1,66 @@
+"""Calibrating the rule-based triggers: grid searches that maximise segment-level trigger
+F1 of a trigger over per-episode signal traces against per-episode labelled segments
+(the calibration split's; mined or privileged, as the training run chooses)."""
+
+import itertools
+
+import numpy as np
+
+from uniintervene_critic.failure import FailureTrigger, FailureTriggerConfig
+from uniintervene_critic.labels import score_triggers
+from uniintervene_critic.risk import (
+    RiskConfig,
+    SingleStepRisk,
+    TemporalRiskCritic,
+    ThresholdConfig,
+    trigger_ticks,
+)
+
+RISK_GRID = {
+    "stagnation_limit": [8, 12, 16, 22, 30],
+    "gain_epsilon": [0.005, 0.01, 0.02, 0.04],
+    "drawdown_limit": [0.05, 0.1, 0.2, 0.4],
+    "min_duration": [1, 3, 5],
+    "smoothing": [1.0, 0.5, 0.25],
+}
+THRESHOLD_GRID = np.linspace(0.02, 0.6, 30)
+
+
+def f1_of(make_critic, traces, labels) -> float:
+    score = None
+    for trace, segs in zip(traces, labels, strict=True):
+        s = score_triggers(trigger_ticks(make_critic(), trace), segs)
+        score = s if score is None else score.add(s)
+    return score
+
+
+def calibrate_temporal(traces, labels) -> tuple[RiskConfig, float]:
+    best, best_f1 = RiskConfig(), -1.0
+    for values in itertools.product(*RISK_GRID.values()):
+        config = RiskConfig(**dict(zip(RISK_GRID, values, strict=True)))
+        f1 = f1_of(lambda c=config: TemporalRiskCritic(c), traces, labels).f1
+        if f1 > best_f1:
+            best, best_f1 = config, f1
+    return best, best_f1
+
+
+def calibrate_threshold(traces, labels) -> ThresholdConfig:
+    scored = [
+        (f1_of(lambda t=t: SingleStepRisk(ThresholdConfig(float(t))), traces, labels).f1, t)
+        for t in THRESHOLD_GRID
+    ]
+    return ThresholdConfig(float(max(scored)[1]))
+
+
+FAILURE_GRID = {"threshold": list(np.linspace(0.3, 0.95, 14)), "min_duration": [1, 2, 3, 5]}
+
+
+def calibrate_failure(traces, labels) -> FailureTriggerConfig:
+    best, best_f1 = FailureTriggerConfig(), -1.0
+    for values in itertools.product(*FAILURE_GRID.values()):
+        config = FailureTriggerConfig(**dict(zip(FAILURE_GRID, values, strict=True)))
+        config.rearm_below = config.threshold * 0.6
+        f1 = f1_of(lambda c=config: FailureTrigger(c), traces, labels).f1
+        if f1 > best_f1:
+            best, best_f1 = config, f1
+    return best
