@@ -35,7 +35,7 @@ def tiny_models():
         hidden=32,
         risk=risk,
         risk_head=RiskHeadConfig(latent_dim=16),
-        firing=FiringConfig(threshold=0.0, min_duration=1, warmup=5),
+        firing=FiringConfig(threshold=0.0, min_duration=1, rearm_below=1.0, warmup=5),
     )
     bundle = CriticBundle(
         config,
@@ -99,7 +99,7 @@ def save_tiny_models(folder, dim: int = 16):
         risk=risk,
         failure_trigger=failure,
         risk_head=RiskHeadConfig(latent_dim=dim),
-        firing=FiringConfig(threshold=0.0, min_duration=1, warmup=5),
+        firing=FiringConfig(threshold=0.0, min_duration=1, rearm_below=1.0, warmup=5),
     )
     CriticBundle(
         config,

@@ -36,6 +36,14 @@ def evaluate(
     from uniintervene_sim.cell import SimCell
     from uniintervene_sim.operator import SimulatedOperator
 
+    default = list(SYSTEMS) + list(CONTROLS) + (list(ABLATIONS) if ablations else [])
+    systems = list(systems) if systems else default
+    if any(s in CONTROLS for s in systems) and "uniintervene" not in systems:
+        raise ValueError("the controls fire at UniIntervene's rate: include uniintervene")
+    unknown = sorted(set(systems) - set(TRIGGER_MODE))
+    if unknown:
+        raise ValueError(f"unknown systems {unknown}; known: {', '.join(TRIGGER_MODE)}")
+    systems.sort(key=lambda s: s in CONTROLS)  # UniIntervene's rates first
     bundle = CriticBundle.load(models / "critic")
     report = json.loads((models / "critic" / "training_report.json").read_text())
     recovery_policy = RecoveryPolicy.load(models / "recovery")
@@ -45,14 +53,6 @@ def evaluate(
     settings = GraphSettings.load()
     cell = SimCell(tasks[0])
     # UniIntervene before the controls: they fire at its rate, recover for its length
-    default = list(SYSTEMS) + list(CONTROLS) + (list(ABLATIONS) if ablations else [])
-    systems = list(systems) if systems else default
-    if any(s in CONTROLS for s in systems) and "uniintervene" not in systems:
-        raise ValueError("the controls fire at UniIntervene's rate: include uniintervene")
-    unknown = sorted(set(systems) - set(TRIGGER_MODE))
-    if unknown:
-        raise ValueError(f"unknown systems {unknown}; known: {', '.join(TRIGGER_MODE)}")
-    systems.sort(key=lambda s: s in CONTROLS)  # UniIntervene's rates first
     jobs = [
         (s, t, EVAL_SEED_OFFSET + seed + i) for s in systems for t in tasks for i in range(episodes)
     ]
