@@ -2,8 +2,10 @@
 
 Head: from the recent value history (the last `window` values relative to the newest, and
 their steps), the newest value, how full the window is, and the predicted future latent
-(with its distance from the current latent: how much the executed action is expected to
-change) to a risk in [0, 1]. It is trained on labels mined from the value itself
+to a risk in [0, 1]. The latent enters as its distance from the current one (how much
+change the executed action is predicted to bring: little in a stall); with
+`latent_input: full` the whole predicted latent enters too, which overfit on the
+simulated cell's 120 training episodes (calibration F1 0.50 against 0.79). It is trained on labels mined from the value itself
 (`mining`), with a class-weighted loss because unproductive ticks are rare.
 
 Firing rule (calibrated, as the rule-based critic's): trigger when risk has stayed at or
@@ -27,10 +29,15 @@ class RiskHeadConfig:
     window: int = 20  # ticks of value history
     latent_dim: int = 64
     hidden: int = 64
+    latent_input: str = "motion"  # "motion": ||F(z, a) - z|| only; "full": and F(z, a)
+
+    def __post_init__(self):
+        if self.latent_input not in ("motion", "full"):
+            raise ValueError(f"latent_input must be motion or full, not {self.latent_input!r}")
 
     @property
     def input_dim(self) -> int:
-        return 2 * self.window + 1 + self.latent_dim
+        return 2 * self.window + 1 + (self.latent_dim if self.latent_input == "full" else 0)
 
 
 def value_features(values, window: int) -> np.ndarray:
@@ -61,9 +68,13 @@ class RiskHead(nn.Module):
             nn.Linear(config.hidden, 1),
         )
 
-    def logits(self, value_feats, latent, future) -> torch.Tensor:
+    def inputs(self, value_feats, latent, future) -> torch.Tensor:
         motion = (future - latent).norm(dim=-1, keepdim=True)
-        inputs = torch.cat([value_feats, future, motion], dim=-1)
+        parts = [value_feats, motion] + ([future] if self.config.latent_input == "full" else [])
+        return torch.cat(parts, dim=-1)
+
+    def logits(self, value_feats, latent, future) -> torch.Tensor:
+        inputs = self.inputs(value_feats, latent, future)
         return self.net((inputs - self.feature_mean) / self.feature_std).squeeze(-1)
 
     def forward(self, value_feats, latent, future) -> torch.Tensor:
@@ -93,7 +104,7 @@ def train_risk_head(
     pos_weight = torch.tensor((len(labels) - positives) / positives)
     head = RiskHead(config)
     with torch.no_grad():
-        inputs = torch.cat([feats, future, (future - latent).norm(dim=-1, keepdim=True)], dim=-1)
+        inputs = head.inputs(feats, latent, future)
         head.feature_mean.copy_(inputs.mean(0))
         head.feature_std.copy_(inputs.std(0).clamp_min(1e-4))
     optimiser = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=1e-3)

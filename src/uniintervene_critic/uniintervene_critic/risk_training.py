@@ -24,7 +24,7 @@ from uniintervene_critic.risk_head import (
 )
 
 FIRING_GRID = {
-    "threshold": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+    "threshold": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95],
     "min_duration": [1, 2, 3, 5, 8],
     "warmup": [5, 10, 15],
 }
