@@ -5,9 +5,10 @@ F1 of a trigger over per-episode signal traces against per-episode labelled segm
 import itertools
 
 import numpy as np
+from tqdm import tqdm
 
 from uniintervene_critic.failure import FailureTrigger, FailureTriggerConfig
-from uniintervene_critic.labels import score_triggers
+from uniintervene_critic.labels import TriggerScore, score_triggers
 from uniintervene_critic.risk import (
     RiskConfig,
     SingleStepRisk,
@@ -26,7 +27,7 @@ RISK_GRID = {
 THRESHOLD_GRID = np.linspace(0.02, 0.6, 30)
 
 
-def f1_of(make_critic, traces, labels) -> float:
+def f1_of(make_critic, traces, labels) -> TriggerScore:
     score = None
     for trace, segs in zip(traces, labels, strict=True):
         s = score_triggers(trigger_ticks(make_critic(), trace), segs)
@@ -34,9 +35,11 @@ def f1_of(make_critic, traces, labels) -> float:
     return score
 
 
-def calibrate_temporal(traces, labels) -> tuple[RiskConfig, float]:
+def calibrate_temporal(traces, labels, name: str = "") -> tuple[RiskConfig, float]:
     best, best_f1 = RiskConfig(), -1.0
-    for values in itertools.product(*RISK_GRID.values()):
+    grid = list(itertools.product(*RISK_GRID.values()))
+    # the longest step of training: a bar on a terminal, silence in logs and tests
+    for values in tqdm(grid, desc=f"calibrating {name or 'trigger'}", leave=False, disable=None):
         config = RiskConfig(**dict(zip(RISK_GRID, values, strict=True)))
         f1 = f1_of(lambda c=config: TemporalRiskCritic(c), traces, labels).f1
         if f1 > best_f1:

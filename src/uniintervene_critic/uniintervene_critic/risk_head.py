@@ -5,8 +5,9 @@ their steps), the newest value, how full the window is, and the predicted future
 to a risk in [0, 1]. The latent enters as its distance from the current one (how much
 change the executed action is predicted to bring: little in a stall); with
 `latent_input: full` the whole predicted latent enters too, which overfit on the
-simulated cell's 120 training episodes (calibration F1 0.50 against 0.79). It is trained on labels mined from the value itself
-(`mining`), with a class-weighted loss because unproductive ticks are rare.
+simulated cell's 120 training episodes (calibration F1 0.50 against 0.79). It is trained
+on labels mined from the value itself (`mining`), with a class-weighted loss because
+unproductive ticks are rare.
 
 Firing rule (calibrated, as the rule-based critic's): trigger when risk has stayed at or
 above `threshold` for `min_duration` ticks, then stay quiet until risk falls below

@@ -238,7 +238,7 @@ def evaluate_triggers(
         ("without_future_prediction", "state_value"),
         ("without_value_prediction", "latent_progress"),
     ):
-        risk_config, cal_f1 = calibrate_temporal(pick(cal, key), cal_labels)
+        risk_config, cal_f1 = calibrate_temporal(pick(cal, key), cal_labels, variant)
         score = f1_of(lambda c=risk_config: TemporalRiskCritic(c), pick(tst, key), test_labels)
         results[variant] = {
             "trigger_f1": score.f1,
