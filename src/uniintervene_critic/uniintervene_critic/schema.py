@@ -15,8 +15,10 @@ CRITIC_NODE = (
     Param(
         "trigger_mode",
         "value_risk",
-        f"{', '.join(TRIGGER_MODES)}: value_risk is UniIntervene, failure_prediction the "
-        "baseline, the others the paper's ablations (settings from training_report.json)",
+        f"{', '.join(TRIGGER_MODES)}: value_risk is UniIntervene with the bundle's trigger "
+        "(learned or rule), learned_value_risk / rule_value_risk force one, "
+        "failure_prediction is the baseline, the without_* ones the paper's ablations "
+        "(settings from training_report.json)",
     ),
     Param(
         "joint_state_timeout",
