@@ -5,9 +5,8 @@ import json
 import numpy as np
 import pytest
 import torch
-from transformers import VJEPA2Config, VJEPA2Model
 
-from uniintervene_critic.encoders import SimCNNEncoder, VJEPA2Encoder
+from uniintervene_critic.encoders import SimCNNEncoder
 from uniintervene_critic.model import (
     CONFIG,
     WEIGHTS,
@@ -75,34 +74,3 @@ def test_runtime_reports_prediction_error_after_the_horizon_and_rejects_bad_fram
         runtime.step(np.zeros((64, 64), np.uint8), np.zeros(7), np.zeros(7))
     with pytest.raises(ValueError, match="finite"):
         runtime.step(image, np.full(7, np.nan), np.zeros(7))
-
-
-def test_vjepa2_encoder_on_a_tiny_local_config():
-    config = VJEPA2Config(
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        crop_size=32,
-        patch_size=8,
-        frames_per_clip=4,
-        tubelet_size=2,
-        pred_hidden_size=32,
-        pred_num_hidden_layers=1,
-        pred_num_attention_heads=2,
-        pred_num_mask_tokens=2,
-        num_pooler_layers=1,
-    )
-    torch.manual_seed(0)
-    encoder = VJEPA2Encoder(VJEPA2Model(config), clip_length=4, stride=2)
-    assert encoder.frames_needed == 7
-    frames = np.random.default_rng(0).integers(0, 255, (2, 9, 48, 48, 3), dtype=np.uint8)
-    latent = encoder.encode(frames)
-    assert latent.shape == (2, 32) and torch.isfinite(latent).all()
-    # Early in an episode (fewer frames than a clip) the oldest frame is repeated.
-    assert encoder.encode(frames[:, :3]).shape == (2, 32)
-    # Different content -> different latents; same content -> same latent.
-    assert not torch.allclose(latent[0], latent[1])
-    assert torch.allclose(encoder.encode(frames[:1]), latent[:1], atol=1e-5)
-    with pytest.raises(ValueError, match="multiple of tubelet"):
-        VJEPA2Encoder(VJEPA2Model(config), clip_length=3)

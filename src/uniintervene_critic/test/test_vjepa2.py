@@ -14,6 +14,8 @@ from safetensors import safe_open
 from sensor_msgs.msg import Image, JointState
 from transformers import VJEPA2Config, VJEPA2Model
 
+from uniintervene_common.conversions import FINGER_JOINTS
+from uniintervene_common.kinematics import JOINT_NAMES
 from uniintervene_critic.dataset import HUMAN, POLICY, Episode
 from uniintervene_critic.encoders import SimCNNEncoder, VJEPA2Encoder
 from uniintervene_critic.model import (
@@ -29,16 +31,7 @@ from uniintervene_critic.train import TrainConfig, episode_tensors, train_critic
 from uniintervene_msgs.msg import Latent, ValueEstimate
 
 HIDDEN, CROP = 32, 32
-JOINTS = [
-    "shoulder_pan_joint",
-    "shoulder_lift_joint",
-    "elbow_joint",
-    "wrist_1_joint",
-    "wrist_2_joint",
-    "wrist_3_joint",
-    "finger_left_joint",
-    "finger_right_joint",
-]
+JOINTS = JOINT_NAMES + FINGER_JOINTS
 
 
 def tiny_config(hidden=HIDDEN):
@@ -217,3 +210,19 @@ def test_critic_node_publishes_from_a_vjepa2_bundle(trained, ros, start_node):
     assert latent.encoder == "vjepa2" and len(latent.data) == HIDDEN
     assert np.all(np.isfinite(latent.data))
     assert node.is_alive()
+
+
+def test_vjepa2_encoder_on_a_tiny_local_config():
+    torch.manual_seed(0)
+    encoder = VJEPA2Encoder(VJEPA2Model(tiny_config()), clip_length=4, stride=2)
+    assert encoder.frames_needed == 7
+    frames = np.random.default_rng(0).integers(0, 255, (2, 9, 48, 48, 3), dtype=np.uint8)
+    latent = encoder.encode(frames)
+    assert latent.shape == (2, 32) and torch.isfinite(latent).all()
+    # Early in an episode (fewer frames than a clip) the oldest frame is repeated.
+    assert encoder.encode(frames[:, :3]).shape == (2, 32)
+    # Different content -> different latents; same content -> same latent.
+    assert not torch.allclose(latent[0], latent[1])
+    assert torch.allclose(encoder.encode(frames[:1]), latent[:1], atol=1e-5)
+    with pytest.raises(ValueError, match="multiple of tubelet"):
+        VJEPA2Encoder(VJEPA2Model(tiny_config()), clip_length=3)
