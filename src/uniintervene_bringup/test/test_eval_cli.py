@@ -42,6 +42,9 @@ def test_eval_compares_the_value_risk_triggers_on_the_same_seeds(tmp_path, tiny_
     # the supervisor lets it, and so does the rule
     for system in ("uniintervene_learned_risk", "uniintervene_rule_risk"):
         assert results[system]["average"]["autonomous_interventions"] >= 1, system
+    assert main(["report", "--results", str(tmp_path / "r")]) == 0  # without hil_serl too
+    table = (tmp_path / "r" / "results.md").read_text()
+    assert "learned risk head" in table and "rule-based risk" in table
 
 
 def test_eval_refuses_unknown_systems_and_controls_without_uniintervene(tmp_path, capsys):

@@ -60,6 +60,8 @@ def markdown(results: dict) -> str:
             + f" | {entry['average']['autonomous_interventions']:.2f}"
             + f" | {'-' if f1 is None else f'{f1:.2f}'} |"
         )
+    if "hil_serl" not in results or "uniintervene" not in results:  # e.g. eval --systems
+        return "\n".join(lines) + "\n"
     base, ours = results["hil_serl"]["average"], results["uniintervene"]["average"]
     if base["human_intervention_rate"] > 0:
         change = ours["human_intervention_rate"] / base["human_intervention_rate"] - 1
