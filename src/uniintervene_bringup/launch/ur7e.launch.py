@@ -3,6 +3,7 @@
     ros2 launch uniintervene_bringup ur7e.launch.py robot_ip:=192.168.56.101 \
         models:=/data/models autonomous_intervention:=true [use_mock_hardware:=true] \
         [memory:=/data/memory.safetensors] [recordings:=/data/recordings] [namespace:=cell_2]
+        [wrist_camera_serial:=...] [scene_camera_serial:=...]   # two RealSenses: both serials
 
 Checked against the Jazzy sources (see the README's real-cell checklist):
 - ur_robot_driver 3.8 launch/ur_control.launch.py: ur_type ur7e (with its update-rate
@@ -10,6 +11,9 @@ Checked against the Jazzy sources (see the README's real-cell checklist):
 - ur_moveit_config (jazzy) launch/ur_moveit.launch.py: Servo gets MoveItConfigsBuilder's
   SRDF and kinematics (the ur_manipulator group) and starts once the driver's robot
   description exists (ur_robot_driver's wait_for_robot_description);
+- realsense2_camera 4.55 launch/rs_launch.py: camera_namespace "camera" and camera_name
+  give /camera/<name>/color/image_raw; serial_no picks the device when two are plugged in
+  (the wrist camera keeps the name "camera", the scene camera is "scene");
 - moveit_servo 2.12 servo_node: exits when it has no complete joint state within 5 s, so
   it is respawned; the supervisor switches it to TWIST whenever it (re)appears.
 """
@@ -20,9 +24,10 @@ from pathlib import Path
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription, RegisterEventHandler
+from launch.conditions import IfCondition
 from launch.event_handlers import OnProcessExit
 from launch.launch_description_sources import PythonLaunchDescriptionSource
-from launch.substitutions import LaunchConfiguration
+from launch.substitutions import LaunchConfiguration, PythonExpression
 from launch_ros.actions import Node
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -34,6 +39,22 @@ def include(package: str, launch_file: str, arguments: dict):
     return IncludeLaunchDescription(
         PythonLaunchDescriptionSource(str(path)), launch_arguments=arguments.items()
     )
+
+
+def realsense(name: str, serial, condition=None):
+    """One RealSense colour stream on /camera/<name>/color/image_raw, 640x480 at 30 Hz."""
+    launch = include(
+        "realsense2_camera",
+        "rs_launch.py",
+        {
+            "camera_name": name,
+            "serial_no": serial,
+            "rgb_camera.color_profile": "640,480,30",
+            "enable_depth": "false",
+        },
+    )
+    launch.condition = condition
+    return launch
 
 
 def servo_node(bringup: Path) -> Node:
@@ -85,10 +106,22 @@ def generate_launch_description():
             RegisterEventHandler(
                 OnProcessExit(target_action=wait_for_robot, on_exit=[servo_node(bringup)])
             ),
-            include(
-                "realsense2_camera",
-                "rs_launch.py",
-                {"rgb_camera.color_profile": "640,480,30", "enable_depth": "false"},
+            DeclareLaunchArgument(
+                "wrist_camera_serial", default_value="''", description="wrist RealSense serial"
+            ),
+            DeclareLaunchArgument(
+                "scene_camera_serial",
+                default_value="",
+                description="scene RealSense serial: the second view of a two-view critic "
+                "(empty: no scene camera)",
+            ),
+            realsense("camera", LaunchConfiguration("wrist_camera_serial")),
+            realsense(
+                "scene",
+                LaunchConfiguration("scene_camera_serial"),
+                IfCondition(
+                    PythonExpression(["'", LaunchConfiguration("scene_camera_serial"), "' != ''"])
+                ),
             ),
             Node(package="spacenav", executable="spacenav_node", name="spacenav", output="screen"),
             aggregator_node(bringup),

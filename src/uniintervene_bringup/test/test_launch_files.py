@@ -9,6 +9,8 @@ import pytest
 import yaml
 from ament_index_python.packages import get_package_share_directory
 
+from uniintervene_common import topics
+
 SHARE = pathlib.Path(get_package_share_directory("uniintervene_bringup"))
 LAUNCH = SHARE / "launch"
 
@@ -108,3 +110,17 @@ def test_the_diagnostics_aggregator_feeds_the_robot_monitor(name):
     config = yaml.safe_load((SHARE / "config" / "diagnostics.yaml").read_text())
     analyzer = config["analyzers"]["ros__parameters"]["uniintervene"]
     assert analyzer["type"] == "diagnostic_aggregator/GenericAnalyzer"
+
+
+def test_real_cell_starts_a_scene_camera_where_its_serial_is_given():
+    """rs_launch.py publishes /<camera_namespace "camera">/<camera_name>/color/image_raw: the
+    scene RealSense must land where critic_node listens for the second view."""
+    calls = launch_calls(LAUNCH / "ur7e.launch.py")
+    declared = {c.args[0].value for c in call_named(calls, "DeclareLaunchArgument")}
+    assert {"wrist_camera_serial", "scene_camera_serial"} <= declared
+    names = [c.args[0].value for c in call_named(calls, "realsense")]
+    assert names == ["camera", "scene"]
+    (scene,) = [c for c in call_named(calls, "realsense") if c.args[0].value == "scene"]
+    assert len(scene.args) == 3  # the scene camera is conditional on its serial
+    assert topics.IMAGE == "camera/camera/color/image_raw"
+    assert topics.SCENE_IMAGE == "camera/scene/color/image_raw"

@@ -101,6 +101,9 @@ def main(argv=None) -> int:
     collect.add_argument("--episodes", type=int, default=30, help="per task")
     collect.add_argument("--seed", type=int, default=0)
     collect.add_argument("--out", type=pathlib.Path, default=pathlib.Path("data/episodes"))
+    collect.add_argument(
+        "--cameras", default="wrist", choices=["wrist", "both"], help="both: wrist + scene"
+    )
     imp = commands.add_parser(
         "import", help="turn supervisor MCAP recordings into training episodes"
     )
@@ -236,7 +239,9 @@ def main(argv=None) -> int:
         if args.command == "collect":
             from uniintervene_bringup.collect import collect
 
-            paths = collect(args.out, args.tasks.split(","), args.episodes, args.seed)
+            paths = collect(
+                args.out, args.tasks.split(","), args.episodes, args.seed, cameras=args.cameras
+            )
             print(f"wrote {len(paths)} episodes to {args.out}")
             return 0
         if args.command == "train":

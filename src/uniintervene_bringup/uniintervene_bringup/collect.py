@@ -20,7 +20,9 @@ def collect(
     image_size: int = 128,
     failure_rate: float = 0.6,
     progress: bool = True,
+    cameras: str = "wrist",
 ) -> list[pathlib.Path]:
+    """`cameras`: "wrist" (one view) or "both" (the wrist and the scene camera)."""
     # The simulator is needed only to make training data, not to run the critic.
     from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
     from uniintervene_sim.cell import SimCell
@@ -28,7 +30,8 @@ def collect(
     from uniintervene_sim.operator import SimulatedOperator
 
     out_dir = pathlib.Path(out_dir)
-    cell = SimCell(tasks[0], camera=CameraConfig(width=image_size, height=image_size))
+    camera = CameraConfig(mount=cameras, width=image_size, height=image_size)
+    cell = SimCell(tasks[0], camera=camera)
     policy = BasePolicy(BasePolicyConfig(failure_rate=failure_rate))
     operator = SimulatedOperator()
     jobs = [(task, seed + i) for task in tasks for i in range(episodes_per_task)]
@@ -57,6 +60,8 @@ def record_episode(cell, task: str, seed: int, policy, operator) -> Episode:
         if decision.engaged:
             action, source = decision.action, HUMAN
         rows["images"].append(observation["image"])
+        if "scene_image" in observation:
+            rows.setdefault("scene_images", []).append(observation["scene_image"])
         rows["joint_pos"].append(observation["joint_pos"])
         rows["gripper"].append(observation["gripper"])
         rows["actions"].append(np.asarray(action, np.float32))
@@ -69,6 +74,7 @@ def record_episode(cell, task: str, seed: int, policy, operator) -> Episode:
             break
     arrays = {
         "images": np.stack(rows["images"]).astype(np.uint8),
+        "scene_images": np.stack(rows["scene_images"]) if "scene_images" in rows else None,
         "joint_pos": np.stack(rows["joint_pos"]).astype(np.float32),
         "gripper": np.stack(rows["gripper"]).astype(np.float32),
         "actions": np.stack(rows["actions"]).astype(np.float32),

@@ -115,7 +115,7 @@ def run_episode(
     while True:
         scene, status = cell.scene(), cell.status()
         proprio = np.r_[observation["joint_pos"], observation["gripper"]].astype(np.float32)
-        step = runtime.step(observation["image"], proprio, executed) if runtime else None
+        step = runtime.step_observation(observation, proprio, executed) if runtime else None
         human = operator.step(cell.time, status, scene, cell.task.expert)
         commands = {"policy": (policy.act(scene, cell.task), 0.0)}
         if human.engaged:

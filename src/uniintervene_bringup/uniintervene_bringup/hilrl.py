@@ -129,7 +129,7 @@ class HilRLRun:
         executed = np.zeros(7, np.float32)
         stats = dict.fromkeys(("ticks", "human_ticks", "policy_ticks", "recovery_ticks"), 0)
         stats |= {"success": False, "autonomous": 0}
-        step = runtime.step(observation["image"], self._proprio(observation), executed)
+        step = runtime.step_observation(observation, self._proprio(observation), executed)
         while True:
             proprio = self._proprio(observation)
             obs = np.r_[step.latent, proprio].astype(np.float32)
@@ -155,8 +155,8 @@ class HilRLRun:
             except cell.Unstable:
                 self.unstable += 1
                 break  # a failure: nothing of this tick reaches the buffers
-            next_step = runtime.step(
-                next_observation["image"], self._proprio(next_observation), executed
+            next_step = runtime.step_observation(
+                next_observation, self._proprio(next_observation), executed
             )
             next_status = cell.status()
             reward = float(next_status.success)

@@ -9,13 +9,16 @@ from tqdm import tqdm
 
 from uniintervene_critic.dataset import load_episodes
 from uniintervene_critic.model import CriticBundle
+from uniintervene_critic.views import encode_views, episode_views
 from uniintervene_learner.reward import RewardClassifier, RewardConfig, train_reward_classifier
 
 
-def encode_episode(bundle: CriticBundle, images: np.ndarray) -> np.ndarray:
+def encode_episode(bundle: CriticBundle, episode) -> np.ndarray:
     """An episode's latents exactly as critic_node publishes them (reward_node's input):
-    the encoder's window per tick (a clip for V-JEPA 2), divided by the bundle's scale."""
-    latents = bundle.encoder.encode_episode(images) / bundle.config.latent_scale
+    the encoder's window per tick (a clip for V-JEPA 2) of every camera the critic embeds,
+    divided by the bundle's scale."""
+    views = episode_views(episode, bundle.config.views)
+    latents = encode_views(bundle.encoder, views) / bundle.config.latent_scale
     return latents.numpy().astype(np.float32)
 
 
@@ -29,7 +32,7 @@ def train_reward(
     config = config or RewardConfig()
     config.latent_dim = bundle.config.latent_dim
     data = [
-        (encode_episode(bundle, episode.images), episode.success)
+        (encode_episode(bundle, episode), episode.success)
         for episode in tqdm(episodes, desc="encoding episodes")
     ]
     classifier = train_reward_classifier(data, config, steps=steps, seed=seed)

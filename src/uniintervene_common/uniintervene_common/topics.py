@@ -8,6 +8,9 @@ to the drivers' own topics. `/diagnostics` stays global (the aggregator's conven
 JOINT_STATES = "joint_states"
 IMAGE = "camera/camera/color/image_raw"
 CAMERA_INFO = "camera/camera/color/camera_info"
+# the second view: a scene camera over the table (a second RealSense, camera_name "scene")
+SCENE_IMAGE = "camera/scene/color/image_raw"
+SCENE_CAMERA_INFO = "camera/scene/color/camera_info"
 SERVO_TWIST = "servo_node/delta_twist_cmds"
 SERVO_SWITCH_COMMAND_TYPE = "servo_node/switch_command_type"
 PROGRAM_RUNNING = "io_and_status_controller/robot_program_running"

@@ -16,7 +16,6 @@ from transformers import VJEPA2Config, VJEPA2Model
 
 from uniintervene_common.conversions import FINGER_JOINTS
 from uniintervene_common.kinematics import JOINT_NAMES
-from uniintervene_critic.dataset import HUMAN, POLICY, Episode
 from uniintervene_critic.encoders import SimCNNEncoder, VJEPA2Encoder
 from uniintervene_critic.model import (
     CONFIG,
@@ -29,6 +28,7 @@ from uniintervene_critic.model import (
 from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_critic.train import TrainConfig, episode_tensors, train_critic
 from uniintervene_msgs.msg import Latent, ValueEstimate
+from uniintervene_testing.episodes import synthetic_episode
 
 HIDDEN, CROP = 32, 32
 JOINTS = JOINT_NAMES + FINGER_JOINTS
@@ -58,31 +58,6 @@ def vjepa2_folder(tmp_path_factory):
     folder = tmp_path_factory.mktemp("models") / "vjepa2_tiny"
     VJEPA2Model(tiny_config()).save_pretrained(folder)
     return folder
-
-
-def synthetic_episode(seed: int, success: bool, n: int = 24) -> Episode:
-    """A bright square moves right as progress grows; failed episodes stall half way."""
-    rng = np.random.default_rng(seed)
-    progress = np.linspace(0, 1, n) if success else np.minimum(np.linspace(0, 1, n), 0.5)
-    images = rng.integers(0, 40, (n, 48, 48, 3), dtype=np.uint8)
-    for t, p in enumerate(progress):
-        x = int(4 + 30 * p)
-        images[t, 16:30, x : x + 12] = 230
-    sources = np.full(n, POLICY, np.uint8)
-    if not success:
-        sources[n // 2 : n // 2 + 4] = HUMAN
-    return Episode(
-        task="wipe",
-        seed=seed,
-        images=images,
-        joint_pos=(rng.normal(size=(n, 6)) * 0.1 + progress[:, None]).astype(np.float32),
-        gripper=np.zeros((n, 1), np.float32),
-        actions=rng.normal(size=(n, 7)).astype(np.float32) * 0.1,
-        sources=sources,
-        progress=progress.astype(np.float32),
-        warning=np.zeros(n, np.uint8),
-        success=success,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,8 @@
 Tensors: `images` (T x H x W x 3 uint8), `joint_pos` (T x 6), `gripper` (T x 1, measured
 closure), `actions` (T x 7, the executed twist + gripper command), `sources` (T, uint8:
 ActionCommand's POLICY=0, RECOVERY=1, HUMAN=2, HOLD=3), and the privileged `progress`
-(T) and `warning` (T) used only for labels and evaluation. Metadata: task, seed, success,
+(T) and `warning` (T) used only for labels and evaluation; optionally `scene_images`
+(T x H x W x 3 uint8), the second camera's view. Metadata: task, seed, success,
 failure_reason, format version.
 """
 
@@ -20,6 +21,7 @@ from uniintervene_common.atomic import atomic_write
 FORMAT_VERSION = "1"
 POLICY, RECOVERY, HUMAN, HOLD = 0, 1, 2, 3
 TENSORS = ("images", "joint_pos", "gripper", "actions", "sources", "progress", "warning")
+OPTIONAL = ("scene_images",)
 
 
 class EpisodeFileError(ValueError):
@@ -39,6 +41,7 @@ class Episode:
     warning: np.ndarray
     success: bool
     failure_reason: str = ""
+    scene_images: np.ndarray | None = None  # the second camera, where there is one
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -55,6 +58,8 @@ class Episode:
 
 def save_episode(episode: Episode, path) -> None:
     tensors = {name: np.ascontiguousarray(getattr(episode, name)) for name in TENSORS}
+    if episode.scene_images is not None:
+        tensors["scene_images"] = np.ascontiguousarray(episode.scene_images)
     metadata = {
         "format": "uniintervene-episode",
         "version": FORMAT_VERSION,
@@ -84,7 +89,7 @@ def load_episode(path) -> Episode:
     missing = [name for name in TENSORS if name not in tensors]
     if missing:
         raise EpisodeFileError(f"{path}: missing tensors {missing}")
-    lengths = {name: len(tensors[name]) for name in TENSORS}
+    lengths = {name: len(tensors[name]) for name in (*TENSORS, *OPTIONAL) if name in tensors}
     if len(set(lengths.values())) != 1:
         raise EpisodeFileError(f"{path}: tensors of different lengths {lengths}")
     return Episode(
@@ -92,6 +97,7 @@ def load_episode(path) -> Episode:
         seed=int(metadata["seed"]),
         success=json.loads(metadata["success"]),
         failure_reason=metadata.get("failure_reason", ""),
+        scene_images=tensors.get("scene_images"),
         **{name: tensors[name] for name in TENSORS},
     )
 

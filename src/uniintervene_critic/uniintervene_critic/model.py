@@ -38,7 +38,8 @@ class ModelFileError(ValueError):
 
 @dataclass
 class CriticConfig:
-    latent_dim: int = 64
+    latent_dim: int = 64  # the joint latent: views x the encoder's latent size
+    views: int = 1  # cameras the critic embeds: 1 (wrist) or 2 (wrist, then scene)
     proprio_dim: int = 7
     action_dim: int = 7
     horizon: int = 5  # ticks between z_t and the predicted z_{t+h}
@@ -78,10 +79,11 @@ def load_video_encoder(config: CriticConfig, directory, source=None, device="cpu
     except ValueError as error:  # EncoderLoadError included
         raise ModelFileError(f"critic bundle {directory}: {error}") from error
     found = (encoder.latent_dim, encoder.crop_size)
-    if found != (config.latent_dim, config.image_size):
+    wanted = (config.latent_dim // config.views, config.image_size)  # per view
+    if found != wanted:
         raise ModelFileError(
             f"V-JEPA 2 from {source} has hidden size {found[0]}, crop {found[1]}; the critic "
-            f"in {directory} was trained on {config.latent_dim}, {config.image_size}"
+            f"in {directory} was trained on {wanted[0]}, {wanted[1]}"
         )
     return encoder
 
@@ -183,7 +185,9 @@ class CriticBundle:
             raise ModelFileError(f"{directory / WEIGHTS} is missing") from error
         except (SafetensorError, OSError) as error:
             raise ModelFileError(f"{directory / WEIGHTS} is corrupt: {error}") from error
-        encoder = SimCNNEncoder(config.latent_dim, config.image_size)
+        if config.views not in (1, 2) or config.latent_dim % config.views:
+            raise ModelFileError(f"{directory / CONFIG}: views {config.views} do not fit")
+        encoder = SimCNNEncoder(config.latent_dim // config.views, config.image_size)
         model = ActionValueModel(config)
         try:
             if config.encoder == "sim_cnn":

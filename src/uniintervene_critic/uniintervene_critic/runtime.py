@@ -82,6 +82,15 @@ def make_trigger(mode: str, bundle: CriticBundle, triggers: dict | None = None):
     return TemporalRiskCritic(RiskConfig(**triggers[mode]["risk"]))
 
 
+def checked_image(image) -> np.ndarray | None:
+    if image is None:
+        return None
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"image must be H x W x 3 uint8, got {image.shape} {image.dtype}")
+    return image
+
+
 class CriticRuntime:
     def __init__(
         self, bundle: CriticBundle, trigger_mode: str = "value_risk", triggers: dict | None = None
@@ -101,7 +110,9 @@ class CriticRuntime:
         """A new episode: no value history, no pending predictions."""
         self.risk.reset()
         self.pending = deque()  # predictions waiting for their real future latent
-        self.window = deque(maxlen=self.bundle.encoder.frames_needed)  # the latest frames
+        # the latest frames of each camera the critic embeds (wrist, then scene)
+        needed = self.bundle.encoder.frames_needed
+        self.windows = [deque(maxlen=needed) for _ in range(self.bundle.config.views)]
         self.first_latent = None
 
     def signal(self, q, state_value, latent, failure: float) -> float:
@@ -115,12 +126,18 @@ class CriticRuntime:
             return travelled / self.progress_spread
         return float(q.item())
 
+    def step_observation(self, observation: dict, proprio, action) -> CriticStep:
+        """A simulated cell's observation: its `image` and, with two cameras, `scene_image`."""
+        return self.step(observation["image"], proprio, action, observation.get("scene_image"))
+
     @torch.no_grad()
-    def step(self, image: np.ndarray, proprio, action) -> CriticStep:
-        image = np.asarray(image)
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-            raise ValueError(f"image must be H x W x 3 uint8, got {image.shape} {image.dtype}")
+    def step(self, image: np.ndarray, proprio, action, scene_image=None) -> CriticStep:
+        """One tick: the wrist (or only) camera's frame, and the scene camera's where the
+        critic embeds two views (a one-view critic ignores it)."""
         config = self.bundle.config
+        if config.views == 2 and scene_image is None:
+            raise ValueError("this critic embeds the wrist and the scene camera: no scene image")
+        images = [checked_image(image)] + ([checked_image(scene_image)] * (config.views - 1))
         proprio = torch.as_tensor(np.asarray(proprio, np.float32)).view(1, -1)
         action = torch.as_tensor(np.asarray(action, np.float32)).view(1, -1)
         if proprio.shape[1] != config.proprio_dim or action.shape[1] != config.action_dim:
@@ -129,8 +146,11 @@ class CriticRuntime:
             )
         if not (torch.isfinite(proprio).all() and torch.isfinite(action).all()):
             raise ValueError("proprio and action must be finite")
-        self.window.append(image.copy())
-        latent = self.bundle.encoder.encode(np.stack(self.window)[None]) / config.latent_scale
+        for window, frame in zip(self.windows, images, strict=True):
+            window.append(frame.copy())
+        encode = self.bundle.encoder.encode
+        latent = torch.cat([encode(np.stack(w)[None]) for w in self.windows], dim=-1)
+        latent = latent / config.latent_scale
         if self.first_latent is None:
             self.first_latent = latent[0].clone()
         q, state_value, future = self.bundle.model(latent, proprio, action)

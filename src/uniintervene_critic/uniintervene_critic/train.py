@@ -12,7 +12,7 @@ loss plot.
 
 import json
 import pathlib
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -51,6 +51,7 @@ from uniintervene_critic.risk import (
 )
 from uniintervene_critic.risk_head import RiskHeadConfig
 from uniintervene_critic.risk_training import mined_segments, traces, train_learned_trigger
+from uniintervene_critic.views import encode_views, episode_views, views_of
 
 
 @dataclass
@@ -69,6 +70,7 @@ class TrainConfig:
     calibrate_on: str = "mined"
     mining_config: str = ""  # label_mining YAML; "" = the package's config/label_mining.yaml
     encoder: str = "sim_cnn"  # or "vjepa2" (frozen; latent_dim = its hidden size)
+    views: int = 1  # cameras per tick (train_critic sets it from the episodes: 1 or 2)
     vjepa2_model: str = "facebook/vjepa2-vitl-fpc64-256"  # hub id or local folder
     clip_length: int = 16  # V-JEPA 2 frames per clip (a multiple of its tubelet size)
     stride: int = 2  # ticks between a clip's frames
@@ -121,17 +123,18 @@ def executed_before(actions: np.ndarray) -> np.ndarray:
 
 def frozen_encoder(train_eps, config: TrainConfig, progress=True):
     """-> (encoder, autoencoder losses, latent scale): our autoencoder pretrained on the
-    training frames, or V-JEPA 2 as it is (its latents cached per episode)."""
+    training frames of every view, or V-JEPA 2 as it is (its latents cached per episode)."""
+    views = [v for e in train_eps for v in episode_views(e, config.views)]
     if config.encoder == "vjepa2":
         model = VJEPA2Encoder.from_pretrained(
             config.vjepa2_model, config.clip_length, config.stride, config.device, config.dtype
         )
         encoder = EpisodeLatentCache(model, config.encode_batch_size)
-        latents = [encoder.encode_episode(e.images) for e in tqdm(train_eps, disable=not progress)]
+        latents = [encoder.encode_episode(v) for v in tqdm(views, disable=not progress)]
         return encoder, [], float(torch.cat(latents).std()) or 1.0
     if config.encoder != "sim_cnn":
         raise ValueError(f"encoder must be sim_cnn or vjepa2, got {config.encoder!r}")
-    frames = torch.cat([resize_frames(e.images, config.image_size) for e in train_eps])
+    frames = torch.cat([resize_frames(v, config.image_size) for v in views])
     encoder, losses = pretrain_autoencoder(frames, config, progress)
     with torch.no_grad():
         return encoder, losses, float(encoder.forward_images(frames[:2048]).std()) or 1.0
@@ -139,7 +142,7 @@ def frozen_encoder(train_eps, config: TrainConfig, progress=True):
 
 @torch.no_grad()
 def episode_tensors(episode: Episode, encoder, config: TrainConfig, scale: float = 1.0):
-    latents = encoder.encode_episode(episode.images) / scale
+    latents = encode_views(encoder, episode_views(episode, config.views)) / scale
     horizon = np.minimum(np.arange(len(episode)) + config.horizon, len(episode) - 1)
     values = torch.from_numpy(proxy_values(episode))
     return {
@@ -341,14 +344,18 @@ def learned_and_rule_triggers(model, splits, encoder, config, scale, failure, cr
 def train_critic(
     episodes: list[Episode], out_dir, config: TrainConfig | None = None, progress: bool = True
 ) -> dict:
-    config = config or TrainConfig()
+    config = replace(config or TrainConfig(), views=views_of(episodes))
     torch.manual_seed(config.seed)
     out_dir = pathlib.Path(out_dir)
     train_eps, cal_eps, test_eps = split_episodes(episodes, config.seed)
     encoder, ae_losses, scale = frozen_encoder(train_eps, config, progress)
     frozen = getattr(encoder, "inner", encoder)  # without the training cache
     critic_config = CriticConfig(
-        latent_dim=encoder.latent_dim, horizon=config.horizon, latent_scale=scale, **frozen.record()
+        latent_dim=encoder.latent_dim * config.views,
+        views=config.views,
+        horizon=config.horizon,
+        latent_scale=scale,
+        **frozen.record(),
     )
     prepare = lambda eps: concat([episode_tensors(e, encoder, config, scale) for e in eps])  # noqa: E731
     train, test = prepare(train_eps), prepare(test_eps)

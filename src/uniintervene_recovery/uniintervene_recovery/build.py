@@ -21,7 +21,11 @@ def corrective_segments(episode: Episode, sources=(HUMAN, RECOVERY), min_length:
 @torch.no_grad()
 def critic_view(episode: Episode, critic: CriticBundle):
     """Latents and state values of an episode exactly as critic_node would publish them."""
-    config = TrainConfig(image_size=critic.config.image_size, horizon=critic.config.horizon)
+    config = TrainConfig(
+        image_size=critic.config.image_size,
+        horizon=critic.config.horizon,
+        views=critic.config.views,
+    )
     tensors = episode_tensors(episode, critic.encoder, config, critic.config.latent_scale)
     return tensors["latent"].numpy(), critic.model.value(tensors["latent"]).numpy()
 

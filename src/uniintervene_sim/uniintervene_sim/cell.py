@@ -258,20 +258,24 @@ class SimCell:
         # squeezing an empty gripper goes a hair past closed: report it as closed
         return float(np.clip(1.0 - self.finger_opening / (2 * FINGER_TRAVEL), 0.0, 1.0))
 
-    def render(self) -> np.ndarray:
+    def render(self, camera: str = "realsense") -> np.ndarray:
         if self._renderer is None:
             self._renderer = mujoco.Renderer(self.model, self.camera.height, self.camera.width)
-        self._renderer.update_scene(self.data, camera="realsense")
+        self._renderer.update_scene(self.data, camera=camera)
         return self._renderer.render()
 
+    def _image(self, camera: str) -> np.ndarray:
+        if self.render_enabled:
+            return self.render(camera)
+        return np.zeros((self.camera.height, self.camera.width, 3), np.uint8)
+
     def observation(self) -> dict:
-        image = (
-            self.render()
-            if self.render_enabled
-            else np.zeros((self.camera.height, self.camera.width, 3), np.uint8)
-        )
+        """The wrist (or only) camera's `image`; with two cameras also `scene_image`."""
+        views = {"image": self._image("realsense")}
+        if self.camera.mount == "both":
+            views["scene_image"] = self._image("realsense_scene")
         return {
-            "image": image,
+            **views,
             "joint_pos": self.joint_positions.astype(np.float32),
             "joint_vel": self.joint_velocities.astype(np.float32),
             "gripper": np.array([self.gripper_state()], np.float32),

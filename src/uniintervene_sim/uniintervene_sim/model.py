@@ -27,16 +27,17 @@ LINK_RADII = [0.06, 0.054, 0.045, 0.04, 0.04, 0.035]
 
 @dataclass(frozen=True)
 class CameraConfig:
-    """The RealSense stand-in: a scene camera over the table, or one on the wrist."""
+    """The RealSense stand-ins: one on the wrist, a scene camera over the table, or both
+    (`both`: the wrist camera is the primary image, the scene camera the second view)."""
 
-    mount: str = "wrist"  # "wrist" (as in HiL-SERL) or "scene"
+    mount: str = "wrist"  # "wrist" (as in HiL-SERL), "scene" or "both"
     width: int = 128
     height: int = 128
     fovy: float = 58.0  # RealSense D435 colour vertical field of view, degrees
 
     def __post_init__(self):
-        if self.mount not in ("scene", "wrist"):
-            raise ValueError(f"camera mount must be 'scene' or 'wrist', not {self.mount!r}")
+        if self.mount not in ("scene", "wrist", "both"):
+            raise ValueError(f"camera mount must be 'wrist', 'scene' or 'both', not {self.mount!r}")
         if not (16 <= self.width <= 1920 and 16 <= self.height <= 1080):
             raise ValueError(f"camera resolution {self.width}x{self.height} out of 16..1920x1080")
 
@@ -121,19 +122,18 @@ def build_cell_xml(
     task_equality: str = "",
 ) -> str:
     wrist_camera = ""
-    if camera.mount == "wrist":
+    if camera.mount in ("wrist", "both"):
         # Beside the palm, 7 cm off-axis, looking along the tool toward the fingertips.
         wrist_camera = (
             f'<camera name="realsense" pos="0 0.07 0.08" fovy="{camera.fovy}" '
             'xyaxes="1 0 0 0 -0.97 -0.25"/>'
         )
     scene_camera = ""
-    if camera.mount == "scene":
+    if camera.mount in ("scene", "both"):
         eye = " ".join(map(str, SCENE_CAMERA_EYE))
         axes = look_at_xyaxes(SCENE_CAMERA_EYE, SCENE_CAMERA_TARGET)
-        scene_camera = (
-            f'<camera name="realsense" pos="{eye}" fovy="{camera.fovy}" xyaxes="{axes}"/>'
-        )
+        name = "realsense_scene" if camera.mount == "both" else "realsense"
+        scene_camera = f'<camera name="{name}" pos="{eye}" fovy="{camera.fovy}" xyaxes="{axes}"/>'
     return f"""<mujoco model="uniintervene_ur7e_cell">
   <compiler angle="radian" autolimits="true"/>
   <option timestep="{PHYSICS_TIMESTEP}" integrator="implicitfast" cone="elliptic"

@@ -10,7 +10,11 @@ _policy, _operator = BasePolicyConfig(), OperatorConfig()
 SIM_NODE = (
     Param("task", "pick_eggplant", f"initial task: {', '.join(TASKS)}"),
     Param("seed", 0, "initial seed", 0, 2**31 - 1),
-    Param("camera_mount", "wrist", "camera on the 'wrist' or 'scene'"),
+    Param(
+        "camera_mount",
+        "wrist",
+        "camera on the 'wrist' or 'scene', or 'both' (the scene camera's on its own topic)",
+    ),
     Param("image_width", 128, "image width, pixels", 16, 1920),
     Param("image_height", 128, "image height, pixels", 16, 1080),
     Param("render", True, "render camera images (false: only state)"),

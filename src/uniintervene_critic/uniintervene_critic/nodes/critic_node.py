@@ -1,9 +1,11 @@
 """critic_node: value, risk and latent per camera frame.
 
-In: the camera image (sensor-data QoS), /joint_states, the executed /uniintervene/command.
+In: the camera image (sensor-data QoS), the scene camera's image where the critic embeds
+two views, /joint_states, the executed /uniintervene/command.
 Out: /uniintervene/critic/value (ValueEstimate), /risk (RiskState), /latent (Latent),
 /diagnostics. Output is marked invalid, never guessed, when the image is malformed, the
-joint states are stale, or the model is missing or corrupt; the node keeps running and
+joint states are stale, a two-view critic's scene image is stale or missing, or the
+model is missing or corrupt; the node keeps running and
 retries loading the model. A V-JEPA 2 critic loads its frozen encoder from where the
 bundle says (or `encoder_source`) onto `device`; a frame ring buffer fills its clip.
 """
@@ -50,6 +52,8 @@ class CriticNode(GuardedNode):
         self.latent_pub = self.create_publisher(Latent, topics.LATENT, 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
         self.create_subscription(Image, topics.IMAGE, self.on_image, qos.SENSOR)
+        self.scene_image, self.scene_image_at = None, -np.inf
+        self.create_subscription(Image, topics.SCENE_IMAGE, self.on_scene_image, qos.SENSOR)
         self.create_subscription(JointState, topics.JOINT_STATES, self.on_joints, 10)
         self.create_subscription(ActionCommand, topics.EXECUTED, self.on_command, qos.COMMANDS)
         self.episode_tick = 0
@@ -110,6 +114,25 @@ class CriticNode(GuardedNode):
             )
         )
 
+    def on_scene_image(self, msg: Image) -> None:
+        """The second view, paired with the next wrist frame (its latest, while fresh)."""
+        try:
+            self.scene_image = image_array(msg, self.p.expected_width, self.p.expected_height)
+            self.scene_image_at = time.monotonic()
+        except ValueError as error:
+            self.scene_image = None
+            self.last_problem = f"bad scene image: {error}"
+
+    def scene_view(self):
+        """The scene frame for a two-view critic; None for one view; ValueError if stale."""
+        if self.runtime.bundle.config.views == 1:
+            return None
+        if self.scene_image is None or (
+            time.monotonic() - self.scene_image_at > self.p.image_timeout
+        ):
+            raise ValueError("scene camera images stale or missing (this critic uses two views)")
+        return self.scene_image
+
     def on_image(self, msg: Image) -> None:
         self.frames += 1
         self.last_image_at = time.monotonic()
@@ -121,12 +144,16 @@ class CriticNode(GuardedNode):
             image = image_array(msg, self.p.expected_width, self.p.expected_height)
         except ValueError as error:
             return self.invalid(msg.header, f"bad image: {error}")
+        try:
+            scene = self.scene_view()
+        except ValueError as error:
+            return self.invalid(msg.header, str(error))
         action = (
             self.command
             if time.monotonic() - self.command_at < self.p.command_timeout
             else np.zeros(7, np.float32)
         )
-        step = self.runtime.step(image, self.joints, action)
+        step = self.runtime.step(image, self.joints, action, scene)
         self.value_pub.publish(
             ValueEstimate(
                 header=msg.header,

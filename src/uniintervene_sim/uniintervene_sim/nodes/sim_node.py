@@ -52,6 +52,11 @@ class SimNode(GuardedNode):
         self.joint_pub = self.create_publisher(JointState, topics.JOINT_STATES, 10)
         self.image_pub = self.create_publisher(Image, topics.IMAGE, qos.SENSOR)
         self.info_pub = self.create_publisher(CameraInfo, topics.CAMERA_INFO, qos.SENSOR)
+        if camera.mount == "both":
+            self.scene_image_pub = self.create_publisher(Image, topics.SCENE_IMAGE, qos.SENSOR)
+            self.scene_info_pub = self.create_publisher(
+                CameraInfo, topics.SCENE_CAMERA_INFO, qos.SENSOR
+            )
         self.clock_pub = self.create_publisher(Clock, "clock", 10)
         self.program_pub = self.create_publisher(Bool, topics.PROGRAM_RUNNING, qos.LATCHED)
         self.state_pub = self.create_publisher(TaskState, topics.TASK_STATE, 10)
@@ -100,6 +105,14 @@ class SimNode(GuardedNode):
         self.get_logger().info(response.message)
         return response
 
+    def publish_view(self, image_pub, info_pub, image, stamp, prefix: str) -> None:
+        frame = prefix + self.camera_frame
+        image_pub.publish(conv.image_msg(image, stamp, frame))
+        camera = self.cell.camera
+        info_pub.publish(
+            conv.camera_info_msg(camera.width, camera.height, camera.fovy, stamp, frame)
+        )
+
     # -- the control tick ---------------------------------------------------------------
     def commands_stale(self) -> bool:
         return time.monotonic() - self.twist_received_at > self.p.command_timeout
@@ -117,13 +130,12 @@ class SimNode(GuardedNode):
             conv.joint_state_msg(observation["joint_pos"], observation["joint_vel"], fingers, stamp)
         )
         if self.cell.render_enabled:
-            self.image_pub.publish(conv.image_msg(observation["image"], stamp, self.camera_frame))
-            camera = self.cell.camera
-            self.info_pub.publish(
-                conv.camera_info_msg(
-                    camera.width, camera.height, camera.fovy, stamp, self.camera_frame
-                )
-            )
+            self.publish_view(self.image_pub, self.info_pub, observation["image"], stamp, "")
+            if "scene_image" in observation:
+                self.publish_view(
+                    self.scene_image_pub, self.scene_info_pub, observation["scene_image"], stamp,
+                    "scene_",
+                )  # fmt: skip
         self.state_pub.publish(
             sim_conv.task_state_msg(
                 self.cell.task_name,
