@@ -1,4 +1,5 @@
-"""Small synthetic episodes for the critic's tests: no simulator, seconds to train on."""
+"""Small synthetic episodes for the critic's tests: no simulator, seconds to train on.
+(uniintervene_critic is not a declared dependency: it test-depends on this package.)"""
 
 import numpy as np
 
