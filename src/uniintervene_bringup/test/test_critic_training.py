@@ -6,11 +6,19 @@ import numpy as np
 import pytest
 
 from uniintervene_bringup.collect import collect
+from uniintervene_bringup.evaluation import GraphSettings, run_episode
 from uniintervene_critic.cli import main as cli_main
 from uniintervene_critic.dataset import load_episodes
 from uniintervene_critic.model import CriticBundle
 from uniintervene_critic.risk_head import FiringConfig
 from uniintervene_critic.train import TrainConfig, train_critic
+from uniintervene_critic.views import camera_mount
+from uniintervene_recovery.build import build_memory
+from uniintervene_recovery.policy import PolicyConfig, RecoveryPolicy
+from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
+from uniintervene_sim.cell import SimCell
+from uniintervene_sim.model import CameraConfig
+from uniintervene_sim.operator import SimulatedOperator
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +94,35 @@ def test_training_is_reproducible_for_a_seed(episodes, tmp_path):
 def test_cli_reports_clear_errors(tmp_path, capsys):
     assert cli_main(["train", "--data", str(tmp_path), "--out", str(tmp_path / "m")]) == 2
     assert "no episode files" in capsys.readouterr().err
+
+
+def test_two_cameras_train_a_two_view_critic_that_memory_and_harness_use(tmp_path):
+    """The wrist and the scene camera from the simulator, through training, the recovery
+    memory and a supervised episode on a two-camera cell: the joint latent everywhere."""
+    collect(tmp_path / "episodes", ["tube_insertion"], 4, seed=0, image_size=32,
+            failure_rate=1.0, progress=False, cameras="both")  # fmt: skip
+    episodes = load_episodes(tmp_path / "episodes")
+    assert all(e.scene_images is not None and e.scene_images.shape == e.images.shape
+               for e in episodes)  # fmt: skip
+    assert not np.array_equal(episodes[0].images, episodes[0].scene_images)
+    config = TrainConfig(latent_dim=8, image_size=32, autoencoder_epochs=1, value_epochs=2)
+    train_critic(episodes, tmp_path / "critic", config, progress=False)
+    bundle = CriticBundle.load(tmp_path / "critic")
+    assert (bundle.config.views, bundle.config.latent_dim) == (2, 16)
+    memory, _ = build_memory(episodes, bundle)
+    assert memory.latent_dim == 16
+    memory.add(np.zeros(16), 1.0, "tube_insertion", "demo", 0.0)
+    report = json.loads((tmp_path / "critic" / "training_report.json").read_text())
+    cell = SimCell(camera=CameraConfig(mount=camera_mount(2), width=32, height=32))
+    outcome = run_episode(
+        cell, "tube_insertion", 5, BasePolicy(BasePolicyConfig(failure_rate=1.0)),
+        SimulatedOperator(), "uniintervene", bundle, report, memory,
+        RecoveryPolicy(PolicyConfig(latent_dim=16, hidden=32)), GraphSettings.load(),
+    )  # fmt: skip
+    assert outcome.ticks > 10 and len(outcome.values) == outcome.ticks
+    with pytest.raises(ValueError, match="no scene image"):  # a one-camera cell cannot feed it
+        run_episode(
+            SimCell(camera=CameraConfig(width=32, height=32)), "tube_insertion", 5,
+            BasePolicy(), SimulatedOperator(), "uniintervene", bundle, report, memory,
+            RecoveryPolicy(PolicyConfig(latent_dim=16, hidden=32)), GraphSettings.load(),
+        )  # fmt: skip

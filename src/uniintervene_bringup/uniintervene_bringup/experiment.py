@@ -30,10 +30,12 @@ def evaluate(
         summarise,
     )
     from uniintervene_critic.model import CriticBundle
+    from uniintervene_critic.views import camera_mount
     from uniintervene_recovery.memory import InterventionMemory
     from uniintervene_recovery.policy import RecoveryPolicy
     from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
     from uniintervene_sim.cell import SimCell
+    from uniintervene_sim.model import CameraConfig
     from uniintervene_sim.operator import SimulatedOperator
 
     default = list(SYSTEMS) + list(CONTROLS) + (list(ABLATIONS) if ablations else [])
@@ -51,7 +53,7 @@ def evaluate(
         models / "recovery" / "memory.safetensors", bundle.config.latent_dim
     )
     settings = GraphSettings.load()
-    cell = SimCell(tasks[0])
+    cell = SimCell(tasks[0], camera=CameraConfig(mount=camera_mount(bundle.config.views)))
     # UniIntervene before the controls: they fire at its rate, recover for its length
     jobs = [
         (s, t, EVAL_SEED_OFFSET + seed + i) for s in systems for t in tasks for i in range(episodes)

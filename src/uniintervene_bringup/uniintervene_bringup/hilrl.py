@@ -325,9 +325,11 @@ def reference_rates(path: pathlib.Path | None, task: str) -> dict:
 def run_from_cli(args) -> int:
     """`uniintervene hilrl`: load the models, train, print the summary line."""
     from uniintervene_critic.model import CriticBundle
+    from uniintervene_critic.views import camera_mount
     from uniintervene_recovery.memory import InterventionMemory
     from uniintervene_recovery.policy import RecoveryPolicy
     from uniintervene_sim.cell import SimCell
+    from uniintervene_sim.model import CameraConfig
     from uniintervene_sim.operator import SimulatedOperator
 
     bundle = CriticBundle.load(args.models / "critic")
@@ -359,7 +361,8 @@ def run_from_cli(args) -> int:
     config.sac.seed = args.seed
     config.sac.hidden = tuple(args.hidden)
     config.sac.batch_size = args.batch_size
-    cell = SimCell(args.task)  # the camera the critic's training episodes were recorded with
+    # the cameras the critic's training episodes were recorded with
+    cell = SimCell(args.task, camera=CameraConfig(mount=camera_mount(bundle.config.views)))
     run = HilRLRun(
         config, cell, SimulatedOperator(), bundle, args.out, report, memory, recovery_policy
     )

@@ -141,3 +141,33 @@ def test_stale_joint_states_make_output_invalid(ros, start_node, model_dir):
         ros.spin_for(0.1)
     ros.spin_until(lambda: probes["value"].messages, 10.0, "an estimate")
     assert not any(v.valid for v in probes["value"].messages)
+
+
+def test_a_two_view_critic_needs_the_scene_camera_too(ros, start_node, tmp_path):
+    torch.manual_seed(0)
+    config = CriticConfig(latent_dim=32, hidden=64, views=2)
+    CriticBundle(config, SimCNNEncoder(16), ActionValueModel(config)).save(tmp_path)
+    node = start_node("uniintervene_critic", "critic_node", params={"model_path": str(tmp_path)})
+    pubs, probes = setup(ros)
+    scene = ros.node.create_publisher(
+        Image, "/camera/scene/color/image_raw", qos_profile_sensor_data
+    )
+    diagnostics = ros.probe(DiagnosticArray, "/diagnostics")
+    ros.wait_for_subscribers(pubs[0], timeout=20.0)
+    ros.wait_for_subscribers(scene, timeout=20.0)
+    stream(ros, pubs, 4)  # the wrist camera alone: never a guess
+    assert probes["value"].messages and not any(v.valid for v in probes["value"].messages)
+    ros.spin_until(
+        lambda: diagnostic_seen(diagnostics, DiagnosticStatus.WARN, "scene camera"),
+        5.0,
+        "a diagnostics warning about the missing scene camera",
+    )
+
+    def both():
+        scene.publish(image(ros, seed=99))
+        stream(ros, pubs, 1)
+        return any(v.valid for v in probes["value"].messages)
+
+    ros.spin_until(both, 20.0, "a valid estimate from both views")
+    assert len(probes["latent"].wait_for().data) == 32  # the joint latent: 2 x 16
+    assert node.is_alive()

@@ -13,6 +13,11 @@ import torch
 MAX_VIEWS = 2
 
 
+def camera_mount(views: int) -> str:
+    """The simulated cell's camera_mount that gives a `views`-view critic its images."""
+    return "both" if views == MAX_VIEWS else "wrist"
+
+
 def views_of(episodes) -> int:
     """2 when every episode has the scene camera's images, 1 when none has; mixed is an
     error (a two-view critic could not run on the others)."""

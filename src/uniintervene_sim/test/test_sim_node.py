@@ -206,3 +206,15 @@ def test_the_base_policy_folds_the_towel_through_the_graph(ros, start_node):
     )
     ros.spin_until(lambda: states.messages[-1].success, 60.0, "the towel to be folded")
     assert not any(m.failure for m in states.messages)
+
+
+def test_both_cameras_publish_the_scene_view_on_its_own_topic(ros, start_node):
+    start_node("uniintervene_sim", "sim_node", params={**SIM_PARAMS, "camera_mount": "both"})
+    wrist = ros.probe(Image, "/camera/camera/color/image_raw", qos_profile_sensor_data)
+    scene = ros.probe(Image, "/camera/scene/color/image_raw", qos_profile_sensor_data)
+    info = ros.probe(CameraInfo, "/camera/scene/color/camera_info", qos_profile_sensor_data)
+    w, s = wrist.wait_for(count=2, timeout=30.0), scene.wait_for(count=2, timeout=30.0)
+    assert (s.width, s.height, s.encoding) == (96, 64, "rgb8")
+    assert s.header.frame_id == "scene_" + w.header.frame_id
+    assert bytes(s.data) != bytes(w.data)  # another view of the cell
+    assert info.wait_for().header.frame_id == s.header.frame_id

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from uniintervene_sim.cell import SimCell
+from uniintervene_sim.model import CameraConfig
 from uniintervene_sim.tasks import TASKS, make_task
 
 SEEDS = range(5)
@@ -136,3 +137,19 @@ def test_wipe_counts_only_cells_wiped_in_the_force_band(cell):
     assert not task.wiped.any() and status.progress < 0.2
     status = run(cell, task.expert)
     assert status.success and task.wiped.mean() >= 11 / 12
+
+
+def test_both_cameras_give_the_wrist_view_and_the_scene_view():
+    def observe(mount):
+        cell = SimCell(camera=CameraConfig(mount=mount, width=48, height=48))
+        observation = cell.reset("pick_eggplant", 2)
+        cell.close()
+        return observation
+
+    both, wrist, scene = observe("both"), observe("wrist"), observe("scene")
+    assert np.array_equal(both["image"], wrist["image"])  # the primary view is the wrist's
+    assert np.array_equal(both["scene_image"], scene["image"])
+    assert not np.array_equal(both["image"], both["scene_image"])
+    assert "scene_image" not in wrist
+    with pytest.raises(ValueError, match="'wrist', 'scene' or 'both'"):
+        CameraConfig(mount="ceiling")
