@@ -22,7 +22,9 @@ from uniintervene_supervisor.recorder import EpisodeRecorder
 NAME = "20261125-120000_tube_insertion_7.mcap"
 
 
-def write_real_cell_recording(path, ticks=30, human_from=20, outcome="timeout", encoding="bgr8"):
+def write_real_cell_recording(
+    path, ticks=30, human_from=20, outcome="timeout", encoding="bgr8", scene_from=None
+):
     recorder = EpisodeRecorder(path)
     stamp = conv.time_msg(0.0)
 
@@ -38,6 +40,9 @@ def write_real_cell_recording(path, ticks=30, human_from=20, outcome="timeout", 
             image = conv.image_msg(frame, stamp, "camera")
             image.encoding = encoding
             write("/camera/camera/color/image_raw", image, t)
+            if scene_from is not None and tick >= scene_from:  # a second RealSense
+                scene = conv.image_msg(np.full((480, 640, 3), 100 + tick, np.uint8), stamp, "s")
+                write("/camera/scene/color/image_raw", scene, t + 0.005)
             joints = conv.joint_state_msg(HOME + 0.01 * tick, np.zeros(6), [], stamp)
             joints.name = joints.name[:6]  # the UR driver publishes no finger joints
             write("/joint_states", joints, t + 0.01)
@@ -61,6 +66,15 @@ def test_a_real_cell_recording_becomes_an_episode_labelled_by_the_takeovers(tmp_
     assert list(episode.sources) == [POLICY] * 20 + [HUMAN] * 10
     assert list(np.flatnonzero(episode.warning)) == [15, 16, 17, 18, 19]
     assert not episode.success and episode.failure_reason == "timeout"
+    assert episode.scene_images is None  # one camera
+
+
+def test_a_recorded_scene_camera_becomes_the_second_view(tmp_path):
+    write_real_cell_recording(tmp_path / NAME, scene_from=4)
+    episode = episode_from_recording(tmp_path / NAME, image_size=64)
+    assert episode.scene_images.shape == episode.images.shape == (30, 64, 64, 3)
+    assert episode.scene_images[0].mean() == pytest.approx(104.0)  # the first scene frame
+    assert episode.scene_images[10].mean() == pytest.approx(110.0)
 
 
 def test_labels_override_and_a_missing_outcome_is_a_clear_error(tmp_path):

@@ -3,7 +3,8 @@ critic and the recovery on your own cell's data.
 
 One tick per executed command (`/uniintervene/command`, the supervisor's output every
 control tick): the newest camera frame and joint state received before it, the executed
-twist + gripper command, and who drove (its source). Labels:
+twist + gripper command, and who drove (its source); where the scene camera was recorded
+too, its newest frame as the second view (`scene_images`). Labels:
 
 - success: the recording's last `/uniintervene/control_mode` reason ("episode ended:
   success"), or the sim's TaskState; `labels` (file name -> true/false) overrides both.
@@ -29,6 +30,7 @@ from uniintervene_supervisor.recorder import read_recording
 
 TYPES = {  # the cell's relative names; a recording holds them under the cell's namespace
     topics.IMAGE: Image,
+    topics.SCENE_IMAGE: Image,
     topics.JOINT_STATES: JointState,
     topics.EXECUTED: ActionCommand,
     topics.CONTROL_MODE: ControlMode,
@@ -56,6 +58,14 @@ def takeover_warnings(sources: np.ndarray, window: int) -> np.ndarray:
     return flags
 
 
+def resized_frame(path, msg: Image, size: int, what: str) -> np.ndarray:
+    try:
+        frame = conv.image_from_msg(msg)
+    except ValueError as error:
+        raise RecordingError(f"{path}: {what}: {error}") from error
+    return cv2.resize(frame, (size, size), interpolation=cv2.INTER_AREA)
+
+
 def episode_from_recording(
     path,
     success: bool | None = None,
@@ -78,17 +88,18 @@ def episode_from_recording(
         elif topic == topics.EXECUTED:
             ticks.append(
                 [msg, latest[topics.IMAGE], latest[topics.JOINT_STATES], latest[topics.TASK_STATE]]
+                + [latest[topics.SCENE_IMAGE]]
             )
     for column, what in ((1, "camera frame"), (2, "joint state")):
         if not ticks or all(row[column] is None for row in ticks):
             raise RecordingError(f"{path}: {len(ticks)} control ticks and no {what}")
-    for column in (1, 2, 3):  # ticks before the first message of a stream take that message
+    for column in (1, 2, 3, 4):  # ticks before a stream's first message take that message
         first = next((row[column] for row in ticks if row[column] is not None), None)
         for row in ticks:
             row[column] = first if row[column] is None else row[column]
             first = row[column]
-    rows = {k: [] for k in ("images", "joint_pos", "gripper", "actions", "sources")}
-    for command, image, joint_state, _ in ticks:
+    rows = {k: [] for k in ("images", "scene_images", "joint_pos", "gripper", "actions", "sources")}
+    for command, image, joint_state, _, scene in ticks:
         arm = conv.arm_positions_from_joint_state(joint_state)
         if arm is None:
             raise RecordingError(f"{path}: joint states without the UR arm's joints")
@@ -98,13 +109,9 @@ def episode_from_recording(
             closure = action[6] if np.isfinite(action[6]) else 0.0
         if not np.isfinite(action[6]):  # no gripper command known: it stayed put
             action[6] = closure
-        try:
-            frame = conv.image_from_msg(image)
-        except ValueError as error:
-            raise RecordingError(f"{path}: camera frame: {error}") from error
-        rows["images"].append(
-            cv2.resize(frame, (image_size, image_size), interpolation=cv2.INTER_AREA)
-        )
+        rows["images"].append(resized_frame(path, image, image_size, "camera frame"))
+        if scene is not None:
+            rows["scene_images"].append(resized_frame(path, scene, image_size, "scene frame"))
         rows["joint_pos"].append(arm)
         rows["gripper"].append([closure])
         rows["actions"].append(np.nan_to_num(action))
@@ -128,6 +135,7 @@ def episode_from_recording(
         task=match["task"] if match else path.stem,
         seed=int(match["seed"]) if match else 0,
         images=np.stack(rows["images"]).astype(np.uint8),
+        scene_images=np.stack(rows["scene_images"]) if rows["scene_images"] else None,
         joint_pos=np.array(rows["joint_pos"], np.float32),
         gripper=np.array(rows["gripper"], np.float32),
         actions=np.array(rows["actions"], np.float32),

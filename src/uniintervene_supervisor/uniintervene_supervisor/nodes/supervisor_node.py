@@ -63,6 +63,7 @@ EVENT_KINDS = {
 }
 RECORDED = {  # topic -> type recorded with each episode
     topics.IMAGE: "sensor_msgs/msg/Image",
+    topics.SCENE_IMAGE: "sensor_msgs/msg/Image",  # where the cell has a scene camera
     topics.JOINT_STATES: "sensor_msgs/msg/JointState",
     **{topic: "uniintervene_msgs/msg/ActionCommand" for topic in topics.COMMAND.values()},
     topics.HUMAN_ENGAGED: "std_msgs/msg/Bool",
@@ -130,6 +131,7 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         subscribe(Bool, topics.SUCCESS, lambda m: self.inputs["success"].set(m.data, self.now()))
         subscribe(Bool, topics.PROGRAM_RUNNING, self.on_program, qos.LATCHED)
         subscribe(Image, topics.IMAGE, self.on_image, qos.SENSOR, raw=True)
+        subscribe(Image, topics.SCENE_IMAGE, self.on_scene_image, qos.SENSOR, raw=True)
         watch_safety_mode(self, group)
         self.create_service(Trigger, topics.HOLD, self.on_hold)
         self.create_service(Trigger, topics.RESUME, self.on_resume)
@@ -242,6 +244,9 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
 
     def on_image(self, raw: bytes) -> None:
         self.record(topics.IMAGE, None, raw)
+
+    def on_scene_image(self, raw: bytes) -> None:
+        self.record(topics.SCENE_IMAGE, None, raw)
 
     def on_program(self, msg: Bool) -> None:
         self.program_running = bool(msg.data)
