@@ -12,7 +12,6 @@ from uniintervene_critic.model import CriticBundle
 from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_critic.train import TrainConfig, episode_tensors, train_critic
 from uniintervene_critic.views import views_of
-from uniintervene_testing.episodes import synthetic_episode
 
 
 def two_view(episode, seed):
@@ -23,7 +22,7 @@ def two_view(episode, seed):
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
+def trained(tmp_path_factory, synthetic_episode):
     episodes = [two_view(synthetic_episode(i, i % 3 != 2), i) for i in range(6)]
     out = tmp_path_factory.mktemp("two_view_critic")
     config = TrainConfig(
@@ -33,7 +32,7 @@ def trained(tmp_path_factory):
     return out, report, episodes
 
 
-def test_episodes_keep_the_scene_view_and_old_ones_load_without_it(tmp_path):
+def test_episodes_keep_the_scene_view_and_old_ones_load_without_it(tmp_path, synthetic_episode):
     episode = two_view(synthetic_episode(0, True, n=6), 0)
     save_episode(episode, tmp_path / "two.safetensors")
     loaded = load_episode(tmp_path / "two.safetensors")

@@ -28,7 +28,6 @@ from uniintervene_critic.model import (
 from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_critic.train import TrainConfig, episode_tensors, train_critic
 from uniintervene_msgs.msg import Latent, ValueEstimate
-from uniintervene_testing.episodes import synthetic_episode
 
 HIDDEN, CROP = 32, 32
 JOINTS = JOINT_NAMES + FINGER_JOINTS
@@ -61,7 +60,7 @@ def vjepa2_folder(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def trained(vjepa2_folder, tmp_path_factory):
+def trained(vjepa2_folder, tmp_path_factory, synthetic_episode):
     episodes = [synthetic_episode(i, success=i % 2 == 0) for i in range(6)]
     out = tmp_path_factory.mktemp("critic")
     config = TrainConfig(
@@ -104,7 +103,7 @@ def test_runtime_latent_at_each_tick_equals_the_training_latent(trained):
         runtime.reset()
 
 
-def test_sim_cnn_runtime_latent_equals_the_training_latent():
+def test_sim_cnn_runtime_latent_equals_the_training_latent(synthetic_episode):
     torch.manual_seed(0)
     config = CriticConfig(latent_dim=16, hidden=32, latent_scale=2.0)
     bundle = CriticBundle(config, SimCNNEncoder(16).eval(), ActionValueModel(config).eval())

@@ -1,7 +1,7 @@
-"""Small synthetic episodes for the critic's tests: no simulator, seconds to train on.
-(uniintervene_critic is not a declared dependency: it test-depends on this package.)"""
+"""Fixtures of the critic's tests."""
 
 import numpy as np
+import pytest
 
 from uniintervene_critic.dataset import HUMAN, POLICY, Episode
 
@@ -29,3 +29,9 @@ def synthetic_episode(seed: int, success: bool, n: int = 24) -> Episode:
         warning=np.zeros(n, np.uint8),
         success=success,
     )
+
+
+@pytest.fixture(scope="session", name="synthetic_episode")
+def synthetic_episode_factory():
+    """synthetic_episode(seed, success, n=24): small episodes, seconds to train on."""
+    return synthetic_episode
