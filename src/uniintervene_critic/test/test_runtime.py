@@ -86,3 +86,17 @@ def test_modes_that_need_settings_say_so(bundle):
     bundle.failure = None
     with pytest.raises(ValueError, match="no failure predictor"):
         CriticRuntime(bundle, "failure_prediction")
+
+
+def test_training_scores_the_command_executing_when_the_frame_was_taken(synthetic_episode):
+    """critic_node and the harness pass the previous tick's executed command with frame t
+    (nothing newer exists yet); training pairs frame t with that same command."""
+    from uniintervene_critic.train import TrainConfig, episode_tensors, executed_before
+
+    episode = synthetic_episode(0, True, n=6)
+    shifted = executed_before(episode.actions)
+    assert np.array_equal(shifted[0], np.zeros(7)) and np.array_equal(
+        shifted[1:], episode.actions[:-1]
+    )
+    tensors = episode_tensors(episode, SimCNNEncoder(16).eval(), TrainConfig())
+    assert np.array_equal(tensors["action"].numpy(), shifted)
