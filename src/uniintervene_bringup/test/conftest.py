@@ -13,8 +13,8 @@ from uniintervene_bringup.evaluation import GraphSettings, run_episode
 from uniintervene_critic.encoders import SimCNNEncoder
 from uniintervene_critic.failure import FailurePredictor, FailureTriggerConfig
 from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
-from uniintervene_critic.risk import RiskConfig, ThresholdConfig
-from uniintervene_critic.risk_head import FiringConfig, RiskHead, RiskHeadConfig
+from uniintervene_critic.risk import FiringConfig, RiskConfig, ThresholdConfig
+from uniintervene_critic.risk_head import RiskHead, RiskHeadConfig
 from uniintervene_recovery.memory import InterventionMemory
 from uniintervene_recovery.policy import PolicyConfig, RecoveryPolicy
 from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig

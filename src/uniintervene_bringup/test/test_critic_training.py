@@ -10,7 +10,7 @@ from uniintervene_bringup.evaluation import GraphSettings, run_episode
 from uniintervene_critic.cli import main as cli_main
 from uniintervene_critic.dataset import load_episodes
 from uniintervene_critic.model import CriticBundle
-from uniintervene_critic.risk_head import FiringConfig
+from uniintervene_critic.risk import FiringConfig
 from uniintervene_critic.train import TrainConfig, train_critic
 from uniintervene_critic.views import camera_mount
 from uniintervene_recovery.build import build_memory

@@ -10,14 +10,16 @@ from uniintervene_critic.encoders import SimCNNEncoder
 from uniintervene_critic.labels import segments
 from uniintervene_critic.mining import MiningConfig, mined_flags
 from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig, ModelFileError
-from uniintervene_critic.risk import TemporalRiskCritic
-from uniintervene_critic.risk_head import (
+from uniintervene_critic.risk import (
     FiringConfig,
-    FiringRule,
+    TemporalRiskCritic,
+    ThresholdTrigger,
+    trigger_ticks,
+)
+from uniintervene_critic.risk_head import (
     LearnedRiskTrigger,
     RiskHead,
     RiskHeadConfig,
-    fired_ticks,
     train_risk_head,
     value_features,
 )
@@ -87,12 +89,12 @@ def test_the_head_learns_mined_stalls_with_rare_positives():
 
 
 def test_firing_rule_keeps_duration_hysteresis_and_warmup():
-    rule = FiringRule(FiringConfig(threshold=0.5, min_duration=3, rearm_below=0.2, warmup=4))
-    assert fired_ticks(rule, [0.9] * 8) == [4]  # ticks 0..3 are warm-up; 3 high ticks by then
-    assert fired_ticks(rule, [0, 0, 0, 0, 0, 0.9, 0.9, 0.1, 0.9, 0.9, 0.9]) == [10]
+    rule = ThresholdTrigger(FiringConfig(threshold=0.5, min_duration=3, rearm_below=0.2, warmup=4))
+    assert trigger_ticks(rule, [0.9] * 8) == [4]  # ticks 0..3 are warm-up; 3 high ticks by then
+    assert trigger_ticks(rule, [0, 0, 0, 0, 0, 0.9, 0.9, 0.1, 0.9, 0.9, 0.9]) == [10]
     # after a trigger, risk must fall below rearm_below (0.4 does not re-arm)
-    assert fired_ticks(rule, [0, 0, 0, 0, 0.9, 0.9, 0.9, 0.4, 0.9, 0.9, 0.9]) == [6]
-    assert fired_ticks(rule, [0, 0, 0, 0, 0.9, 0.9, 0.9, 0.1, 0.9, 0.9, 0.9]) == [6, 10]
+    assert trigger_ticks(rule, [0, 0, 0, 0, 0.9, 0.9, 0.9, 0.4, 0.9, 0.9, 0.9]) == [6]
+    assert trigger_ticks(rule, [0, 0, 0, 0, 0.9, 0.9, 0.9, 0.1, 0.9, 0.9, 0.9]) == [6, 10]
 
 
 def learned_bundle():

@@ -7,13 +7,14 @@ import itertools
 import numpy as np
 from tqdm import tqdm
 
-from uniintervene_critic.failure import FailureTrigger, FailureTriggerConfig
 from uniintervene_critic.labels import TriggerScore, score_triggers
 from uniintervene_critic.risk import (
+    FiringConfig,
     RiskConfig,
     SingleStepRisk,
     TemporalRiskCritic,
     ThresholdConfig,
+    ThresholdTrigger,
     trigger_ticks,
 )
 
@@ -58,12 +59,18 @@ def calibrate_threshold(traces, labels) -> ThresholdConfig:
 FAILURE_GRID = {"threshold": list(np.linspace(0.3, 0.95, 14)), "min_duration": [1, 2, 3, 5]}
 
 
-def calibrate_failure(traces, labels) -> FailureTriggerConfig:
-    best, best_f1 = FailureTriggerConfig(), -1.0
-    for values in itertools.product(*FAILURE_GRID.values()):
-        config = FailureTriggerConfig(**dict(zip(FAILURE_GRID, values, strict=True)))
+def calibrate_threshold_trigger(traces, labels, grid: dict) -> tuple[FiringConfig, float]:
+    """A `ThresholdTrigger` on risk-like traces (failure probability, learned risk): the
+    grid's best F1, re-arming at 0.6 x the threshold."""
+    best, best_f1 = FiringConfig(), -1.0
+    for values in itertools.product(*grid.values()):
+        config = FiringConfig(**dict(zip(grid, values, strict=True)))
         config.rearm_below = config.threshold * 0.6
-        f1 = f1_of(lambda c=config: FailureTrigger(c), traces, labels).f1
+        f1 = f1_of(lambda c=config: ThresholdTrigger(c), traces, labels).f1
         if f1 > best_f1:
             best, best_f1 = config, f1
-    return best
+    return best, best_f1
+
+
+def calibrate_failure(traces, labels) -> FiringConfig:
+    return calibrate_threshold_trigger(traces, labels, FAILURE_GRID)[0]

@@ -7,15 +7,13 @@ the probability stays above a threshold calibrated like the value-risk critic's,
 three systems of the paper's table differ only in what fires the trigger.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from uniintervene_critic.dataset import HUMAN, Episode
-from uniintervene_critic.risk import RiskOutput
+from uniintervene_critic.risk import FiringConfig, ThresholdTrigger
 
 
 def imminent_failure_labels(episode: Episode, horizon: int = 15) -> np.ndarray:
@@ -66,39 +64,12 @@ def train_failure_predictor(latent, proprio, labels, epochs: int = 30, seed: int
     return model.eval()
 
 
-@dataclass
-class FailureTriggerConfig:
-    threshold: float = 0.5
-    min_duration: int = 3
-    rearm_below: float = 0.3
-    warmup: int = 10
+# Stored in critic.json as `failure_trigger`; the same fields as the learned head's rule.
+FailureTriggerConfig = FiringConfig
 
 
-class FailureTrigger:
-    """Fires when the failure probability stays above threshold for min_duration ticks."""
+class FailureTrigger(ThresholdTrigger):
+    """Fires when the failure probability stays at or above threshold for min_duration."""
 
-    def __init__(self, config: FailureTriggerConfig | None = None):
-        self.config = config or FailureTriggerConfig()
-        self.reset()
-
-    def reset(self) -> None:
-        self.above, self.armed, self.ticks = 0, True, 0
-
-    def update(self, probability: float) -> RiskOutput:
-        c = self.config
-        self.ticks += 1
-        self.above = self.above + 1 if probability > c.threshold else 0
-        if not self.armed and probability < c.rearm_below:
-            self.armed = True
-        trigger = self.armed and self.above >= c.min_duration and self.ticks > c.warmup
-        if trigger:
-            self.armed, self.above = False, 0
-        return RiskOutput(
-            float(probability),
-            float(probability),
-            0.0,
-            0.0,
-            0,
-            trigger,
-            "predicted_failure" if trigger else "",
-        )
+    def __init__(self, config: FiringConfig | None = None):
+        super().__init__(config, "predicted_failure")

@@ -25,8 +25,8 @@ from torch import nn
 from uniintervene_common.atomic import atomic_write
 from uniintervene_critic.encoders import SimCNNEncoder, VJEPA2Encoder, WindowEncoder
 from uniintervene_critic.failure import FailurePredictor, FailureTriggerConfig
-from uniintervene_critic.risk import RiskConfig
-from uniintervene_critic.risk_head import FiringConfig, RiskHead, RiskHeadConfig
+from uniintervene_critic.risk import FiringConfig, RiskConfig
+from uniintervene_critic.risk_head import RiskHead, RiskHeadConfig
 
 BUNDLE_VERSION = 1
 WEIGHTS, CONFIG = "critic.safetensors", "critic.json"

@@ -70,11 +70,7 @@ class TemporalRiskCritic:
             self.stagnation_ticks += 1
         history = np.array(self.values)
         drawdown = float(max(history.max() - value, 0.0))
-        slope = 0.0
-        if len(history) > 1:  # least-squares slope, closed form (this runs every tick)
-            times = np.arange(len(history)) * c.period
-            times -= times.mean()
-            slope = float(np.dot(times, history - history.mean()) / np.dot(times, times))
+        slope = least_squares_slope(history, c.period)
         stagnation_risk = self.stagnation_ticks / c.stagnation_limit
         degradation_risk = drawdown / c.drawdown_limit
         risk = float(np.clip(max(stagnation_risk, degradation_risk), 0.0, 1.0))
@@ -93,6 +89,49 @@ class TemporalRiskCritic:
         return RiskOutput(
             risk, float(history.mean()), slope, drawdown, self.stagnation_ticks, trigger, reason
         )
+
+
+def least_squares_slope(history: np.ndarray, period: float) -> float:
+    """Per second, closed form (it runs every tick); 0 for fewer than two values."""
+    if len(history) < 2:
+        return 0.0
+    times = np.arange(len(history)) * period
+    times -= times.mean()
+    return float(np.dot(times, history - history.mean()) / np.dot(times, times))
+
+
+@dataclass
+class FiringConfig:
+    threshold: float = 0.5
+    min_duration: int = 3  # ticks at or above threshold before firing
+    rearm_below: float = 0.3  # hysteresis
+    warmup: int = 10  # ticks after a reset before any trigger
+
+
+class ThresholdTrigger:
+    """Fires when a risk-like signal in [0, 1] has stayed at or above `threshold` for
+    `min_duration` ticks, then stays quiet until it falls below `rearm_below`, and never in
+    the first `warmup` ticks. The failure-prediction baseline fires on its probability
+    this way, the learned risk head on its risk."""
+
+    def __init__(self, config: FiringConfig | None = None, reason: str = "threshold"):
+        self.config, self.reason = config or FiringConfig(), reason
+        self.reset()
+
+    def reset(self) -> None:
+        self.above, self.armed, self.ticks = 0, True, 0
+
+    def update(self, signal: float) -> RiskOutput:
+        c = self.config
+        self.ticks += 1
+        self.above = self.above + 1 if signal >= c.threshold else 0
+        if not self.armed and signal < c.rearm_below:
+            self.armed = True
+        trigger = self.armed and self.above >= c.min_duration and self.ticks > c.warmup
+        if trigger:
+            self.armed, self.above = False, 0
+        signal = float(signal)
+        return RiskOutput(signal, signal, 0.0, 0.0, 0, trigger, self.reason if trigger else "")
 
 
 @dataclass

@@ -9,9 +9,8 @@ simulated cell's 120 training episodes (calibration F1 0.50 against 0.79). It is
 on labels mined from the value itself (`mining`), with a class-weighted loss because
 unproductive ticks are rare.
 
-Firing rule (calibrated, as the rule-based critic's): trigger when risk has stayed at or
-above `threshold` for `min_duration` ticks, then stay quiet until risk falls below
-`rearm_below` (hysteresis), and never in the first `warmup` ticks of an episode.
+Firing rule: `risk.ThresholdTrigger`, as the failure-prediction baseline's, calibrated
+the same way (threshold, minimum duration, hysteresis, warm-up).
 """
 
 from collections import deque
@@ -22,7 +21,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from uniintervene_critic.risk import RiskOutput
+from uniintervene_critic.risk import (
+    FiringConfig,
+    RiskOutput,
+    ThresholdTrigger,
+    least_squares_slope,
+)
 
 
 @dataclass
@@ -126,45 +130,11 @@ def train_risk_head(
     return head.eval().requires_grad_(False), losses
 
 
-@dataclass
-class FiringConfig:
-    threshold: float = 0.5
-    min_duration: int = 3  # ticks at or above threshold before firing
-    rearm_below: float = 0.3  # hysteresis
-    warmup: int = 10  # ticks after a reset before any trigger
-
-
-class FiringRule:
-    def __init__(self, config: FiringConfig | None = None):
-        self.config = config or FiringConfig()
-        self.reset()
-
-    def reset(self) -> None:
-        self.above = self.ticks = 0
-        self.armed = True
-
-    def update(self, risk: float) -> bool:
-        c = self.config
-        self.ticks += 1
-        self.above = self.above + 1 if risk >= c.threshold else 0
-        if not self.armed and risk < c.rearm_below:
-            self.armed = True
-        fire = self.armed and self.above >= c.min_duration and self.ticks > c.warmup
-        if fire:
-            self.armed, self.above = False, 0
-        return fire
-
-
-def fired_ticks(rule: FiringRule, risks) -> list[int]:
-    rule.reset()
-    return [t for t, risk in enumerate(risks) if rule.update(float(risk))]
-
-
 class LearnedRiskTrigger:
     """The head and its firing rule, one tick at a time (the runtime's trigger)."""
 
     def __init__(self, head: RiskHead, firing: FiringConfig):
-        self.head, self.rule = head, FiringRule(firing)
+        self.head, self.rule = head, ThresholdTrigger(firing, "learned_risk")
         self.reset()
 
     def reset(self) -> None:
@@ -179,21 +149,13 @@ class LearnedRiskTrigger:
         history = np.array(self.values, np.float32)
         # the newest row of the whole-trace features: it only reads the last `window` values
         feats = value_features(history, self.head.config.window)[-1:]
-        risk = float(self.head(torch.from_numpy(feats), latent, future).item())
-        trigger = self.rule.update(risk)
-        drawdown = float(history.max() - history[-1])
-        slope = (
-            float(np.polyfit(np.arange(len(history)) * 0.1, history, 1)[0])
-            if len(history) > 1
-            else 0.0
-        )
-        since_best = len(history) - 1 - int(np.argmax(history))
+        fired = self.rule.update(float(self.head(torch.from_numpy(feats), latent, future).item()))
         return RiskOutput(
-            risk,
+            fired.risk,
             float(history.mean()),
-            slope,
-            drawdown,
-            since_best,
-            trigger,
-            "learned_risk" if trigger else "",
+            least_squares_slope(history, 0.1),
+            float(history.max() - history[-1]),
+            len(history) - 1 - int(np.argmax(history)),  # ticks since the window's best
+            fired.trigger,
+            fired.reason,
         )

@@ -8,20 +8,15 @@ the mined and (where recorded) the privileged segments, plus how well mined labe
 with privileged ones per tick.
 """
 
-import itertools
 from dataclasses import asdict
 
 import torch
 
-from uniintervene_critic.labels import TriggerScore, score_triggers, segments, unproductive_ticks
+from uniintervene_critic.calibration import calibrate_threshold_trigger, f1_of
+from uniintervene_critic.labels import TriggerScore, segments, unproductive_ticks
 from uniintervene_critic.mining import Agreement, MiningConfig, mined_flags
-from uniintervene_critic.risk_head import (
-    FiringConfig,
-    FiringRule,
-    RiskHeadConfig,
-    fired_ticks,
-    train_risk_head,
-)
+from uniintervene_critic.risk import FiringConfig, ThresholdTrigger
+from uniintervene_critic.risk_head import RiskHeadConfig, train_risk_head
 
 FIRING_GRID = {
     "threshold": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95],
@@ -38,21 +33,8 @@ def traces(model, tensors) -> dict:
 
 
 def firing_score(config: FiringConfig, risks, labels) -> TriggerScore:
-    score = TriggerScore()
-    for risk, segs in zip(risks, labels, strict=True):
-        score = score.add(score_triggers(fired_ticks(FiringRule(config), risk), segs))
-    return score
-
-
-def calibrate_firing(risks, labels) -> tuple[FiringConfig, float]:
-    best, best_f1 = FiringConfig(), -1.0
-    for values in itertools.product(*FIRING_GRID.values()):
-        config = FiringConfig(**dict(zip(FIRING_GRID, values, strict=True)))
-        config.rearm_below = config.threshold * 0.6
-        f1 = firing_score(config, risks, labels).f1
-        if f1 > best_f1:
-            best, best_f1 = config, f1
-    return best, best_f1
+    """Trigger F1 of the head's firing rule on per-episode risk traces."""
+    return f1_of(lambda: ThresholdTrigger(config), risks, labels)
 
 
 def scored(score: TriggerScore) -> dict:
@@ -76,7 +58,9 @@ def train_learned_trigger(splits, mining: MiningConfig, latent_dim: int, seed: i
         return [head.episode_risk(t["q"], t["latent"], t["future"]) for _, t in splits[name]]
 
     cal_risks, test_risks = risks("calibration"), risks("test")
-    firing, cal_f1 = calibrate_firing(cal_risks, [segments(m) for m in mined["calibration"]])
+    firing, cal_f1 = calibrate_threshold_trigger(
+        cal_risks, [segments(m) for m in mined["calibration"]], FIRING_GRID
+    )
     privileged = [segments(unproductive_ticks(e)) for e, _ in splits["test"]]
     agreement = {}
     for name, pairs in splits.items():

@@ -313,8 +313,9 @@ def learned_and_rule_triggers(model, splits, encoder, config, scale, failure, cr
         [(e, traces(model, episode_tensors(e, encoder, config, scale))) for e in split]
         for split in splits
     ]
-    mined_cal = mined_segments(traced[1], mining) if config.calibrate_on == "mined" else None
-    triggers = evaluate_triggers(model, *splits[1:], encoder, config, scale, failure, mined_cal)
+    mined_cal = mined_segments(traced[1], mining)  # both triggers are compared on these
+    calibrate_on = mined_cal if config.calibrate_on == "mined" else None
+    triggers = evaluate_triggers(model, *splits[1:], encoder, config, scale, failure, calibrate_on)
     critic_config.failure_trigger = FailureTriggerConfig(
         **triggers["failure_prediction"]["trigger"]
     )
@@ -334,7 +335,7 @@ def learned_and_rule_triggers(model, splits, encoder, config, scale, failure, cr
     rule_cal = f1_of(
         lambda: TemporalRiskCritic(critic_config.risk),
         [t["q"] for _, t in traced[1]],
-        mined_segments(traced[1], mining),
+        mined_cal,
     ).f1
     critic_config.trigger = "learned" if learned["calibration_f1_mined"] >= rule_cal else "rule"
     triggers["uniintervene"]["calibration_f1_mined"] = rule_cal

@@ -116,6 +116,8 @@ class CriticNode(GuardedNode):
 
     def on_scene_image(self, msg: Image) -> None:
         """The second view, paired with the next wrist frame (its latest, while fresh)."""
+        if self.runtime is None or self.runtime.bundle.config.views == 1:
+            return  # a one-view critic does not read it: no decoding at 30 Hz for nothing
         try:
             self.scene_image = image_array(msg, self.p.expected_width, self.p.expected_height)
             self.scene_image_at = time.monotonic()
