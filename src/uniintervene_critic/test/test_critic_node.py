@@ -157,11 +157,16 @@ def test_a_two_view_critic_needs_the_scene_camera_too(ros, start_node, tmp_path)
     ros.wait_for_subscribers(scene, timeout=20.0)
     stream(ros, pubs, 4)  # the wrist camera alone: never a guess
     assert probes["value"].messages and not any(v.valid for v in probes["value"].messages)
+    # keep the wrist camera streaming: without images, "no camera images" is the problem
     ros.spin_until(
-        lambda: diagnostic_seen(diagnostics, DiagnosticStatus.WARN, "scene camera"),
-        5.0,
+        lambda: (
+            stream(ros, pubs, 1)
+            or diagnostic_seen(diagnostics, DiagnosticStatus.WARN, "scene camera")
+        ),
+        10.0,
         "a diagnostics warning about the missing scene camera",
     )
+    assert not any(v.valid for v in probes["value"].messages)
 
     def both():
         scene.publish(image(ros, seed=99))
