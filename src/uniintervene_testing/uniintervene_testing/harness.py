@@ -8,10 +8,11 @@ import time
 import uuid
 
 import rclpy
-from action_msgs.srv import CancelGoal
 from rcl_interfaces.srv import GetParameterTypes
+from rclpy.action.client import ClientGoalHandle
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.qos import QoSProfile
+from unique_identifier_msgs.msg import UUID
 
 
 class WaitTimeout(AssertionError):
@@ -94,12 +95,25 @@ class RosHarness:
         """Wait until the server is seen *and* has seen us: discovery is not symmetric,
         and a goal sent before the server has matched this client's reply readers gets
         its response dropped ("client will not receive response"). The readiness signal
-        is a round trip: a cancel request for a goal nobody has, answered by the server."""
+        is a round trip through the client's own result service (its last-created
+        service endpoints; discovery announces them in order): a result request for a goal
+        nobody has, which the server answers at once with STATUS_UNKNOWN. A separate
+        ping client is not used: a second client of the same service could wait for a
+        match of its own long after this client's were made."""
         name = client._action_name
         self.spin_until(client.server_is_ready, timeout, f"action server {name}")
-        request = CancelGoal.Request()
-        request.goal_info.goal_id.uuid = list(uuid.uuid4().bytes)  # a goal nobody has
-        self.round_trip(CancelGoal, f"{name}/_action/cancel_goal", request, timeout)
+        deadline = time.monotonic() + timeout
+        while True:
+            goal_id = UUID(uuid=list(uuid.uuid4().bytes))  # a goal nobody has
+            future = client._get_result_async(ClientGoalHandle(client, goal_id, None))
+            try:
+                self.spin_until(future.done, 0.5, f"a result reply from {name}")
+                return
+            except WaitTimeout:  # sent before the server matched us: ask again
+                if time.monotonic() > deadline:
+                    raise WaitTimeout(
+                        f"timed out after {timeout:.1f} s waiting for {name} to answer"
+                    ) from None
 
     def wait_for_service(self, client, node: str, timeout: float = 10.0) -> None:
         """As wait_for_action_server, for a service served by `node` (its fully qualified

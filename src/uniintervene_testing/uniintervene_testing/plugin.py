@@ -8,6 +8,8 @@
   along (PR_SET_PDEATHSIG).
 """
 
+import contextlib
+
 import pytest
 
 from uniintervene_testing import processes
@@ -58,8 +60,16 @@ def start_node(request):
         alive = process.is_alive()
         process.stop()
         if failed:
-            print(f"\n----- output of {process} (alive at teardown: {alive}) -----")
-            print(process.output()[-4000:])
+            # Straight to the terminal: a passing teardown's captured output is never shown,
+            # and a failed fixture setup has no other place for the nodes' last words.
+            with _capture_disabled(request.config):
+                print(f"\n----- output of {process} (alive at teardown: {alive}) -----")
+                print(process.output()[-4000:], flush=True)
+
+
+def _capture_disabled(config):
+    capture = config.pluginmanager.getplugin("capturemanager")
+    return capture.global_and_fixture_disabled() if capture else contextlib.nullcontext()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
