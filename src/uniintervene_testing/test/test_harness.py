@@ -1,6 +1,7 @@
 """The test harness itself: isolation, process lifecycle, timeouts."""
 
 import os
+import pathlib
 import signal
 import time
 
@@ -93,6 +94,35 @@ def test_processes_are_stopped_when_a_test_fails(pytester, tmp_path):
     result.stdout.fnmatch_lines(["*output of <NodeProcess uniintervene_testing/interface_relay*"])
     pid = int(pid_file.read_text())
     assert not _pid_exists(pid)
+
+
+@pytest.mark.ros
+def test_a_failed_fixture_shows_its_nodes_output_and_no_log_is_left(pytester, tmp_path):
+    """A fixture that fails at setup (a node never came up) has no failing test report of
+    its own to carry the node's output: it must still reach the terminal. The captured
+    log files are deleted either way."""
+    log_file = tmp_path / "log"
+    pytester.makepyfile(f"""
+        import pytest
+
+        @pytest.fixture
+        def cell(start_node):
+            process = start_node("uniintervene_testing", "interface_relay",
+                                 params={{"interface": "no_such/msg/Type"}})
+            open({str(log_file)!r}, "w").write(str(process.log_path))
+            process.popen.wait(20.0)
+            raise AssertionError("the node never came up")
+
+        def test_needs_the_cell(cell):
+            pass
+    """)
+    result = pytester.runpytest_subprocess(
+        "-p", "uniintervene_testing.plugin", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*output of <NodeProcess uniintervene_testing/interface_relay*"])
+    result.stdout.fnmatch_lines(["*no_such*"])  # the node's own words
+    assert not pathlib.Path(log_file.read_text()).exists()
 
 
 @pytest.mark.ros

@@ -65,6 +65,7 @@ def start_node(request):
             with _capture_disabled(request.config):
                 print(f"\n----- output of {process} (alive at teardown: {alive}) -----")
                 print(process.output()[-4000:], flush=True)
+        process.discard_log()
 
 
 def _capture_disabled(config):

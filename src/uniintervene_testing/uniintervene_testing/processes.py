@@ -102,6 +102,10 @@ class NodeProcess:
             _RUNNING.remove(self)
         return self.popen.returncode
 
+    def discard_log(self) -> None:
+        """Delete the captured output (a finished test's: thousands would pile up in /tmp)."""
+        self.log_path.unlink(missing_ok=True)
+
     def kill(self) -> int:
         """Die abruptly, as a crashed node would (no shutdown handlers run)."""
         self.send_signal(signal.SIGKILL)
