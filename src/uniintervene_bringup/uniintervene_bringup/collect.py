@@ -51,11 +51,15 @@ def record_episode(cell, task: str, seed: int, policy, operator) -> Episode:
     operator.reset()
     rows = {
         k: []
-        for k in ("images", "joint_pos", "gripper", "actions", "sources", "progress", "warning")
+        for k in (
+            *("images", "joint_pos", "gripper", "actions", "sources", "progress", "warning"),
+            "faults",
+        )
     }
     for _ in range(round(cell.task.episode_seconds / 0.1)):
         scene, status = cell.scene(), cell.status()
         action, source = policy.act(scene, cell.task), POLICY
+        rows["faults"].append(bool(policy.fault))  # privileged: what the trigger should catch
         decision = operator.step(cell.time, status, scene, cell.task.expert)
         if decision.engaged:
             action, source = decision.action, HUMAN
@@ -81,6 +85,7 @@ def record_episode(cell, task: str, seed: int, policy, operator) -> Episode:
         "sources": np.array(rows["sources"], np.uint8),
         "progress": np.array(rows["progress"], np.float32),
         "warning": np.array(rows["warning"], np.uint8),
+        "faults": np.array(rows["faults"], np.uint8),
     }
     return Episode(
         task=task,

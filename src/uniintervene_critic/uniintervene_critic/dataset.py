@@ -4,8 +4,10 @@ Tensors: `images` (T x H x W x 3 uint8), `joint_pos` (T x 6), `gripper` (T x 1, 
 closure), `actions` (T x 7, the executed twist + gripper command), `sources` (T, uint8:
 ActionCommand's POLICY=0, RECOVERY=1, HUMAN=2, HOLD=3), and the privileged `progress`
 (T) and `warning` (T) used only for labels and evaluation; optionally `scene_images`
-(T x H x W x 3 uint8), the second camera's view. Metadata: task, seed, success,
-failure_reason, format version.
+(T x H x W x 3 uint8), the second camera's view, and, from the simulated cell, the
+privileged `faults` (T, uint8): 1 where the base policy acted out an unproductive
+behaviour (its ground truth of "should intervene", for evaluation only). Metadata: task,
+seed, success, failure_reason, format version.
 """
 
 import json
@@ -21,7 +23,7 @@ from uniintervene_common.atomic import atomic_write
 FORMAT_VERSION = "1"
 POLICY, RECOVERY, HUMAN, HOLD = 0, 1, 2, 3
 TENSORS = ("images", "joint_pos", "gripper", "actions", "sources", "progress", "warning")
-OPTIONAL = ("scene_images",)
+OPTIONAL = ("scene_images", "faults")
 
 
 class EpisodeFileError(ValueError):
@@ -42,6 +44,7 @@ class Episode:
     success: bool
     failure_reason: str = ""
     scene_images: np.ndarray | None = None  # the second camera, where there is one
+    faults: np.ndarray | None = None  # sim only: the base policy was in a fault this tick
 
     def __len__(self) -> int:
         return len(self.actions)
@@ -58,8 +61,9 @@ class Episode:
 
 def save_episode(episode: Episode, path) -> None:
     tensors = {name: np.ascontiguousarray(getattr(episode, name)) for name in TENSORS}
-    if episode.scene_images is not None:
-        tensors["scene_images"] = np.ascontiguousarray(episode.scene_images)
+    for name in OPTIONAL:
+        if getattr(episode, name) is not None:
+            tensors[name] = np.ascontiguousarray(getattr(episode, name))
     metadata = {
         "format": "uniintervene-episode",
         "version": FORMAT_VERSION,
@@ -97,7 +101,7 @@ def load_episode(path) -> Episode:
         seed=int(metadata["seed"]),
         success=json.loads(metadata["success"]),
         failure_reason=metadata.get("failure_reason", ""),
-        scene_images=tensors.get("scene_images"),
+        **{name: tensors.get(name) for name in OPTIONAL},
         **{name: tensors[name] for name in TENSORS},
     )
 

@@ -9,7 +9,9 @@ stalls or falls where episodes tend to go wrong. It never uses the privileged pr
 "Should intervene" ground truth (evaluation and threshold calibration only) comes from the
 simulator's privileged progress: a tick is unproductive when progress gained less than
 `epsilon` over the last `window` ticks, fell by `drop` below that window's best, or the
-task warns of imminent failure; ticks the human already drives are excluded.
+task warns of imminent failure; ticks the human already drives are excluded. Where the
+simulated cell recorded the base policy's faults, a second ground truth marks the ticks
+it acted one out (`fault_ticks`): progress also stalls in the expert's own pauses.
 """
 
 from dataclasses import dataclass
@@ -55,6 +57,26 @@ def unproductive_flags(
     flags |= np.asarray(warning).astype(bool)
     flags &= np.asarray(sources) != HUMAN
     return flags
+
+
+def fault_ticks(episode: Episode) -> np.ndarray | None:
+    """Per tick: the base policy acted out an unproductive behaviour (a fault, recorded by
+    the simulated cell) or the task warned of failure; not human ticks. None where the
+    episode has no fault record (real recordings, older files)."""
+    if episode.faults is None:
+        return None
+    flags = np.asarray(episode.faults).astype(bool) | np.asarray(episode.warning).astype(bool)
+    return flags & (np.asarray(episode.sources) != HUMAN)
+
+
+def privileged_label_sets(episodes) -> dict[str, list]:
+    """The test split's "should intervene" segments per label source: "progress" always,
+    "faults" where every episode records them."""
+    sets = {"progress": [segments(unproductive_ticks(e)) for e in episodes]}
+    faults = [fault_ticks(e) for e in episodes]
+    if faults and all(f is not None for f in faults):
+        sets["faults"] = [segments(f) for f in faults]
+    return sets
 
 
 def segments(

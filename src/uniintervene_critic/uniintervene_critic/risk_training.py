@@ -13,7 +13,12 @@ from dataclasses import asdict
 import torch
 
 from uniintervene_critic.calibration import calibrate_threshold_trigger, f1_of
-from uniintervene_critic.labels import TriggerScore, segments, unproductive_ticks
+from uniintervene_critic.labels import (
+    TriggerScore,
+    privileged_label_sets,
+    segments,
+    unproductive_ticks,
+)
 from uniintervene_critic.mining import Agreement, MiningConfig, mined_flags
 from uniintervene_critic.risk import FiringConfig, ThresholdTrigger
 from uniintervene_critic.risk_head import RiskHeadConfig, train_risk_head
@@ -41,6 +46,16 @@ def scored(score: TriggerScore) -> dict:
     return {"trigger_f1": score.f1, "precision": score.precision, "recall": score.recall}
 
 
+def scored_against(score_of, label_sets: dict) -> dict:
+    """`score_of(segments) -> TriggerScore` against the "progress" label set at the top
+    level, and against every other set under `vs_<name>`."""
+    out = scored(score_of(label_sets["progress"]))
+    for name, labels in label_sets.items():
+        if name != "progress":
+            out[f"vs_{name}"] = scored(score_of(labels))
+    return out
+
+
 def train_learned_trigger(splits, mining: MiningConfig, latent_dim: int, seed: int = 0):
     """`splits`: {"train"|"calibration"|"test": [(episode, traces), ...]}.
     -> (head, firing config, report section)."""
@@ -61,7 +76,7 @@ def train_learned_trigger(splits, mining: MiningConfig, latent_dim: int, seed: i
     firing, cal_f1 = calibrate_threshold_trigger(
         cal_risks, [segments(m) for m in mined["calibration"]], FIRING_GRID
     )
-    privileged = [segments(unproductive_ticks(e)) for e, _ in splits["test"]]
+    label_sets = privileged_label_sets([e for e, _ in splits["test"]])
     agreement = {}
     for name, pairs in splits.items():
         agree = Agreement()
@@ -73,7 +88,9 @@ def train_learned_trigger(splits, mining: MiningConfig, latent_dim: int, seed: i
         "head_losses": losses,
         "firing": asdict(firing),
         "calibration_f1_mined": cal_f1,
-        "test_vs_privileged": scored(firing_score(firing, test_risks, privileged)),
+        "test_vs_privileged": scored_against(
+            lambda labels: firing_score(firing, test_risks, labels), label_sets
+        ),
         "test_vs_mined": scored(
             firing_score(firing, test_risks, [segments(m) for m in mined["test"]])
         ),

@@ -21,12 +21,6 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from uniintervene_common.atomic import atomic_write
-from uniintervene_critic.calibration import (
-    calibrate_failure,
-    calibrate_temporal,
-    calibrate_threshold,
-    f1_of,
-)
 from uniintervene_critic.dataset import Episode
 from uniintervene_critic.encoders import (
     EpisodeLatentCache,
@@ -35,22 +29,10 @@ from uniintervene_critic.encoders import (
     VJEPA2Encoder,
     resize_frames,
 )
-from uniintervene_critic.failure import (
-    FailureTrigger,
-    FailureTriggerConfig,
-    imminent_failure_labels,
-    train_failure_predictor,
-)
-from uniintervene_critic.labels import proxy_values, segments, unproductive_ticks
-from uniintervene_critic.mining import load_mining_config
+from uniintervene_critic.failure import imminent_failure_labels, train_failure_predictor
+from uniintervene_critic.labels import proxy_values
 from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
-from uniintervene_critic.risk import (
-    RiskConfig,
-    SingleStepRisk,
-    TemporalRiskCritic,
-)
-from uniintervene_critic.risk_head import RiskHeadConfig
-from uniintervene_critic.risk_training import mined_segments, traces, train_learned_trigger
+from uniintervene_critic.trigger_evaluation import HELD_REPORT_KEY, learned_and_rule_triggers
 from uniintervene_critic.views import encode_views, episode_views, views_of
 
 
@@ -198,85 +180,13 @@ def train_value_model(train, test, critic_config, config: TrainConfig, progress=
 
 
 @torch.no_grad()
-def signals(model, tensors, failure=None) -> dict[str, np.ndarray]:
-    """The per-tick signals each trigger variant watches, for one episode."""
-    q, state_value, _ = model(tensors["latent"], tensors["proprio"], tensors["action"])
-    travelled = (tensors["latent"] - tensors["latent"][0]).norm(dim=-1)
-    out = {
-        "q": q.numpy(),
-        "state_value": state_value.numpy(),
-        "latent_progress": travelled.numpy(),
-    }
-    if failure is not None:
-        out["failure"] = failure(tensors["latent"], tensors["proprio"]).numpy()
-    return out
-
-
-def evaluate_triggers(
-    model, calibration, test, encoder, config, scale, failure=None, calibration_segments=None
-):
-    """Calibrate each variant on the calibration split (on `calibration_segments`, e.g.
-    mined ones; the privileged ones if None), score trigger F1 on the test split against
-    the privileged segments."""
-
-    def prepare(episodes, labels=None):
-        out = []
-        for i, episode in enumerate(episodes):
-            s = signals(model, episode_tensors(episode, encoder, config, scale), failure)
-            out.append((s, labels[i] if labels else segments(unproductive_ticks(episode))))
-        return out
-
-    cal, tst = prepare(calibration, calibration_segments), prepare(test)
-    # Latent progress is in latent units: normalise by its typical range on calibration.
-    spread = float(np.median([s["latent_progress"].max() for s, _ in cal])) or 1.0
-
-    def pick(data, key):
-        divisor = spread if key == "latent_progress" else 1.0
-        return [s[key] / divisor for s, _ in data]
-
-    cal_labels, test_labels = [segs for _, segs in cal], [segs for _, segs in tst]
-    results = {}
-    for variant, key in (
-        ("uniintervene", "q"),
-        ("without_future_prediction", "state_value"),
-        ("without_value_prediction", "latent_progress"),
-    ):
-        risk_config, cal_f1 = calibrate_temporal(pick(cal, key), cal_labels, variant)
-        score = f1_of(lambda c=risk_config: TemporalRiskCritic(c), pick(tst, key), test_labels)
-        results[variant] = {
-            "trigger_f1": score.f1,
-            "precision": score.precision,
-            "recall": score.recall,
-            "calibration_f1": cal_f1,
-            "risk": asdict(risk_config),
-        }
-    results["without_value_prediction"]["latent_progress_spread"] = spread
-    threshold = calibrate_threshold(pick(cal, "q"), cal_labels)
-    score = f1_of(lambda: SingleStepRisk(threshold), pick(tst, "q"), test_labels)
-    results["without_temporal_critic"] = {
-        "trigger_f1": score.f1,
-        "precision": score.precision,
-        "recall": score.recall,
-        "threshold": asdict(threshold),
-    }
-    if failure is not None:
-        trigger = calibrate_failure(pick(cal, "failure"), cal_labels)
-        score = f1_of(lambda: FailureTrigger(trigger), pick(tst, "failure"), test_labels)
-        results["failure_prediction"] = {
-            "trigger_f1": score.f1,
-            "precision": score.precision,
-            "recall": score.recall,
-            "trigger": asdict(trigger),
-        }
-    return results
-
-
 def value_order_correlation(model, episodes, encoder, config, scale) -> float:
     """GVL's VOC: Spearman correlation of predicted values with time, on successful episodes."""
     correlations = []
     for episode in episodes:
         if episode.success and len(episode) > 2:
-            q = signals(model, episode_tensors(episode, encoder, config, scale))["q"]
+            tensors = episode_tensors(episode, encoder, config, scale)
+            q = model(tensors["latent"], tensors["proprio"], tensors["action"])[0].numpy()
             correlations.append(spearmanr(q, np.arange(len(q))).statistic)
     return float(np.nanmean(correlations)) if correlations else float("nan")
 
@@ -299,47 +209,6 @@ def plot_losses(path: pathlib.Path, ae_losses, history) -> None:
     figure.tight_layout()
     atomic_write(path, lambda tmp: figure.savefig(tmp, format="png", dpi=110))
     plt.close(figure)
-
-
-HELD_REPORT_KEY = {"learned": "learned_risk", "rule": "uniintervene"}
-
-
-def learned_and_rule_triggers(model, splits, encoder, config, scale, failure, critic_config):
-    """Calibrate the rule-based triggers and train the learned risk head, both on the label
-    source `config.calibrate_on`; the bundle holds the one with the better calibration F1
-    (the test split decides nothing). -> (report section, head, "learned" | "rule")."""
-    mining = load_mining_config(config.mining_config or None)
-    traced = [
-        [(e, traces(model, episode_tensors(e, encoder, config, scale))) for e in split]
-        for split in splits
-    ]
-    mined_cal = mined_segments(traced[1], mining)  # both triggers are compared on these
-    calibrate_on = mined_cal if config.calibrate_on == "mined" else None
-    triggers = evaluate_triggers(model, *splits[1:], encoder, config, scale, failure, calibrate_on)
-    critic_config.failure_trigger = FailureTriggerConfig(
-        **triggers["failure_prediction"]["trigger"]
-    )
-    critic_config.risk = RiskConfig(**triggers["uniintervene"]["risk"])
-    try:
-        head, firing, learned = train_learned_trigger(
-            dict(zip(("train", "calibration", "test"), traced, strict=True)),
-            mining,
-            critic_config.latent_dim,
-            config.seed,
-        )
-    except ValueError as error:  # e.g. no mined positives in a tiny dataset: keep the rule
-        triggers["learned_risk"] = {"skipped": str(error)}
-        return triggers, None, "rule"
-    triggers["learned_risk"] = learned["test_vs_privileged"] | learned
-    critic_config.firing, critic_config.risk_head = firing, RiskHeadConfig(**learned["head"])
-    rule_cal = f1_of(
-        lambda: TemporalRiskCritic(critic_config.risk),
-        [t["q"] for _, t in traced[1]],
-        mined_cal,
-    ).f1
-    critic_config.trigger = "learned" if learned["calibration_f1_mined"] >= rule_cal else "rule"
-    triggers["uniintervene"]["calibration_f1_mined"] = rule_cal
-    return triggers, head, critic_config.trigger
 
 
 def train_critic(
@@ -368,7 +237,12 @@ def train_critic(
     labels = torch.cat([torch.from_numpy(imminent_failure_labels(e)) for e in train_eps])
     failure = train_failure_predictor(train["latent"], train["proprio"], labels, seed=config.seed)
     triggers, risk_head, held = learned_and_rule_triggers(
-        model, (train_eps, cal_eps, test_eps), encoder, config, scale, failure, critic_config
+        model,
+        (train_eps, cal_eps, test_eps),
+        lambda episode: episode_tensors(episode, encoder, config, scale),
+        config,
+        failure,
+        critic_config,
     )
     report = {
         "episodes": {"train": len(train_eps), "calibration": len(cal_eps), "test": len(test_eps)},
