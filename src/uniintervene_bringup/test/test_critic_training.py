@@ -41,6 +41,9 @@ def test_collected_episodes_hold_interventions_and_privileged_labels(episodes):
     assert any(e.human_intervention_rate > 0 for e in episodes)
     assert all(e.images.shape[1:] == (64, 64, 3) for e in episodes)
     assert all(0.0 <= e.progress.min() and e.progress.max() <= 1.0 for e in episodes)
+    # every episode falls into a fault (failure_rate 1), recorded tick by tick
+    assert all(e.faults is not None and len(e.faults) == len(e) for e in episodes)
+    assert all(0 < e.faults.sum() < len(e) for e in episodes)
 
 
 def test_short_training_run_learns_and_writes_a_loadable_bundle(episodes, tmp_path, capsys):
@@ -60,6 +63,9 @@ def test_short_training_run_learns_and_writes_a_loadable_bundle(episodes, tmp_pa
         "learned_risk",
     }
     learned = report["triggers"]["learned_risk"]
+    for scores in report["triggers"].values():  # both privileged label sets score each
+        assert {"trigger_f1", "precision", "recall"} <= set(scores)
+        assert {"trigger_f1", "precision", "recall"} == set(scores["vs_faults"])
     assert learned["head_losses"][-1] < learned["head_losses"][0]
     assert {"precision", "recall"} <= set(learned["mined_label_agreement"]["test"])
     bundle = CriticBundle.load(tmp_path)

@@ -13,6 +13,8 @@ from uniintervene_critic.dataset import (
 )
 from uniintervene_critic.labels import (
     UnproductiveSpec,
+    fault_ticks,
+    privileged_label_sets,
     proxy_values,
     score_triggers,
     segments,
@@ -56,6 +58,23 @@ def test_unproductive_segments_come_from_stalls_drops_and_warnings_not_human_tic
     ) == [(0, 8)]
 
 
+def test_fault_labels_mark_the_policy_faults_and_warnings_not_human_ticks_nor_pauses():
+    progress = np.concatenate([np.linspace(0, 0.5, 30), np.full(30, 0.5), np.linspace(0.5, 1, 30)])
+    paused = episode(progress)  # the expert's own pause: progress stalls, no fault
+    paused.faults = np.zeros(90, np.uint8)
+    assert segments(unproductive_ticks(paused)) and not segments(fault_ticks(paused))
+    faulty = episode(
+        np.linspace(0, 1, 90), sources=[POLICY] * 70 + [HUMAN] * 20, warning=[0] * 80 + [1] * 10
+    )
+    faulty.faults = np.array([0] * 20 + [1] * 60 + [0] * 10, np.uint8)
+    assert segments(fault_ticks(faulty)) == [(20, 70)]  # the human took over at 70
+    faulty.sources[:] = POLICY
+    assert segments(fault_ticks(faulty)) == [(20, 90)]  # the warning continues it
+    assert fault_ticks(episode(progress)) is None  # nothing recorded (a real cell)
+    assert set(privileged_label_sets([paused, faulty])) == {"progress", "faults"}
+    assert set(privileged_label_sets([paused, episode(progress)])) == {"progress"}
+
+
 def test_trigger_scoring_is_segment_level():
     segs = [(10, 20), (50, 60)]
     assert score_triggers([12, 15, 55], segs).f1 == 1.0  # re-fire in a hit segment is neutral
@@ -72,6 +91,10 @@ def test_episode_file_round_trip_and_clear_errors(tmp_path):
     loaded = load_episode(path)
     assert loaded.task == "wipe" and loaded.seed == 1 and loaded.success
     assert np.array_equal(loaded.progress, original.progress) and len(loaded) == 12
+    assert loaded.faults is None  # optional: absent in files from a real cell
+    original.faults = np.array([0, 1] * 6, np.uint8)
+    save_episode(original, path)
+    assert np.array_equal(load_episode(path).faults, original.faults)
     assert not list(tmp_path.glob("*.tmp"))
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(EpisodeFileError, match="not a readable episode file"):
