@@ -74,3 +74,37 @@ def test_runtime_reports_prediction_error_after_the_horizon_and_rejects_bad_fram
         runtime.step(np.zeros((64, 64), np.uint8), np.zeros(7), np.zeros(7))
     with pytest.raises(ValueError, match="finite"):
         runtime.step(image, np.full(7, np.nan), np.zeros(7))
+
+
+def test_early_stopping_keeps_the_epoch_best_on_the_validation_split():
+    """The value head can overfit the training episodes: with a validation split the
+    weights of its best epoch are kept (and the test split is never what decides)."""
+    from uniintervene_critic.train import TrainConfig, model_losses, train_value_model
+
+    generator = torch.Generator().manual_seed(0)
+
+    def split(n, noise):  # the target is a function of the latent, plus label noise
+        latent = torch.randn(n, 8, generator=generator)
+        target = torch.sigmoid(latent[:, 0]) + noise * torch.randn(n, generator=generator)
+        return {
+            "latent": latent,
+            "future": latent,
+            "proprio": torch.zeros(n, 7),
+            "action": torch.zeros(n, 7),
+            "target": target.clamp(0, 1),
+            "future_target": target.clamp(0, 1),
+        }
+
+    train, validation, test = split(64, 0.4), split(256, 0.0), split(256, 0.0)
+    config = CriticConfig(latent_dim=8, hidden=64)
+    settings = TrainConfig(value_epochs=30, batch_size=16, learning_rate=3e-3, early_stopping=True)
+    model, history = train_value_model(train, test, config, settings, False, validation)
+    losses = history["validation_q_loss"]
+    assert len(losses) == 30 and history["kept_epoch"] == int(np.argmin(losses)) + 1
+    with torch.no_grad():
+        kept = model_losses(model, validation, 1.0)[1].item()
+    assert kept == pytest.approx(min(losses), rel=1e-5)
+    assert kept < 0.8 * losses[-1]  # here the last epoch has overfit: it matters
+    off = TrainConfig(value_epochs=30, batch_size=16, learning_rate=3e-3)  # the default
+    _, history = train_value_model(train, test, config, off, False, validation)
+    assert "kept_epoch" not in history and "validation_q_loss" not in history

@@ -10,6 +10,7 @@ the temporal value-risk critic and the ablations; write the bundle, a JSON repor
 loss plot.
 """
 
+import copy
 import json
 import pathlib
 from dataclasses import asdict, dataclass, replace
@@ -47,6 +48,9 @@ class TrainConfig:
     batch_size: int = 128
     learning_rate: float = 1e-3
     prediction_weight: float = 1.0
+    # keep the epoch with the lowest Q-loss on the calibration split (never the test split);
+    # off until its effect on trigger F1 is measured
+    early_stopping: bool = False
     # what the triggers' thresholds are calibrated on: "mined" (from the value itself, as on
     # a real cell) or "privileged" (the simulator's progress; the v1 recipe)
     calibrate_on: str = "mined"
@@ -152,12 +156,19 @@ def model_losses(model, batch, prediction_weight: float):
     return q_loss + state_loss + prediction_weight * prediction, q_loss, prediction
 
 
-def train_value_model(train, test, critic_config, config: TrainConfig, progress=True):
+def train_value_model(
+    train, test, critic_config, config: TrainConfig, progress=True, validation=None
+):
+    """With `validation` (the calibration split's tensors) and `config.early_stopping`,
+    the weights of the epoch with the lowest validation Q-loss are kept: the value head
+    overfits the training episodes' timing within a few epochs."""
     torch.manual_seed(config.seed)
     model = ActionValueModel(critic_config)
     optimiser = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=1e-4)
     generator = torch.Generator().manual_seed(config.seed)
     history = {"train_loss": [], "test_q_loss": [], "test_prediction_error": []}
+    watch = validation if config.early_stopping else None
+    best = (float("inf"), None)
     n = len(train["target"])
     for _ in tqdm(range(config.value_epochs), desc="predictor + value head", disable=not progress):
         model.train()
@@ -173,9 +184,17 @@ def train_value_model(train, test, critic_config, config: TrainConfig, progress=
         model.eval()
         with torch.no_grad():
             _, q_loss, prediction = model_losses(model, test, config.prediction_weight)
+            if watch is not None:
+                watched = model_losses(model, watch, config.prediction_weight)[1].item()
+                history.setdefault("validation_q_loss", []).append(watched)
+                if watched < best[0]:
+                    best = (watched, copy.deepcopy(model.state_dict()))
+                    history["kept_epoch"] = len(history["train_loss"]) + 1
         history["train_loss"].append(float(np.mean(epoch)))
         history["test_q_loss"].append(q_loss.item())
         history["test_prediction_error"].append(prediction.item())
+    if best[1] is not None:
+        model.load_state_dict(best[1])
     return model.eval(), history
 
 
@@ -229,7 +248,8 @@ def train_critic(
     )
     prepare = lambda eps: concat([episode_tensors(e, encoder, config, scale) for e in eps])  # noqa: E731
     train, test = prepare(train_eps), prepare(test_eps)
-    model, history = train_value_model(train, test, critic_config, config, progress)
+    validation = prepare(cal_eps) if config.early_stopping else None
+    model, history = train_value_model(train, test, critic_config, config, progress, validation)
     with torch.no_grad():
         copy_baseline = F.mse_loss(test["latent"], test["future"]).item()
         _, state_value, _ = model(test["latent"], test["proprio"], test["action"])
@@ -244,11 +264,12 @@ def train_critic(
         failure,
         critic_config,
     )
+    kept = history.get("kept_epoch", len(history["test_q_loss"])) - 1  # the weights held
     report = {
         "episodes": {"train": len(train_eps), "calibration": len(cal_eps), "test": len(test_eps)},
-        "q_loss": history["test_q_loss"][-1],
+        "q_loss": history["test_q_loss"][kept],
         "state_value_loss": state_q_loss,
-        "latent_prediction_error": history["test_prediction_error"][-1],
+        "latent_prediction_error": history["test_prediction_error"][kept],
         "latent_prediction_copy_baseline": copy_baseline,
         "value_order_correlation": value_order_correlation(model, test_eps, encoder, config, scale),
         "autoencoder_loss": ae_losses,
