@@ -49,13 +49,8 @@ def record_episode(cell, task: str, seed: int, policy, operator) -> Episode:
     observation = cell.reset(task, seed)
     policy.reset(seed)
     operator.reset()
-    rows = {
-        k: []
-        for k in (
-            *("images", "joint_pos", "gripper", "actions", "sources", "progress", "warning"),
-            "faults",
-        )
-    }
+    names = ("images", "joint_pos", "gripper", "actions", "sources", "progress", "warning")
+    rows = {k: [] for k in (*names, "faults")}
     for _ in range(round(cell.task.episode_seconds / 0.1)):
         scene, status = cell.scene(), cell.status()
         action, source = policy.act(scene, cell.task), POLICY

@@ -254,8 +254,8 @@ class VJEPA2Encoder(WindowEncoder, nn.Module):
 
 class EpisodeLatentCache:
     """Training's view of a frozen encoder: each episode's latents computed once (the heads
-    are trained, calibrated and evaluated on the same episodes several times, and a video
-    encoder is the slow part). `inner` is the encoder itself, for the bundle."""
+    are trained, calibrated and evaluated on the same episodes several times; with a video
+    encoder that is the slow part). `inner` is the encoder itself, for the bundle."""
 
     def __init__(self, inner: WindowEncoder, batch_size: int = 8):
         self.inner, self.batch_size, self.cache = inner, batch_size, {}

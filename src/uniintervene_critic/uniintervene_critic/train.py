@@ -109,7 +109,8 @@ def executed_before(actions: np.ndarray) -> np.ndarray:
 
 def frozen_encoder(train_eps, config: TrainConfig, progress=True):
     """-> (encoder, autoencoder losses, latent scale): our autoencoder pretrained on the
-    training frames of every view, or V-JEPA 2 as it is (its latents cached per episode)."""
+    training frames of every view, or V-JEPA 2 as it is. Either way its latents are cached
+    per episode: training, validation, the triggers' calibration and VOC all read them."""
     views = [v for e in train_eps for v in episode_views(e, config.views)]
     if config.encoder == "vjepa2":
         model = VJEPA2Encoder.from_pretrained(
@@ -123,7 +124,8 @@ def frozen_encoder(train_eps, config: TrainConfig, progress=True):
     frames = torch.cat([resize_frames(v, config.image_size) for v in views])
     encoder, losses = pretrain_autoencoder(frames, config, progress)
     with torch.no_grad():
-        return encoder, losses, float(encoder.forward_images(frames[:2048]).std()) or 1.0
+        scale = float(encoder.forward_images(frames[:2048]).std()) or 1.0
+    return EpisodeLatentCache(encoder), losses, scale
 
 
 @torch.no_grad()

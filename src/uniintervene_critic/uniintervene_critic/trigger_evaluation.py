@@ -61,7 +61,8 @@ def evaluate_triggers(
     gives an episode's model inputs."""
     cal = [signals(model, tensors_of(e), failure) for e in calibration]
     tst = [signals(model, tensors_of(e), failure) for e in test]
-    cal_labels = calibration_segments or [segments(unproductive_ticks(e)) for e in calibration]
+    if calibration_segments is None:
+        calibration_segments = [segments(unproductive_ticks(e)) for e in calibration]
     label_sets = privileged_label_sets(test)
     # Latent progress is in latent units: normalise by its typical range on calibration.
     spread = float(np.median([s["latent_progress"].max() for s in cal])) or 1.0
@@ -81,18 +82,18 @@ def evaluate_triggers(
         ("without_future_prediction", "state_value"),
         ("without_value_prediction", "latent_progress"),
     ):
-        risk_config, cal_f1 = calibrate_temporal(pick(cal, key), cal_labels, variant)
+        risk_config, cal_f1 = calibrate_temporal(pick(cal, key), calibration_segments, variant)
         results[variant] = score(lambda c=risk_config: TemporalRiskCritic(c), key) | {
             "calibration_f1": cal_f1,
             "risk": asdict(risk_config),
         }
     results["without_value_prediction"]["latent_progress_spread"] = spread
-    threshold = calibrate_threshold(pick(cal, "q"), cal_labels)
+    threshold = calibrate_threshold(pick(cal, "q"), calibration_segments)
     results["without_temporal_critic"] = score(lambda: SingleStepRisk(threshold), "q") | {
         "threshold": asdict(threshold)
     }
     if failure is not None:
-        trigger = calibrate_failure(pick(cal, "failure"), cal_labels)
+        trigger = calibrate_failure(pick(cal, "failure"), calibration_segments)
         results["failure_prediction"] = score(lambda: FailureTrigger(trigger), "failure") | {
             "trigger": asdict(trigger)
         }
