@@ -158,6 +158,7 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         if self.servo_switch is not None:
             watch_servo_command_type(self, group)
         self.publish_mode(Mode.HOLD, "idle", 0)
+        self.get_logger().info(f"ready: {topics.ARBITRATE} takes episodes; holding until one")
 
     def on_callback_fault(self, name: str, error: Exception) -> None:
         """A guarded callback failed (GuardedNode): a failed tick stops the arm first."""
