@@ -65,14 +65,14 @@ class WindowEncoder:
         )
 
 
-def frames_to_tensor(frames) -> torch.Tensor:
-    """uint8 frames (B, T, H, W, 3) or (T, H, W, 3) -> float (B, T, 3, H, W) in [0, 1]."""
+def frame_batch(frames) -> torch.Tensor:
+    """uint8 frames (B, T, H, W, 3) or (T, H, W, 3) -> a (B, T, H, W, 3) tensor, checked."""
     array = torch.as_tensor(np.asarray(frames))
     if array.dim() == 4:
         array = array.unsqueeze(0)
     if array.dim() != 5 or array.shape[-1] != 3:
         raise ValueError(f"frames must be (B, T, H, W, 3) RGB, got {tuple(array.shape)}")
-    return array.permute(0, 1, 4, 2, 3).float() / 255.0
+    return array
 
 
 class SimCNNEncoder(WindowEncoder, nn.Module):
@@ -233,11 +233,15 @@ class VJEPA2Encoder(WindowEncoder, nn.Module):
 
     @torch.no_grad()
     def encode(self, frames) -> torch.Tensor:
-        video = frames_to_tensor(frames)
+        video = frame_batch(frames)
         if video.shape[1] < self.frames_needed:
             pad = video[:, :1].expand(-1, self.frames_needed - video.shape[1], -1, -1, -1)
             video = torch.cat([pad, video], dim=1)  # repeat the oldest frame at episode start
-        video = video[:, -self.frames_needed :: self.stride]
+        parameter = next(self.model.parameters())
+        # Only the clip's frames go to the model's device, as uint8, and are resized there:
+        # a camera-sized clip costs the CPU more (benchmarks/vjepa2_benchmark.py).
+        video = video[:, -self.frames_needed :: self.stride].to(parameter.device)
+        video = video.permute(0, 1, 4, 2, 3).float() / 255.0
         b, t = video.shape[:2]
         video = F.interpolate(
             video.flatten(0, 1),
@@ -246,9 +250,9 @@ class VJEPA2Encoder(WindowEncoder, nn.Module):
             antialias=True,
             align_corners=False,
         )
-        video = (video.view(b, t, 3, self.crop_size, self.crop_size) - IMAGENET_MEAN) / IMAGENET_STD
-        parameter = next(self.model.parameters())
-        tokens = self.model.get_vision_features(video.to(parameter.device, parameter.dtype))
+        mean, std = IMAGENET_MEAN.to(video.device), IMAGENET_STD.to(video.device)
+        video = (video.view(b, t, 3, self.crop_size, self.crop_size) - mean) / std
+        tokens = self.model.get_vision_features(video.to(parameter.dtype))
         return tokens.float().mean(dim=1).cpu()
 
 
