@@ -40,6 +40,39 @@ def tick_runtime(encoder: VJEPA2Encoder, views: int) -> CriticRuntime:
     return CriticRuntime(CriticBundle(config, encoder, ActionValueModel(config).eval()))
 
 
+def measure(encoder: VJEPA2Encoder, dtype: str, batch_size: int, repeats: int) -> None:
+    cuda = next(encoder.model.parameters()).device.type == "cuda"
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    config = encoder.model.config
+    parameters = sum(p.numel() for p in encoder.model.encoder.parameters()) / 1e6
+    print(
+        f"  {dtype}: encoder {parameters:.0f} M parameters, hidden {config.hidden_size}, "
+        f"{config.num_hidden_layers} layers, crop {config.crop_size}"
+    )
+    one, batch = (
+        camera_clip(1, encoder.frames_needed),
+        camera_clip(batch_size, encoder.frames_needed),
+    )
+    rows = {
+        f"encoder, 1 clip ({dtype})": (lambda: encoder.encode(one), 1),
+        f"encoder, {batch_size} clips ({dtype})": (lambda: encoder.encode(batch), batch_size),
+    }
+    frame, proprio = one[0, 0], np.zeros(7)
+    for views in (1, 2):
+        runtime, scene = tick_runtime(encoder, views), (frame if views == 2 else None)
+        rows[f"whole tick, CriticRuntime.step, {views} view(s) ({dtype})"] = (
+            lambda runtime=runtime, scene=scene: runtime.step(frame, proprio, proprio, scene),
+            1,
+        )
+    for row, (function, items) in rows.items():
+        median, p99 = timed(function, repeats)
+        print(f"{row:<52}{median:>10.1f}{p99:>9.1f}{items / median * 1e3:>8.1f}")
+    if cuda:
+        peak = torch.cuda.max_memory_allocated() / 2**30
+        print(f"  peak GPU memory ({dtype}): {peak:.2f} GiB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -52,8 +85,10 @@ def main() -> None:
     cuda = args.device == "cuda"
     repeats = args.repeats if cuda else 2
     name = torch.cuda.get_device_name() if cuda else f"CPU, {torch.get_num_threads()} threads"
-    print(f"V-JEPA 2 ViT-L/16 (random weights), {args.clip_length}-frame clips, stride "
-          f"{args.stride}, {HEIGHT}x{WIDTH} frames, on {name}, torch {torch.__version__}")  # fmt: skip
+    print(
+        f"V-JEPA 2 ViT-L/16 (random weights), {args.clip_length}-frame clips, stride "
+        f"{args.stride}, {HEIGHT}x{WIDTH} frames, on {name}, torch {torch.__version__}"
+    )
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as folder:
         VJEPA2Model(VJEPA2Config()).save_pretrained(folder)
@@ -62,30 +97,7 @@ def main() -> None:
             encoder = VJEPA2Encoder.from_pretrained(
                 folder, args.clip_length, args.stride, args.device, dtype
             )
-            if cuda:
-                torch.cuda.reset_peak_memory_stats()
-            config = encoder.model.config
-            parameters = sum(p.numel() for p in encoder.model.encoder.parameters()) / 1e6
-            print(f"  {dtype}: encoder {parameters:.0f} M parameters, hidden {config.hidden_size}, "
-                  f"{config.num_hidden_layers} layers, crop {config.crop_size}")  # fmt: skip
-            one, batch = camera_clip(1, encoder.frames_needed), camera_clip(args.batch, encoder.frames_needed)
-            rows = {
-                f"encoder, 1 clip ({dtype})": (lambda: encoder.encode(one), 1),
-                f"encoder, {args.batch} clips ({dtype})": (lambda: encoder.encode(batch), args.batch),
-            }  # fmt: skip
-            for views in (1, 2):
-                runtime = tick_runtime(encoder, views)
-                frame, proprio = one[0, 0], np.zeros(7)
-                step = lambda runtime=runtime, frame=frame, views=views: runtime.step(  # noqa: E731
-                    frame, proprio, proprio, frame if views == 2 else None
-                )
-                rows[f"whole tick, CriticRuntime.step, {views} view(s) ({dtype})"] = (step, 1)
-            for row, (function, items) in rows.items():
-                median, p99 = timed(function, repeats)
-                print(f"{row:<52}{median:>10.1f}{p99:>9.1f}{items / median * 1e3:>8.1f}")
-            if cuda:
-                print(f"  peak GPU memory ({dtype}): {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB")
-            del encoder, rows
+            measure(encoder, dtype, args.batch, repeats)
     # What resizing one clip's frames to the crop costs on the CPU (the encoder does it on
     # the model's device): the reason the clip travels to the GPU as uint8.
     clip = torch.from_numpy(camera_clip(1, args.clip_length)[0]).permute(0, 3, 1, 2)
