@@ -76,6 +76,23 @@ def test_a_bundle_saved_on_the_cpu_gives_the_same_ticks_on_each_device(
     for t, frame in enumerate(frames):
         proprio, action = rng.normal(size=7) * 0.1, rng.normal(size=7) * 0.1
         expected, step = on_cpu.step(frame, proprio, action), on_device.step(frame, proprio, action)
-        assert np.allclose(step.latent, expected.latent, atol=1e-4), t
+        # (cuDNN's patch convolution runs in TF32 on a GPU by default: ~3e-4 off on an H100)
+        assert np.allclose(step.latent, expected.latent, atol=1e-3), t
         assert step.value == pytest.approx(expected.value, abs=1e-4)
         assert step.risk.risk == pytest.approx(expected.risk.risk, abs=1e-4)
+
+
+@pytest.mark.parametrize("ticks", [1, 3, 6, 7, 10])
+def test_the_clip_a_ring_buffer_gives_embeds_as_its_whole_window(vjepa2_folder, ticks):
+    """The run time copies only the frames a latent reads (`clip_of`), and batches the
+    cameras (`encode_clips`); both must give `encode` of the whole window, early in an
+    episode (the oldest frame standing in) as well as later."""
+    encoder = VJEPA2Encoder.from_pretrained(str(vjepa2_folder), CLIP, STRIDE, "cpu", "float32")
+    frames = camera_frames(2, ticks)
+    windows = [list(views[-encoder.frames_needed :]) for views in frames]
+    clips = np.stack([encoder.clip_of(window) for window in windows])
+    assert clips.shape[1] == CLIP
+    expected = encoder.encode(np.stack([np.stack(w) for w in windows]))
+    assert torch.allclose(encoder.encode_clips(clips), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="a clip has 4 frames, got 3"):
+        encoder.encode_clips(clips[:, :3])

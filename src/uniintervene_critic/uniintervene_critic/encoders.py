@@ -3,9 +3,10 @@
 Every encoder has `frames_needed` (how many recent frames one latent looks at), `encode`
 (a batch of windows of recent frames -> latents) and `encode_episode` (an episode's frames
 -> one latent per tick, tick t seeing frames up to t, the first frame repeated before the
-episode starts). Training computes latents with `encode_episode`, `CriticRuntime` with
-`encode` on a ring buffer of the last `frames_needed` frames: the same windows, so the
-same latents. `stored_in_bundle` says whether the weights live in critic.safetensors (our
+episode starts). Training computes latents with `encode_episode`; `CriticRuntime` keeps a
+ring buffer of the last `frames_needed` frames per camera, takes the frames a latent reads
+with `clip_of` and embeds every camera's clip in one batch with `encode_clips`: the same
+windows, so the same latents. `stored_in_bundle` says whether the weights live in critic.safetensors (our
 sim_cnn) or are loaded from elsewhere (V-JEPA 2: the hub or a local folder).
 
 - `SimCNNEncoder`: the CPU encoder for the simulated cell. A compact convolutional
@@ -64,6 +65,16 @@ class WindowEncoder:
             ]
         )
 
+    def clip_of(self, window) -> np.ndarray:
+        """The frames of a window (oldest first, at most `frames_needed`) that one latent
+        reads, stacked: `encode_clips` of these gives what `encode` of the window gives, and
+        the run time copies no frame it does not read."""
+        return np.stack(window)
+
+    def encode_clips(self, clips) -> torch.Tensor:
+        """(B, T, H, W, 3) uint8 clips from `clip_of` -> (B, latent_dim) raw latents."""
+        return self.encode(clips)
+
 
 def frame_batch(frames) -> torch.Tensor:
     """uint8 frames (B, T, H, W, 3) or (T, H, W, 3) -> a (B, T, H, W, 3) tensor, checked."""
@@ -116,6 +127,9 @@ class SimCNNEncoder(WindowEncoder, nn.Module):
         if frames.ndim != 5 or frames.shape[-1] != 3:
             raise ValueError(f"frames must be (B, T, H, W, 3) RGB, got {frames.shape}")
         return self.forward_images(resize_frames(frames[:, -1], self.input_size))
+
+    def clip_of(self, window) -> np.ndarray:
+        return np.asarray(window[-1])[None]
 
     @torch.no_grad()
     def encode_episode(self, images: np.ndarray, batch_size: int = 0) -> torch.Tensor:
@@ -237,11 +251,23 @@ class VJEPA2Encoder(WindowEncoder, nn.Module):
         if video.shape[1] < self.frames_needed:
             pad = video[:, :1].expand(-1, self.frames_needed - video.shape[1], -1, -1, -1)
             video = torch.cat([pad, video], dim=1)  # repeat the oldest frame at episode start
+        return self.encode_clips(video[:, -self.frames_needed :: self.stride])
+
+    def clip_of(self, window) -> np.ndarray:
+        window = list(window)[-self.frames_needed :]
+        missing = self.frames_needed - len(window)  # the oldest frame stands in for these
+        picks = range(0, self.frames_needed, self.stride)
+        return np.stack([window[max(i - missing, 0)] for i in picks])
+
+    @torch.no_grad()
+    def encode_clips(self, clips) -> torch.Tensor:
+        video = frame_batch(clips)
+        if video.shape[1] != self.clip_length:
+            raise ValueError(f"a clip has {self.clip_length} frames, got {video.shape[1]}")
         parameter = next(self.model.parameters())
-        # Only the clip's frames go to the model's device, as uint8, and are resized there:
-        # a camera-sized clip costs the CPU more (benchmarks/vjepa2_benchmark.py).
-        video = video[:, -self.frames_needed :: self.stride].to(parameter.device)
-        video = video.permute(0, 1, 4, 2, 3).float() / 255.0
+        # The clip goes to the model's device as uint8 and is resized there: resizing a
+        # camera-sized clip costs the CPU more (benchmarks/vjepa2_benchmark.py).
+        video = video.to(parameter.device).permute(0, 1, 4, 2, 3).float() / 255.0
         b, t = video.shape[:2]
         video = F.interpolate(
             video.flatten(0, 1),

@@ -148,8 +148,12 @@ class CriticRuntime:
             raise ValueError("proprio and action must be finite")
         for window, frame in zip(self.windows, images, strict=True):
             window.append(frame.copy())
-        encode = self.bundle.encoder.encode
-        latent = torch.cat([encode(np.stack(w)[None]) for w in self.windows], dim=-1)
+        encoder = self.bundle.encoder
+        clips = [encoder.clip_of(window) for window in self.windows]
+        if len({clip.shape for clip in clips}) == 1:  # every camera in one batch: one pass
+            latent = encoder.encode_clips(np.stack(clips)).reshape(1, -1)
+        else:
+            latent = torch.cat([encoder.encode_clips(clip[None]) for clip in clips], dim=-1)
         latent = latent / config.latent_scale
         if self.first_latent is None:
             self.first_latent = latent[0].clone()
