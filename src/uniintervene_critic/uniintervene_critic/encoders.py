@@ -6,8 +6,9 @@ Every encoder has `frames_needed` (how many recent frames one latent looks at), 
 episode starts). Training computes latents with `encode_episode`; `CriticRuntime` keeps a
 ring buffer of the last `frames_needed` frames per camera, takes the frames a latent reads
 with `clip_of` and embeds every camera's clip in one batch with `encode_clips`: the same
-windows, so the same latents. `stored_in_bundle` says whether the weights live in critic.safetensors (our
-sim_cnn) or are loaded from elsewhere (V-JEPA 2: the hub or a local folder).
+windows, so the same latents. `stored_in_bundle` says whether the weights live in
+critic.safetensors (our sim_cnn) or are loaded from elsewhere (V-JEPA 2: the hub or a local
+folder).
 
 - `SimCNNEncoder`: the CPU encoder for the simulated cell. A compact convolutional
   autoencoder pretrained by us on sim frames (reconstruction), then frozen; its
