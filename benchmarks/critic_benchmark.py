@@ -1,13 +1,11 @@
-"""Per-frame critic latency on this CPU, and V-JEPA 2 throughput where a GPU exists.
+"""Per-frame critic latency on this CPU (V-JEPA 2 on a GPU: vjepa2_benchmark.py).
 
     source scripts/env.sh
-    python benchmarks/critic_benchmark.py [--model models/critic] [--vjepa2-vitl]
+    python benchmarks/critic_benchmark.py [--model models/critic]
 
 Times each stage of one control tick on ONE CPU thread at 128x128: encoder (resize to
 64x64 + CNN), predictor, value head, temporal risk update; then the whole
-CriticRuntime.step. With --vjepa2-vitl it builds V-JEPA 2 ViT-L (the hub checkpoint's
-architecture, random weights: nothing is downloaded) and measures clips per second, in
-bf16 on a GPU if one is present, else fp32 on the CPU.
+CriticRuntime.step.
 """
 
 import argparse
@@ -37,7 +35,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", help="trained critic folder (default: random weights)")
     parser.add_argument("--repeats", type=int, default=300)
-    parser.add_argument("--vjepa2-vitl", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.model:
@@ -68,32 +65,6 @@ def main() -> None:
         for name, function in stages.items():
             median, p99 = timed(function, args.repeats)
             print(f"{name:<34}{median:>10.3f}{p99:>9.3f}")
-    if args.vjepa2_vitl:
-        vjepa2_throughput()
-
-
-def vjepa2_throughput() -> None:
-    from transformers import VJEPA2Config, VJEPA2Model
-
-    from uniintervene_critic.encoders import VJEPA2Encoder
-
-    cuda = torch.cuda.is_available()
-    device, dtype = ("cuda", torch.bfloat16) if cuda else ("cpu", torch.float32)
-    torch.set_num_threads(torch.get_num_threads() if cuda else 2)
-    model = VJEPA2Model(VJEPA2Config()).to(device, dtype)  # ViT-L/16, 256 px: hub defaults
-    encoder = VJEPA2Encoder(model, clip_length=16, stride=2)
-    batch = 8 if cuda else 1
-    frames = np.random.default_rng(0).integers(
-        0, 255, (batch, encoder.frames_needed, 256, 256, 3), dtype=np.uint8
-    )
-    repeats = 20 if cuda else 2
-    median, _ = timed(lambda: encoder.encode(frames), repeats)
-    if cuda:
-        torch.cuda.synchronize()
-    print(
-        f"\nV-JEPA 2 ViT-L, 16-frame clips at 256 px, {device} {dtype}: "
-        f"{batch / median * 1e3:.1f} clips/s ({median / batch:.1f} ms per clip)"
-    )
 
 
 if __name__ == "__main__":

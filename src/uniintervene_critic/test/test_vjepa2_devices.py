@@ -1,7 +1,7 @@
 """V-JEPA 2 on every device this machine has, in both dtypes a bundle may record: the
 latents agree with the CPU's float32 ones, and a bundle saved on the CPU runs on each
 device with the same values (CI has the CPU; the GPU machine runs the CUDA cases, see
-docs/critic_v2/vjepa2_h100.txt). No ROS here, so the GPU machine can run it as it is."""
+docs/critic_v2/vjepa2_h100/). No ROS here, so the GPU machine can run it as it is."""
 
 import numpy as np
 import pytest
