@@ -66,6 +66,9 @@ def test_short_training_run_learns_and_writes_a_loadable_bundle(episodes, tmp_pa
     for scores in report["triggers"].values():  # both privileged label sets score each
         assert {"trigger_f1", "precision", "recall"} <= set(scores)
         assert {"trigger_f1", "precision", "recall"} == set(scores["vs_faults"])
+        # the onsets only widen the progress segments backwards: never a worse score
+        onsets = scores["vs_progress_onset"]
+        assert onsets["precision"] >= scores["precision"] and onsets["recall"] >= scores["recall"]
     assert learned["head_losses"][-1] < learned["head_losses"][0]
     assert {"precision", "recall"} <= set(learned["mined_label_agreement"]["test"])
     bundle = CriticBundle.load(tmp_path)

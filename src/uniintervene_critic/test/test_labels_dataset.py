@@ -14,6 +14,7 @@ from uniintervene_critic.dataset import (
 from uniintervene_critic.labels import (
     UnproductiveSpec,
     fault_ticks,
+    onset_segments,
     privileged_label_sets,
     proxy_values,
     score_triggers,
@@ -71,8 +72,21 @@ def test_fault_labels_mark_the_policy_faults_and_warnings_not_human_ticks_nor_pa
     faulty.sources[:] = POLICY
     assert segments(fault_ticks(faulty)) == [(20, 90)]  # the warning continues it
     assert fault_ticks(episode(progress)) is None  # nothing recorded (a real cell)
-    assert set(privileged_label_sets([paused, faulty])) == {"progress", "faults"}
-    assert set(privileged_label_sets([paused, episode(progress)])) == {"progress"}
+    assert set(privileged_label_sets([paused, faulty])) == {"progress", "progress_onset", "faults"}
+    assert set(privileged_label_sets([paused, episode(progress)])) == {"progress", "progress_onset"}
+
+
+def test_a_stall_caught_before_its_label_window_passed_is_a_hit_against_its_onset():
+    progress = np.concatenate([np.linspace(0, 0.5, 30), np.full(40, 0.5), np.linspace(0.5, 1, 30)])
+    stalled = episode(progress)
+    sets = privileged_label_sets([stalled])
+    ((start, end),) = sets["progress"][0]
+    assert 30 + 10 <= start <= 30 + UnproductiveSpec().window  # flagged a window late
+    assert sets["progress_onset"][0] == [(start - UnproductiveSpec().window, end)]
+    early = [33]  # three ticks into the stall
+    assert score_triggers(early, sets["progress"][0]).f1 == 0.0  # a false alarm and a miss
+    assert score_triggers(early, sets["progress_onset"][0]).f1 == 1.0
+    assert onset_segments([(5, 20)]) == [(0, 20)]
 
 
 def test_trigger_scoring_is_segment_level():

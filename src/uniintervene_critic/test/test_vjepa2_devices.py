@@ -44,9 +44,7 @@ def camera_frames(batch: int, frames: int) -> np.ndarray:
 
 @pytest.mark.parametrize("dtype", ["float32", "bfloat16"])
 @pytest.mark.parametrize("device", DEVICES)
-def test_latents_on_each_device_and_dtype_match_the_cpu_float32_ones(
-    vjepa2_folder, device, dtype
-):
+def test_latents_on_each_device_and_dtype_match_the_cpu_float32_ones(vjepa2_folder, device, dtype):
     reference = VJEPA2Encoder.from_pretrained(str(vjepa2_folder), CLIP, STRIDE, "cpu", "float32")
     encoder = VJEPA2Encoder.from_pretrained(str(vjepa2_folder), CLIP, STRIDE, device, dtype)
     assert next(encoder.model.parameters()).device.type == device

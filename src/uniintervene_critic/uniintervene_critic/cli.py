@@ -33,20 +33,25 @@ def print_table(report: dict) -> None:
     }
     print(
         f"\n{'variant':<28}{'Q-loss':>8}{'trigger F1':>12}{'precision':>11}{'recall':>8}"
-        f"{'F1 vs faults':>14}"
+        f"{'F1 vs onsets':>14}{'F1 vs faults':>14}"
     )
     for variant, result in report["triggers"].items():
         if "trigger_f1" not in result:
             print(f"{variant:<28}skipped: {result.get('skipped', '?')}")
             continue
-        faults = result.get("vs_faults", {}).get("trigger_f1", float("nan"))
+        onsets, faults = (
+            result.get(f"vs_{name}", {}).get("trigger_f1", float("nan"))
+            for name in ("progress_onset", "faults")
+        )
         print(
             f"{variant:<28}{losses.get(variant, float('nan')):>8.4f}{result['trigger_f1']:>12.3f}"
-            f"{result['precision']:>11.3f}{result['recall']:>8.3f}{faults:>14.3f}"
+            f"{result['precision']:>11.3f}{result['recall']:>8.3f}{onsets:>14.3f}{faults:>14.3f}"
         )
     print(
         "(trigger F1 on the test split against the privileged unproductive segments from\n"
-        " task progress; 'vs faults' against the base policy's recorded faults, where recorded)"
+        " task progress; 'vs onsets' against the same segments from where their stall may\n"
+        " have begun (a trigger up to one label window early is a hit); 'vs faults' against\n"
+        " the base policy's recorded faults, where recorded)"
     )
     learned = report["triggers"].get("learned_risk", {})
     if "mined_label_agreement" in learned:

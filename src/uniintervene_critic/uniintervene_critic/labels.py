@@ -69,10 +69,22 @@ def fault_ticks(episode: Episode) -> np.ndarray | None:
     return flags & (np.asarray(episode.sources) != HUMAN)
 
 
+def onset_segments(
+    runs: list[tuple[int, int]], spec: UnproductiveSpec = UnproductiveSpec()
+) -> list[tuple[int, int]]:
+    """Progress segments from where their stall may have begun: a stall is flagged only
+    once a whole `window` has passed without gain, so it began up to `window` ticks before
+    its segment. Scored against these, a trigger that catches a stall early is a hit, not a
+    false alarm and a miss."""
+    return [(max(a - spec.window, 0), b) for a, b in runs]
+
+
 def privileged_label_sets(episodes) -> dict[str, list]:
-    """The test split's "should intervene" segments per label source: "progress" always,
+    """The test split's "should intervene" segments per label source: "progress" always
+    (and "progress_onset", the same segments from where their stall may have begun),
     "faults" where every episode records them."""
-    sets = {"progress": [segments(unproductive_ticks(e)) for e in episodes]}
+    progress = [segments(unproductive_ticks(e)) for e in episodes]
+    sets = {"progress": progress, "progress_onset": [onset_segments(s) for s in progress]}
     faults = [fault_ticks(e) for e in episodes]
     if faults and all(f is not None for f in faults):
         sets["faults"] = [segments(f) for f in faults]
