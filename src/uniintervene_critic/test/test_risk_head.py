@@ -25,6 +25,7 @@ from uniintervene_critic.risk_head import (
 )
 from uniintervene_critic.risk_training import firing_score
 from uniintervene_critic.runtime import CriticRuntime
+from uniintervene_critic.trigger_evaluation import held_trigger
 
 LATENT = 8
 MINING = MiningConfig(window=10)
@@ -139,3 +140,12 @@ def test_a_bundle_that_claims_a_head_it_lacks_is_refused(tmp_path):
     bundle.save(tmp_path)
     with pytest.raises(ModelFileError, match="'magic' is not"):
         CriticBundle.load(tmp_path)
+
+
+def test_the_held_trigger_is_the_configured_one_or_the_better_on_calibration():
+    assert held_trigger("rule", learned_calibration_f1=0.9, rule_calibration_f1=0.5) == "rule"
+    assert held_trigger("learned", learned_calibration_f1=0.2, rule_calibration_f1=0.5) == "learned"
+    assert held_trigger("calibration", 0.76, 0.70) == "learned"
+    assert held_trigger("calibration", 0.60, 0.70) == "rule"
+    with pytest.raises(ValueError, match="hold must be one of"):
+        held_trigger("best", 0.6, 0.7)

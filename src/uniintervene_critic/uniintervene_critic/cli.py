@@ -100,6 +100,12 @@ def main(argv=None) -> int:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--autoencoder-epochs", type=int, default=8)
     train.add_argument("--value-epochs", type=int, default=40)
+    train.add_argument(
+        "--hold",
+        choices=["rule", "learned", "calibration"],
+        default="rule",
+        help="the trigger the bundle holds (calibration: the better on mined calibration labels)",
+    )
     add_encoder_arguments(train)
     evaluate = commands.add_parser("evaluate", help="print a trained critic's figures")
     evaluate.add_argument("--report", required=True, type=pathlib.Path, help="model folder")
@@ -116,6 +122,7 @@ def main(argv=None) -> int:
                 seed=args.seed,
                 autoencoder_epochs=args.autoencoder_epochs,
                 value_epochs=args.value_epochs,
+                hold=args.hold,
                 **encoder_options(args),
             )
             report = train_critic(episodes, args.out, config)

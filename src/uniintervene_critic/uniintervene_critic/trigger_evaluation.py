@@ -100,10 +100,23 @@ def evaluate_triggers(
     return results
 
 
+HOLD_CHOICES = ("rule", "learned", "calibration")
+
+
+def held_trigger(hold: str, learned_calibration_f1: float, rule_calibration_f1: float) -> str:
+    """The trigger a bundle holds for `TrainConfig.hold` (the test split decides nothing)."""
+    if hold not in HOLD_CHOICES:
+        raise ValueError(f"hold must be one of {HOLD_CHOICES}, got {hold!r}")
+    if hold == "calibration":
+        return "learned" if learned_calibration_f1 >= rule_calibration_f1 else "rule"
+    return hold
+
+
 def learned_and_rule_triggers(model, splits, tensors_of, config, failure, critic_config):
     """Calibrate the rule-based triggers and train the learned risk head, both on the label
-    source `config.calibrate_on`; the bundle holds the one with the better calibration F1
-    (the test split decides nothing). -> (report section, head, "learned" | "rule")."""
+    source `config.calibrate_on`; the bundle holds the one `config.hold` names (or, for
+    "calibration", the better on the calibration split's mined segments).
+    -> (report section, head, "learned" | "rule")."""
     mining = load_mining_config(config.mining_config or None)
     traced = [[(e, traces(model, tensors_of(e))) for e in split] for split in splits]
     mined_cal = mined_segments(traced[1], mining)  # both triggers are compared on these
@@ -130,6 +143,6 @@ def learned_and_rule_triggers(model, splits, tensors_of, config, failure, critic
         [t["q"] for _, t in traced[1]],
         mined_cal,
     ).f1
-    critic_config.trigger = "learned" if learned["calibration_f1_mined"] >= rule_cal else "rule"
+    critic_config.trigger = held_trigger(config.hold, learned["calibration_f1_mined"], rule_cal)
     triggers["uniintervene"]["calibration_f1_mined"] = rule_cal
     return triggers, head, critic_config.trigger
