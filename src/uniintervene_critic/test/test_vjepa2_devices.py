@@ -94,3 +94,17 @@ def test_the_clip_a_ring_buffer_gives_embeds_as_its_whole_window(vjepa2_folder, 
     assert torch.allclose(encoder.encode_clips(clips), expected, atol=1e-6)
     with pytest.raises(ValueError, match="a clip has 4 frames, got 3"):
         encoder.encode_clips(clips[:, :3])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_a_compiled_encoder_gives_the_eager_latents(vjepa2_folder, tmp_path, device):
+    """critic_node's compile_encoder: torch.compile of the forward (CUDA graphs on a GPU;
+    docs/critic_v2/vjepa2_h100/run3_*: one clip 50 -> 9 ms on an H100), compiled while the
+    bundle loads, for the run time's batch."""
+    encoder = VJEPA2Encoder.from_pretrained(str(vjepa2_folder), CLIP, STRIDE, device, "float32")
+    config = CriticConfig(latent_dim=HIDDEN, hidden=32, **encoder.record())
+    CriticBundle(config, encoder, ActionValueModel(config).eval()).save(tmp_path)
+    compiled = CriticBundle.load(tmp_path, device=device, compile_encoder=True).encoder
+    assert compiled.compiled and not encoder.compiled
+    clips = np.stack([compiled.clip_of(list(clip)) for clip in camera_frames(1, 9)])
+    assert torch.allclose(compiled.encode_clips(clips), encoder.encode_clips(clips), atol=1e-4)

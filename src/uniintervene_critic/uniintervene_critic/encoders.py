@@ -177,9 +177,14 @@ class VJEPA2Encoder(WindowEncoder, nn.Module):
     name = "vjepa2"
     stored_in_bundle = False  # never copied into a critic bundle: loaded by `source`
 
-    def __init__(self, model, clip_length: int = 16, stride: int = 2, source: str = ""):
+    def __init__(
+        self, model, clip_length: int = 16, stride: int = 2, source: str = "", compile=False
+    ):
         super().__init__()
         self.model = model.eval().requires_grad_(False)
+        self.features, self.compiled = self.model.get_vision_features, compile
+        if compile:  # one clip is bound by kernel launches: CUDA graphs of the whole forward
+            self.features = torch.compile(self.features, mode="reduce-overhead")
         config = model.config
         self.latent_dim, self.crop_size = config.hidden_size, config.crop_size
         tubelet = config.tubelet_size
@@ -198,9 +203,12 @@ class VJEPA2Encoder(WindowEncoder, nn.Module):
         stride: int = 2,
         device: str = "cuda",
         dtype: torch.dtype | str = torch.bfloat16,
+        compile: bool = False,
     ) -> "VJEPA2Encoder":
         """Weights from a local folder (`save_pretrained` layout) or a hub id (a robot
-        computer with network or the hub cache); EncoderLoadError says why not."""
+        computer with network or the hub cache); EncoderLoadError says why not. `compile`:
+        torch.compile (reduce-overhead) the forward, compiled per batch shape on its first
+        call (`warm_up`)."""
         from transformers import VJEPA2Model
 
         if isinstance(dtype, str):
@@ -227,7 +235,7 @@ class VJEPA2Encoder(WindowEncoder, nn.Module):
             raise EncoderLoadError(f"V-JEPA 2 weights from {where}: {error}") from error
         except RuntimeError as error:  # e.g. CUDA asked for on a computer without it
             raise EncoderLoadError(f"V-JEPA 2 on {device}: {error}") from error
-        return cls(model, clip_length, stride, source)
+        return cls(model, clip_length, stride, source, compile)
 
     def record(self) -> dict:
         """What a critic bundle's config records (the weights are not copied)."""
@@ -260,6 +268,11 @@ class VJEPA2Encoder(WindowEncoder, nn.Module):
         picks = range(0, self.frames_needed, self.stride)
         return np.stack([window[max(i - missing, 0)] for i in picks])
 
+    def warm_up(self, batch: int) -> None:
+        """One pass on `batch` blank clips: a compiled forward compiles for that shape now,
+        not on the first camera frame."""
+        self.encode_clips(np.zeros((batch, self.clip_length, 8, 8, 3), np.uint8))
+
     @torch.no_grad()
     def encode_clips(self, clips) -> torch.Tensor:
         video = frame_batch(clips)
@@ -279,7 +292,7 @@ class VJEPA2Encoder(WindowEncoder, nn.Module):
         )
         mean, std = IMAGENET_MEAN.to(video.device), IMAGENET_STD.to(video.device)
         video = (video.view(b, t, 3, self.crop_size, self.crop_size) - mean) / std
-        tokens = self.model.get_vision_features(video.to(parameter.dtype))
+        tokens = self.features(video.to(parameter.dtype))
         return tokens.float().mean(dim=1).cpu()
 
 

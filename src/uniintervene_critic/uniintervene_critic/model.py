@@ -66,15 +66,16 @@ class CriticConfig:
 ENCODERS = ("sim_cnn", "vjepa2")
 
 
-def load_video_encoder(config: CriticConfig, directory, source=None, device="cpu"):
+def load_video_encoder(config: CriticConfig, directory, source=None, device="cpu", compile=False):
     """The frozen V-JEPA 2 encoder a bundle was trained with, from `source` (default: the
-    recorded hub id or folder); ModelFileError if it cannot be loaded or does not match."""
+    recorded hub id or folder); ModelFileError if it cannot be loaded or does not match.
+    `compile`: torch.compile it, compiled here for the run time's batch (its views)."""
     source = source or config.encoder_source
     if not source:
         raise ModelFileError(f"{directory / CONFIG} records no V-JEPA 2 source: give one")
     try:
         encoder = VJEPA2Encoder.from_pretrained(
-            source, config.clip_length, config.stride, device, config.encoder_dtype
+            source, config.clip_length, config.stride, device, config.encoder_dtype, compile
         )
     except ValueError as error:  # EncoderLoadError included
         raise ModelFileError(f"critic bundle {directory}: {error}") from error
@@ -85,6 +86,8 @@ def load_video_encoder(config: CriticConfig, directory, source=None, device="cpu
             f"V-JEPA 2 from {source} has hidden size {found[0]}, crop {found[1]}; the critic "
             f"in {directory} was trained on {wanted[0]}, {wanted[1]}"
         )
+    if compile:
+        encoder.warm_up(config.views)
     return encoder
 
 
@@ -150,9 +153,12 @@ class CriticBundle:
         )
 
     @classmethod
-    def load(cls, directory, encoder_source=None, device: str = "cpu") -> "CriticBundle":
+    def load(
+        cls, directory, encoder_source=None, device: str = "cpu", compile_encoder: bool = False
+    ) -> "CriticBundle":
         """`encoder_source` overrides where a V-JEPA 2 encoder is loaded from (a hub id or
-        a local folder); `device` runs it ("cpu" or "cuda"); our heads stay on the CPU."""
+        a local folder); `device` runs it ("cpu" or "cuda"), torch.compiled with
+        `compile_encoder`; our heads stay on the CPU."""
         directory = pathlib.Path(directory)
         try:
             raw = json.loads((directory / CONFIG).read_text())
@@ -207,7 +213,7 @@ class CriticBundle:
                 raise ModelFileError(f"{directory / WEIGHTS}: failure head: {error}") from error
             failure.eval()
         if config.encoder == "vjepa2":  # last: the heads are checked before a large download
-            encoder = load_video_encoder(config, directory, encoder_source, device)
+            encoder = load_video_encoder(config, directory, encoder_source, device, compile_encoder)
         return cls(config, encoder.eval(), model.eval(), failure, load_risk_head(config, tensors))
 
 

@@ -13,6 +13,12 @@ CRITIC_NODE = (
     ),
     Param("device", "cpu", "where the frozen encoder runs: cpu or cuda"),
     Param(
+        "compile_encoder",
+        False,
+        "torch.compile a V-JEPA 2 encoder (CUDA graphs on cuda): compiled at load, ~45 s "
+        "for ViT-L on an H100, then a one-camera tick of 13 ms instead of 53",
+    ),
+    Param(
         "trigger_mode",
         "value_risk",
         f"{', '.join(TRIGGER_MODES)}: value_risk is UniIntervene with the bundle's trigger "

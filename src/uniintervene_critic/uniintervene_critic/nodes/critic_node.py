@@ -71,7 +71,11 @@ class CriticNode(GuardedNode):
                 )["triggers"]
             if self.p.device not in ("cpu", "cuda"):
                 raise ValueError(f"device must be cpu or cuda, got {self.p.device!r}")
-            bundle = CriticBundle.load(self.model_path, self.p.encoder_source, self.p.device)
+            if self.p.compile_encoder:
+                self.get_logger().info("compiling the encoder (torch.compile): this takes a while")
+            bundle = CriticBundle.load(
+                self.model_path, self.p.encoder_source, self.p.device, self.p.compile_encoder
+            )
             self.runtime = CriticRuntime(bundle, self.trigger_mode, triggers)
             self.model_error = ""
             self.get_logger().info(
