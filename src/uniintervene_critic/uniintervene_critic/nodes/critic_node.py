@@ -72,7 +72,9 @@ class CriticNode(GuardedNode):
             if self.p.device not in ("cpu", "cuda"):
                 raise ValueError(f"device must be cpu or cuda, got {self.p.device!r}")
             if self.p.compile_encoder:
-                self.get_logger().info("compiling the encoder (torch.compile): this takes a while")
+                self.get_logger().info(
+                    "compile_encoder: a V-JEPA 2 encoder is compiled while it loads (~1 min)"
+                )
             bundle = CriticBundle.load(
                 self.model_path, self.p.encoder_source, self.p.device, self.p.compile_encoder
             )
