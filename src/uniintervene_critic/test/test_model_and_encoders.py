@@ -97,7 +97,7 @@ def test_early_stopping_keeps_the_epoch_best_on_the_validation_split():
 
     train, validation, test = split(64, 0.4), split(256, 0.0), split(256, 0.0)
     config = CriticConfig(latent_dim=8, hidden=64)
-    settings = TrainConfig(value_epochs=30, batch_size=16, learning_rate=3e-3, early_stopping=True)
+    settings = TrainConfig(value_epochs=30, batch_size=16, learning_rate=3e-3)  # on by default
     model, history = train_value_model(train, test, config, settings, False, validation)
     losses = history["validation_q_loss"]
     assert len(losses) == 30 and history["kept_epoch"] == int(np.argmin(losses)) + 1
@@ -105,6 +105,6 @@ def test_early_stopping_keeps_the_epoch_best_on_the_validation_split():
         kept = model_losses(model, validation, 1.0)[1].item()
     assert kept == pytest.approx(min(losses), rel=1e-5)
     assert kept < 0.8 * losses[-1]  # here the last epoch has overfit: it matters
-    off = TrainConfig(value_epochs=30, batch_size=16, learning_rate=3e-3)  # the default
+    off = TrainConfig(value_epochs=30, batch_size=16, learning_rate=3e-3, early_stopping=False)
     _, history = train_value_model(train, test, config, off, False, validation)
     assert "kept_epoch" not in history and "validation_q_loss" not in history
