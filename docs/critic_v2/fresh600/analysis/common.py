@@ -1,0 +1,48 @@
+"""What the analysis scripts share: fresh600's episodes, each seed's bundle and splits, the
+per-episode traces the triggers watch, and summed segment scores. Edit the two paths to
+where your run wrote them; pass seeds as arguments (default 0 1 2)."""
+
+import sys
+
+from uniintervene_critic.dataset import load_episodes
+from uniintervene_critic.labels import score_triggers
+from uniintervene_critic.model import CriticBundle
+from uniintervene_critic.risk_training import traces
+from uniintervene_critic.train import TrainConfig, episode_tensors, split_episodes
+
+EPISODES = "/tmp/exp4/episodes"
+BUNDLE = "/tmp/exp4/critic_seed{seed}"
+
+
+def seeds() -> list[int]:
+    return [int(arg) for arg in sys.argv[1:]] or [0, 1, 2]
+
+
+def episodes():
+    return load_episodes(EPISODES)
+
+
+def seed_split(all_episodes, seed: int):
+    """-> (bundle, calibration episodes, test episodes, traced(episode) -> traces)."""
+    bundle = CriticBundle.load(BUNDLE.format(seed=seed))
+    _, calibration, test = split_episodes(all_episodes, seed)
+    config = TrainConfig(seed=seed)
+
+    def traced(episode):
+        tensors = episode_tensors(episode, bundle.encoder, config, bundle.config.latent_scale)
+        return traces(bundle.model, tensors)
+
+    return bundle, calibration, test, traced
+
+
+def total(fired_per_episode, segments_per_episode):
+    """Segment-level score summed over episodes (see labels.score_triggers)."""
+    score = None
+    for fired, segs in zip(fired_per_episode, segments_per_episode, strict=True):
+        one = score_triggers(fired, segs)
+        score = one if score is None else score.add(one)
+    return score
+
+
+def rounded(score) -> dict:
+    return {"f1": round(score.f1, 3), "p": round(score.precision, 3), "r": round(score.recall, 3)}
