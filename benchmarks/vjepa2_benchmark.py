@@ -73,19 +73,6 @@ def measure(encoder: VJEPA2Encoder, dtype: str, batch_size: int, repeats: int) -
         print(f"  peak GPU memory ({dtype}): {peak:.2f} GiB")
 
 
-def compile_forward(encoder: VJEPA2Encoder, how: str) -> None:
-    """Compiled once per input shape, on its first call (timed here for one clip)."""
-    forward = encoder.model.get_vision_features
-    if how == "reduce-overhead":
-        encoder.model.get_vision_features = torch.compile(forward, mode=how)
-    else:
-        encoder.model.get_vision_features = torch.compile(forward, backend=how)
-    clip = camera_clip(1, encoder.frames_needed)
-    started = time.perf_counter()
-    encoder.encode(clip)
-    print(f"  torch.compile ({how}): first call {time.perf_counter() - started:.1f} s")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
@@ -96,9 +83,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=8, help="clips per batch (0: no row)")
     parser.add_argument(
         "--compile",
-        choices=["none", "eager", "cudagraphs", "reduce-overhead"],
-        default="none",
-        help="torch.compile the encoder's forward: a backend, or inductor's reduce-overhead",
+        action="store_true",
+        help="torch.compile the encoder as critic_node's compile_encoder does (reduce-overhead)",
     )
     args = parser.parse_args()
     cuda = args.device == "cuda"
@@ -114,10 +100,12 @@ def main() -> None:
         print(f"{'stage':<52}{'median ms':>10}{'p99 ms':>9}{'per s':>8}")
         for dtype in args.dtypes.split(","):
             encoder = VJEPA2Encoder.from_pretrained(
-                folder, args.clip_length, args.stride, args.device, dtype
+                folder, args.clip_length, args.stride, args.device, dtype, args.compile
             )
-            if args.compile != "none":
-                compile_forward(encoder, args.compile)
+            if args.compile:  # compiled per batch shape on its first call: time one
+                started = time.perf_counter()
+                encoder.warm_up(1)
+                print(f"  torch.compile: first call {time.perf_counter() - started:.1f} s")
             measure(encoder, dtype, args.batch, repeats)
     # What resizing one clip's frames to the crop costs on the CPU (the encoder does it on
     # the model's device): the reason the clip travels to the GPU as uint8.

@@ -106,5 +106,8 @@ def test_a_compiled_encoder_gives_the_eager_latents(vjepa2_folder, tmp_path, dev
     CriticBundle(config, encoder, ActionValueModel(config).eval()).save(tmp_path)
     compiled = CriticBundle.load(tmp_path, device=device, compile_encoder=True).encoder
     assert compiled.compiled and not encoder.compiled
+    # the forward that runs is the compiled one (torch.compile keeps what it wraps)
+    assert compiled.features._torchdynamo_orig_callable == compiled.model.get_vision_features
+    assert encoder.features == encoder.model.get_vision_features
     clips = np.stack([compiled.clip_of(list(clip)) for clip in camera_frames(1, 9)])
     assert torch.allclose(compiled.encode_clips(clips), encoder.encode_clips(clips), atol=1e-4)

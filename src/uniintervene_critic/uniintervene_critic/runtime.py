@@ -151,7 +151,8 @@ class CriticRuntime:
         encoder = self.bundle.encoder
         clips = [encoder.clip_of(window) for window in self.windows]
         if len({clip.shape for clip in clips}) == 1:  # every camera in one batch: one pass
-            latent = encoder.encode_clips(np.stack(clips)).reshape(1, -1)
+            batch = clips[0][None] if len(clips) == 1 else np.stack(clips)  # no copy for one
+            latent = encoder.encode_clips(batch).reshape(1, -1)
         else:
             latent = torch.cat([encoder.encode_clips(clip[None]) for clip in clips], dim=-1)
         latent = latent / config.latent_scale
