@@ -337,6 +337,8 @@ def test_recording_of_a_killed_run_is_readable(ros, cell):
     streams = Streams(ros)
     streams.policy = np.array([0.0, 0.02, 0.0, 0.0, 0.0, 0.0, 1.0])
     start_episode(ros, cell, "tube_insertion", autonomous=False)
+    # the recording opens once the sim's reset has answered (a lost reply is asked again)
+    ros.spin_until(lambda: list((cell["dir"] / "rec").glob("*.mcap")), 10.0, "a recording")
     ros.spin_for(2.0)
     cell["supervisor"].kill()
     files = list((cell["dir"] / "rec").glob("*.mcap"))

@@ -29,12 +29,18 @@ class ArbitrateEpisodes:
         with self.lock:
             return GoalResponse.REJECT if self.episode is not None else GoalResponse.ACCEPT
 
-    async def sleep(self, seconds: float) -> None:
-        """Wait without blocking the (single-threaded) executor."""
-        done = Future()
-        timer = self.create_timer(seconds, lambda: done.done() or done.set_result(True))
-        await done
+    async def within(self, future: Future, seconds: float):
+        """`future`'s result, or None when it is not done within `seconds` (waits without
+        blocking the single-threaded executor)."""
+        waited = Future()
+        future.add_done_callback(lambda _: waited.done() or waited.set_result(True))
+        timer = self.create_timer(seconds, lambda: waited.done() or waited.set_result(False))
+        await waited
         self.destroy_timer(timer)
+        return future.result() if future.done() else None
+
+    async def sleep(self, seconds: float) -> None:
+        await self.within(Future(), seconds)
 
     async def reset_task(self, task: str, seed: int) -> str:
         """Reset the simulated cell; '' or why it failed. Then wait for the new state and
@@ -47,7 +53,15 @@ class ArbitrateEpisodes:
         if not self.reset_client.service_is_ready():
             return ""  # no simulator: run on whatever the cell holds
         reset_at = self.now()
-        reply = await self.reset_client.call_async(ResetTask.Request(task=task, seed=seed))
+        reply = None
+        for _ in range(2):  # a reply sent before DDS matched our reader is lost: ask again
+            future = self.reset_client.call_async(ResetTask.Request(task=task, seed=seed))
+            reply = await self.within(future, max(self.p.reset_wait, 1.0))
+            if reply is not None:
+                break
+            self.reset_client.remove_pending_request(future)
+        if reply is None:
+            return "the simulator's reset service did not reply"
         if not reply.success:
             return reply.message or "reset failed"
         while self.now() - reset_at < self.p.reset_wait:
