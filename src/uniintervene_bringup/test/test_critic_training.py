@@ -9,7 +9,7 @@ from uniintervene_bringup.collect import collect
 from uniintervene_bringup.evaluation import GraphSettings, run_episode
 from uniintervene_critic.cli import main as cli_main
 from uniintervene_critic.dataset import load_episodes
-from uniintervene_critic.model import CriticBundle
+from uniintervene_critic.model import CriticBundle, ValueEnsemble
 from uniintervene_critic.risk import FiringConfig
 from uniintervene_critic.train import TrainConfig, train_critic
 from uniintervene_critic.views import camera_mount
@@ -47,7 +47,9 @@ def test_collected_episodes_hold_interventions_and_privileged_labels(episodes):
 
 
 def test_short_training_run_learns_and_writes_a_loadable_bundle(episodes, tmp_path, capsys):
-    config = TrainConfig(seed=0, autoencoder_epochs=4, value_epochs=12, batch_size=64)
+    config = TrainConfig(
+        seed=0, autoencoder_epochs=4, value_epochs=12, batch_size=64, value_members=3
+    )
     report = train_critic(episodes, tmp_path, config, progress=False)
     assert report["autoencoder_loss"][-1] < 0.7 * report["autoencoder_loss"][0]
     losses = report["history"]["train_loss"]
@@ -72,6 +74,8 @@ def test_short_training_run_learns_and_writes_a_loadable_bundle(episodes, tmp_pa
     assert learned["head_losses"][-1] < learned["head_losses"][0]
     assert {"precision", "recall"} <= set(learned["mined_label_agreement"]["test"])
     bundle = CriticBundle.load(tmp_path)
+    assert isinstance(bundle.model, ValueEnsemble) and len(bundle.model.members) == 3
+    assert len(report["history"]["members_kept_epoch"]) == 3
     # the bundle holds the rule-based trigger by default, and the learned head beside it
     assert bundle.config.trigger == report["trigger"] == "rule"
     assert bundle.risk_head is not None and bundle.config.firing == FiringConfig(

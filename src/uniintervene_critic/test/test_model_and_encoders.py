@@ -1,6 +1,7 @@
 """Model shapes, bundle persistence, and the V-JEPA 2 encoder on a tiny local config."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,6 +15,8 @@ from uniintervene_critic.model import (
     CriticBundle,
     CriticConfig,
     ModelFileError,
+    ValueEnsemble,
+    value_model,
 )
 from uniintervene_critic.runtime import CriticRuntime
 
@@ -63,6 +66,29 @@ def test_missing_corrupt_and_mismatched_bundles_are_clear_errors(tmp_path):
         CriticBundle.load(tmp_path)
 
 
+def test_an_ensemble_averages_its_members_and_its_bundle_round_trips(tmp_path):
+    torch.manual_seed(2)
+    config = CriticConfig(latent_dim=16, hidden=32, value_members=3)
+    ensemble = value_model(config).eval()
+    inputs = torch.randn(4, 16), torch.randn(4, 7), torch.randn(4, 7)
+    with torch.no_grad():
+        q, state_value, future = ensemble(*inputs)
+        members = [member(*inputs) for member in ensemble.members]
+    for mean, part in zip((q, state_value, future), zip(*members, strict=True), strict=True):
+        assert torch.allclose(mean, torch.stack(part).mean(0))
+    assert not torch.allclose(members[0][0], members[1][0])  # seeded apart, they differ
+    CriticBundle(config, SimCNNEncoder(16).eval(), ensemble).save(tmp_path)
+    loaded = CriticBundle.load(tmp_path)
+    assert isinstance(loaded.model, ValueEnsemble) and len(loaded.model.members) == 3
+    with torch.no_grad():
+        assert torch.equal(loaded.model(*inputs)[0], q)
+    raw = json.loads((tmp_path / CONFIG).read_text())
+    for members_claimed, error in ((2, "does not fit"), (1, "does not fit"), (0, "at least 1")):
+        (tmp_path / CONFIG).write_text(json.dumps(raw | {"value_members": members_claimed}))
+        with pytest.raises(ModelFileError, match=error):
+            CriticBundle.load(tmp_path)
+
+
 def test_runtime_reports_prediction_error_after_the_horizon_and_rejects_bad_frames():
     runtime = CriticRuntime(bundle())
     image = np.zeros((64, 64, 3), np.uint8)
@@ -79,7 +105,12 @@ def test_runtime_reports_prediction_error_after_the_horizon_and_rejects_bad_fram
 def test_early_stopping_keeps_the_epoch_best_on_the_validation_split():
     """The value head can overfit the training episodes: with a validation split the
     weights of its best epoch are kept (and the test split is never what decides)."""
-    from uniintervene_critic.train import TrainConfig, model_losses, train_value_model
+    from uniintervene_critic.train import (
+        TrainConfig,
+        model_losses,
+        train_value_ensemble,
+        train_value_model,
+    )
 
     generator = torch.Generator().manual_seed(0)
 
@@ -108,3 +139,11 @@ def test_early_stopping_keeps_the_epoch_best_on_the_validation_split():
     off = TrainConfig(value_epochs=30, batch_size=16, learning_rate=3e-3, early_stopping=False)
     _, history = train_value_model(train, test, config, off, False, validation)
     assert "kept_epoch" not in history and "validation_q_loss" not in history
+    # an ensemble's first member is the single model of the seed; each member early-stops
+    settings = replace(settings, value_members=3)
+    ensemble, history = train_value_ensemble(train, test, config, settings, False, validation)
+    assert torch.equal(ensemble.members[0].value(test["latent"]), model.value(test["latent"]))
+    assert len(history["members_kept_epoch"]) == 3
+    with torch.no_grad():
+        members = [model_losses(m, test, 1.0)[1].item() for m in ensemble.members]
+        assert model_losses(ensemble, test, 1.0)[1].item() < np.mean(members)

@@ -1,5 +1,7 @@
 """The temporal value-risk critic on synthetic value traces."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -109,3 +111,11 @@ def test_failure_prediction_baseline_labels_and_trigger():
     trigger = FailureTrigger(FailureTriggerConfig(threshold=0.5, min_duration=3, warmup=0))
     fired = [trigger.update(p).trigger for p in [0.2] * 5 + [0.9] * 6 + [0.1] + [0.9] * 3]
     assert [i for i, f in enumerate(fired) if f] == [7, 14]
+
+
+def test_a_stall_from_the_start_fires_only_after_the_warmup():
+    """Early in an episode the value barely moves, so the rule waits 30 ticks by default."""
+    flat = np.full(60, 0.3)
+    # stagnant from t=1: risk saturates at t=15 and has been held 3 ticks at t=17
+    assert fired(flat, replace(CONFIG, warmup=10))[0] == (17, "stagnation")
+    assert CONFIG.warmup == 30 and fired(flat)[0] == (30, "stagnation")

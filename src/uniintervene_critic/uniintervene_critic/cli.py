@@ -101,6 +101,9 @@ def main(argv=None) -> int:
     train.add_argument("--autoencoder-epochs", type=int, default=8)
     train.add_argument("--value-epochs", type=int, default=40)
     train.add_argument(
+        "--value-members", type=int, default=5, help="action-value models averaged (default 5)"
+    )
+    train.add_argument(
         "--hold",
         choices=["rule", "learned", "calibration"],
         default="rule",
@@ -122,6 +125,7 @@ def main(argv=None) -> int:
                 seed=args.seed,
                 autoencoder_epochs=args.autoencoder_epochs,
                 value_epochs=args.value_epochs,
+                value_members=args.value_members,
                 hold=args.hold,
                 **encoder_options(args),
             )

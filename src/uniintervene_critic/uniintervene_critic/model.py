@@ -44,6 +44,7 @@ class CriticConfig:
     action_dim: int = 7
     horizon: int = 5  # ticks between z_t and the predicted z_{t+h}
     hidden: int = 256
+    value_members: int = 1  # action-value models averaged (ValueEnsemble where > 1)
     encoder: str = "sim_cnn"
     image_size: int = 64
     risk: RiskConfig = field(default_factory=RiskConfig)
@@ -122,11 +123,39 @@ class ActionValueModel(nn.Module):
         return self.value(future), self.value(latent), future
 
 
+class ValueEnsemble(nn.Module):
+    """Action-value models trained from different seeds; q, V(z) and the predicted latent
+    are their means. Their errors are partly independent, so the mean q is steadier, and
+    the triggers watch q's stalls and drops (docs/critic_v2/fresh600/analysis/)."""
+
+    def __init__(self, config: CriticConfig):
+        super().__init__()
+        self.members = nn.ModuleList(ActionValueModel(config) for _ in range(config.value_members))
+
+    def predict(self, latent, proprio, action) -> torch.Tensor:
+        return torch.stack([m.predict(latent, proprio, action) for m in self.members]).mean(0)
+
+    def value(self, latent) -> torch.Tensor:
+        return torch.stack([m.value(latent) for m in self.members]).mean(0)
+
+    def forward(self, latent, proprio, action):
+        """-> the members' mean (q, state value V(z), predicted future latent)."""
+        outputs = zip(*(m(latent, proprio, action) for m in self.members), strict=True)
+        return tuple(torch.stack(parts).mean(0) for parts in outputs)
+
+
+def value_model(config: CriticConfig) -> ActionValueModel | ValueEnsemble:
+    """One action-value model, or an ensemble where the config asks for several."""
+    if config.value_members < 1:
+        raise ValueError(f"value_members must be at least 1, got {config.value_members}")
+    return ActionValueModel(config) if config.value_members == 1 else ValueEnsemble(config)
+
+
 @dataclass
 class CriticBundle:
     config: CriticConfig
     encoder: WindowEncoder  # SimCNNEncoder or VJEPA2Encoder
-    model: ActionValueModel
+    model: ActionValueModel | ValueEnsemble
     failure: FailurePredictor | None = None
     risk_head: RiskHead | None = None
 
@@ -194,7 +223,10 @@ class CriticBundle:
         if config.views not in (1, 2) or config.latent_dim % config.views:
             raise ModelFileError(f"{directory / CONFIG}: views {config.views} do not fit")
         encoder = SimCNNEncoder(config.latent_dim // config.views, config.image_size)
-        model = ActionValueModel(config)
+        try:
+            model = value_model(config)
+        except ValueError as error:
+            raise ModelFileError(f"{directory / CONFIG}: {error}") from error
         try:
             if config.encoder == "sim_cnn":
                 encoder.load_state_dict(

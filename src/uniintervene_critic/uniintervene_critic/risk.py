@@ -25,7 +25,10 @@ class RiskConfig:
     min_duration: int = 3  # ticks risk must stay at 1 before firing
     rearm_below: float = 0.5  # risk must fall below this before the next trigger
     smoothing: float = 1.0  # EMA weight of the newest value (1 = no smoothing)
-    warmup: int = 10  # ticks after a reset before any trigger (the window is still filling)
+    # ticks after a reset before any trigger: early in an episode q = gamma^(ticks to
+    # success) barely moves (~0.003 a tick 100 ticks out), so a stall cannot be told from
+    # the approach yet; 30 beat 10 on the development set (docs/critic_v2/fresh600/analysis)
+    warmup: int = 30
     period: float = 0.1  # s per tick (for the slope)
 
 

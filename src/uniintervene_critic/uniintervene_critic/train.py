@@ -32,7 +32,7 @@ from uniintervene_critic.encoders import (
 )
 from uniintervene_critic.failure import imminent_failure_labels, train_failure_predictor
 from uniintervene_critic.labels import proxy_values
-from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig
+from uniintervene_critic.model import ActionValueModel, CriticBundle, CriticConfig, ValueEnsemble
 from uniintervene_critic.trigger_evaluation import (
     HELD_REPORT_KEY,
     HOLD_CHOICES,
@@ -52,6 +52,8 @@ class TrainConfig:
     batch_size: int = 128
     learning_rate: float = 1e-3
     prediction_weight: float = 1.0
+    # action-value models trained from different seeds and averaged (model.ValueEnsemble)
+    value_members: int = 5
     # keep the epoch with the lowest Q-loss on the calibration split (never the test split):
     # on the 600 fresh layouts it lowered held-out Q-loss and raised both triggers' F1 on
     # every seed (docs/critic_v2/fresh600/early_stopping.json)
@@ -169,7 +171,13 @@ def model_losses(model, batch, prediction_weight: float):
 
 
 def train_value_model(
-    train, test, critic_config, config: TrainConfig, progress=True, validation=None
+    train,
+    test,
+    critic_config,
+    config: TrainConfig,
+    progress=True,
+    validation=None,
+    desc="predictor + value head",
 ):
     """With `validation` (the calibration split's tensors) and `config.early_stopping`,
     the weights of the epoch with the lowest validation Q-loss are kept: the value head
@@ -182,7 +190,7 @@ def train_value_model(
     watch = validation if config.early_stopping else None
     best = (float("inf"), None)
     n = len(train["target"])
-    for _ in tqdm(range(config.value_epochs), desc="predictor + value head", disable=not progress):
+    for _ in tqdm(range(config.value_epochs), desc=desc, disable=not progress):
         model.train()
         order = torch.randperm(n, generator=generator)
         epoch = []
@@ -208,6 +216,29 @@ def train_value_model(
     if best[1] is not None:
         model.load_state_dict(best[1])
     return model.eval(), history
+
+
+def train_value_ensemble(
+    train, test, critic_config, config: TrainConfig, progress=True, validation=None
+):
+    """`config.value_members` models, as `train_value_model` trains one; member k > 0 is
+    seeded `seed * 100 + k`, so member 0 is the single model of the same seed. -> (model or
+    ValueEnsemble, member 0's history with every member's kept epoch)."""
+    members, histories = [], []
+    for k in range(config.value_members):
+        seed = config.seed if k == 0 else config.seed * 100 + k
+        desc = f"predictor + value head {k + 1}/{config.value_members}"
+        model, history = train_value_model(
+            train, test, critic_config, replace(config, seed=seed), progress, validation, desc
+        )
+        members.append(model)
+        histories.append(history)
+    if len(members) == 1:
+        return members[0], histories[0]
+    ensemble = ValueEnsemble(critic_config)
+    ensemble.members = torch.nn.ModuleList(members)
+    kept = [h.get("kept_epoch", config.value_epochs) for h in histories]
+    return ensemble.eval(), histories[0] | {"members_kept_epoch": kept}
 
 
 @torch.no_grad()
@@ -248,6 +279,8 @@ def train_critic(
     config = replace(config or TrainConfig(), views=views_of(episodes))
     if config.hold not in HOLD_CHOICES:  # before the long part
         raise ValueError(f"hold must be one of {HOLD_CHOICES}, got {config.hold!r}")
+    if config.value_members < 1:
+        raise ValueError(f"value_members must be at least 1, got {config.value_members}")
     torch.manual_seed(config.seed)
     out_dir = pathlib.Path(out_dir)
     train_eps, cal_eps, test_eps = split_episodes(episodes, config.seed)
@@ -257,14 +290,16 @@ def train_critic(
         latent_dim=encoder.latent_dim * config.views,
         views=config.views,
         horizon=config.horizon,
+        value_members=config.value_members,
         latent_scale=scale,
         **frozen.record(),
     )
     prepare = lambda eps: concat([episode_tensors(e, encoder, config, scale) for e in eps])  # noqa: E731
     train, test = prepare(train_eps), prepare(test_eps)
     validation = prepare(cal_eps) if config.early_stopping else None
-    model, history = train_value_model(train, test, critic_config, config, progress, validation)
+    model, history = train_value_ensemble(train, test, critic_config, config, progress, validation)
     with torch.no_grad():
+        _, q_loss, prediction_error = model_losses(model, test, config.prediction_weight)
         copy_baseline = F.mse_loss(test["latent"], test["future"]).item()
         _, state_value, _ = model(test["latent"], test["proprio"], test["action"])
         state_q_loss = F.mse_loss(state_value, test["target"]).item()
@@ -278,12 +313,11 @@ def train_critic(
         failure,
         critic_config,
     )
-    kept = history.get("kept_epoch", len(history["test_q_loss"])) - 1  # the weights held
     report = {
         "episodes": {"train": len(train_eps), "calibration": len(cal_eps), "test": len(test_eps)},
-        "q_loss": history["test_q_loss"][kept],
+        "q_loss": q_loss.item(),
         "state_value_loss": state_q_loss,
-        "latent_prediction_error": history["test_prediction_error"][kept],
+        "latent_prediction_error": prediction_error.item(),
         "latent_prediction_copy_baseline": copy_baseline,
         "value_order_correlation": value_order_correlation(model, test_eps, encoder, config, scale),
         "autoencoder_loss": ae_losses,
