@@ -2,16 +2,20 @@
 per-episode traces the triggers watch, and summed segment scores. Edit the two paths to
 where your run wrote them; pass seeds as arguments (default 0 1 2)."""
 
+import os
 import sys
 
+import numpy as np
+
 from uniintervene_critic.dataset import load_episodes
-from uniintervene_critic.labels import score_triggers
+from uniintervene_critic.labels import GAMMA, score_triggers
 from uniintervene_critic.model import CriticBundle
 from uniintervene_critic.risk_training import traces
 from uniintervene_critic.train import TrainConfig, episode_tensors, split_episodes
 
-EPISODES = "/tmp/exp4/episodes"
-BUNDLE = "/tmp/exp4/critic_seed{seed}"
+EPISODES = os.environ.get("EPISODES", "/tmp/exp4/episodes")  # the dev set: /tmp/exp2/episodes
+# the bundles without early stopping; BUNDLE=/tmp/exp6/critic_es_seed{seed} for the default recipe
+BUNDLE = os.environ.get("BUNDLE", "/tmp/exp4/critic_seed{seed}")
 
 
 def seeds() -> list[int]:
@@ -46,3 +50,11 @@ def total(fired_per_episode, segments_per_episode):
 
 def rounded(score) -> dict:
     return {"f1": round(score.f1, 3), "p": round(score.precision, 3), "r": round(score.recall, 3)}
+
+
+FLOOR = 0.02  # log_ticks' floor under q: a failing episode's value is ~0
+
+
+def log_ticks(q):
+    """-(ticks to success) / 100 as q = gamma^(ticks to success) implies it."""
+    return np.log(np.maximum(q, FLOOR)) / -np.log(GAMMA) / 100.0
