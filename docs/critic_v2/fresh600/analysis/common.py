@@ -1,16 +1,21 @@
 """What the analysis scripts share: fresh600's episodes, each seed's bundle and splits, the
-per-episode traces the triggers watch, and summed segment scores. Edit the two paths to
+per-episode traces the triggers watch, summed segment scores, and the rule calibrated on
+mined labels and scored. Edit the two paths to
 where your run wrote them; pass seeds as arguments (default 0 1 2)."""
 
 import os
 import sys
+from dataclasses import asdict
 
 import numpy as np
 
+from uniintervene_critic.calibration import calibrate_temporal, f1_of
 from uniintervene_critic.dataset import load_episodes
-from uniintervene_critic.labels import GAMMA, score_triggers
+from uniintervene_critic.labels import GAMMA, score_triggers, segments
+from uniintervene_critic.mining import load_mining_config, mined_flags
 from uniintervene_critic.model import CriticBundle
-from uniintervene_critic.risk_training import traces
+from uniintervene_critic.risk import TemporalRiskCritic
+from uniintervene_critic.risk_training import scored_against, traces
 from uniintervene_critic.train import TrainConfig, episode_tensors, split_episodes
 
 EPISODES = os.environ.get("EPISODES", "/tmp/exp4/episodes")  # the dev set: /tmp/exp2/episodes
@@ -58,3 +63,19 @@ FLOOR = 0.02  # log_ticks' floor under q: a failing episode's value is ~0
 def log_ticks(q):
     """-(ticks to success) / 100 as q = gamma^(ticks to success) implies it."""
     return np.log(np.maximum(q, FLOOR)) / -np.log(GAMMA) / 100.0
+
+
+def rule_on_mined_labels(cal_signals, test_signals, cal_episodes, label_sets, name="") -> dict:
+    """The rule calibrated on the labels mined from `cal_signals` (the calibration split,
+    as the recipe does), scored on `test_signals` against every privileged label set."""
+    mining = load_mining_config(None)
+    mined = [
+        segments(mined_flags(signal, episode.sources, mining))
+        for episode, signal in zip(cal_episodes, cal_signals, strict=True)
+    ]
+    risk, _ = calibrate_temporal(cal_signals, mined, name)
+
+    def score_of(labels):
+        return f1_of(lambda: TemporalRiskCritic(risk), test_signals, labels)
+
+    return scored_against(score_of, label_sets) | {"risk": asdict(risk)}

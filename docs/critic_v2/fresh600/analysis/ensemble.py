@@ -9,13 +9,9 @@ import time
 
 import numpy as np
 import torch
-from common import episodes, log_ticks, seed_split, seeds
+from common import episodes, log_ticks, rule_on_mined_labels, seed_split, seeds
 
-from uniintervene_critic.calibration import calibrate_temporal, f1_of
-from uniintervene_critic.labels import privileged_label_sets, segments
-from uniintervene_critic.mining import load_mining_config, mined_flags
-from uniintervene_critic.risk import TemporalRiskCritic
-from uniintervene_critic.risk_training import scored_against
+from uniintervene_critic.labels import privileged_label_sets
 from uniintervene_critic.train import (
     TrainConfig,
     concat,
@@ -25,7 +21,6 @@ from uniintervene_critic.train import (
 )
 
 MEMBERS = int(os.environ.get("MEMBERS", "5"))
-mining = load_mining_config(None)
 all_episodes, out = episodes(), {}
 for seed in seeds():
     bundle, calibration, test, _ = seed_split(all_episodes, seed)
@@ -63,16 +58,7 @@ for seed in seeds():
         "q": (cal_q, test_q),
         "log_q": ([log_ticks(q) for q in cal_q], [log_ticks(q) for q in test_q]),
     }.items():
-        mined = [
-            segments(mined_flags(s, e.sources, mining))
-            for e, s in zip(calibration, cal, strict=True)
-        ]
-        risk, _ = calibrate_temporal(cal, mined, name)
-
-        def score_of(labels, risk=risk, traces=tst):
-            return f1_of(lambda: TemporalRiskCritic(risk), traces, labels)
-
-        out[seed][name] = scored_against(score_of, label_sets) | {"risk": vars(risk)}
+        out[seed][name] = rule_on_mined_labels(cal, tst, calibration, label_sets, name)
         print(seed, name, json.dumps(out[seed][name]), flush=True)
 with open(f"ensemble{MEMBERS}.json", "w") as file:
     json.dump(out, file, indent=1)

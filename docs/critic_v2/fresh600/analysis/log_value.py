@@ -10,15 +10,10 @@ mined from the signal named, and scored on the test split):
 
 import json
 
-from common import episodes, log_ticks, seed_split, seeds
+from common import episodes, log_ticks, rule_on_mined_labels, seed_split, seeds
 
-from uniintervene_critic.calibration import calibrate_temporal, f1_of
-from uniintervene_critic.labels import privileged_label_sets, segments
-from uniintervene_critic.mining import load_mining_config, mined_flags
-from uniintervene_critic.risk import TemporalRiskCritic
-from uniintervene_critic.risk_training import scored_against
+from uniintervene_critic.labels import privileged_label_sets
 
-mining = load_mining_config(None)
 all_episodes, out = episodes(), {}
 for seed in seeds():
     _, calibration, test, traced = seed_split(all_episodes, seed)
@@ -31,16 +26,7 @@ for seed in seeds():
     }
     out[seed] = {}
     for name, (cal, tst) in signals.items():
-        mined = [
-            segments(mined_flags(s, e.sources, mining))
-            for e, s in zip(calibration, cal, strict=True)
-        ]
-        config, _ = calibrate_temporal(cal, mined, name)
-
-        def score_of(labels, config=config, traces=tst):
-            return f1_of(lambda: TemporalRiskCritic(config), traces, labels)
-
-        out[seed][name] = scored_against(score_of, label_sets) | {"risk": vars(config)}
+        out[seed][name] = rule_on_mined_labels(cal, tst, calibration, label_sets, name)
         print(seed, name, json.dumps(out[seed][name]), flush=True)
 with open("log_value.json", "w") as file:
     json.dump(out, file, indent=1)
