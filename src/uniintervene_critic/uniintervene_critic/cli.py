@@ -101,7 +101,7 @@ def main(argv=None) -> int:
     train.add_argument("--autoencoder-epochs", type=int, default=8)
     train.add_argument("--value-epochs", type=int, default=40)
     train.add_argument(
-        "--value-members", type=int, default=5, help="action-value models averaged (default 5)"
+        "--value-members", type=int, default=1, help="action-value models averaged (default 1)"
     )
     train.add_argument(
         "--hold",

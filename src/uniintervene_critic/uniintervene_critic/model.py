@@ -125,8 +125,9 @@ class ActionValueModel(nn.Module):
 
 class ValueEnsemble(nn.Module):
     """Action-value models trained from different seeds; q, V(z) and the predicted latent
-    are their means. Their errors are partly independent, so the mean q is steadier, and
-    the triggers watch q's stalls and drops (docs/critic_v2/fresh600/analysis/)."""
+    are their means. Their errors are partly independent, so the mean q stalls and drops
+    less where the task does not (trigger precision rose on every fresh600 seed,
+    docs/critic_v2/fresh600/analysis/ensemble5.json)."""
 
     def __init__(self, config: CriticConfig):
         super().__init__()
