@@ -11,6 +11,7 @@ from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import TwistStamped
 from rclpy.action import ActionClient
 from rclpy.serialization import deserialize_message
+from sensor_msgs.msg import JointState
 from std_msgs.msg import Bool
 
 from uniintervene_msgs.action import Arbitrate
@@ -474,9 +475,14 @@ def test_a_takeover_reaches_the_robot_without_waiting_for_the_tick(ros, start_no
     human = node.create_publisher(ActionCommand, "/uniintervene/human/command", 10)
     engaged = node.create_publisher(Bool, "/uniintervene/human/engaged", 10)
     servo = ros.probe(TwistStamped, "/servo_node/delta_twist_cmds", 100)
+    modes = mode_probe(ros)
+    joints = ros.probe(JointState, "/joint_states")
     ros.wait_for_subscribers(human)
     ros.wait_for_subscribers(engaged)
+    # the robot may move only on fresh joint states (0.5 s here): the sim must stream first
+    joints.wait_for(count=5, timeout=30.0)
     handle = ros.wait_future(client.send_goal_async(Arbitrate.Goal(task="", max_ticks=10000)))
+    assert handle.accepted
     ros.spin_for(1.5)
     latencies = []
     for _ in range(5):
@@ -487,9 +493,15 @@ def test_a_takeover_reaches_the_robot_without_waiting_for_the_tick(ros, start_no
         command.twist.linear.y = 0.05
         human.publish(command)
         engaged.publish(Bool(data=True))
-        ros.spin_until(
-            lambda: any(m.twist.linear.y > 0 for m in servo.messages), 3.0, "the human's twist"
-        )
+        try:
+            ros.spin_until(
+                lambda: any(m.twist.linear.y > 0 for m in servo.messages), 3.0, "the human's twist"
+            )
+        except WaitTimeout as error:  # say what the supervisor was doing instead
+            last = modes.messages[-1] if modes.messages else None
+            raise AssertionError(
+                f"{error}; last mode {last and (last.mode, last.reason)}"
+            ) from None
         latencies.append(time.monotonic() - sent)
         engaged.publish(Bool(data=False))
         ros.spin_for(0.6)  # released (human_timeout 0.5 s)
