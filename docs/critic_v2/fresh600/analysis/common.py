@@ -65,10 +65,13 @@ def log_ticks(q):
     return np.log(np.maximum(q, FLOOR)) / -np.log(GAMMA) / 100.0
 
 
-def rule_on_mined_labels(cal_signals, test_signals, cal_episodes, label_sets, name="") -> dict:
+def rule_on_mined_labels(
+    cal_signals, test_signals, cal_episodes, label_sets, name="", mining=None
+) -> dict:
     """The rule calibrated on the labels mined from `cal_signals` (the calibration split,
-    as the recipe does), scored on `test_signals` against every privileged label set."""
-    mining = load_mining_config(None)
+    as the recipe does; `mining`: the package's YAML unless given), scored on
+    `test_signals` against every privileged label set."""
+    mining = mining or load_mining_config(None)
     mined = [
         segments(mined_flags(signal, episode.sources, mining))
         for episode, signal in zip(cal_episodes, cal_signals, strict=True)
