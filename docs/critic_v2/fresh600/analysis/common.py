@@ -3,6 +3,7 @@ per-episode traces the triggers watch, summed segment scores, and the rule calib
 mined labels and scored. Edit the two paths to
 where your run wrote them; pass seeds as arguments (default 0 1 2)."""
 
+import json
 import os
 import sys
 from dataclasses import asdict
@@ -55,6 +56,12 @@ def total(fired_per_episode, segments_per_episode):
 
 def rounded(score) -> dict:
     return {"f1": round(score.f1, 3), "p": round(score.precision, 3), "r": round(score.recall, 3)}
+
+
+def save(stem: str, out: dict) -> None:
+    """Writes `out` to <stem>_<SET>.json, SET naming the episode set (default dev200)."""
+    with open(f"{stem}_{os.environ.get('SET', 'dev200')}.json", "w") as file:
+        json.dump(out, file, indent=1)
 
 
 FLOOR = 0.02  # log_ticks' floor under q: a failing episode's value is ~0

@@ -8,7 +8,7 @@ Writes log_scale_<SET>.json."""
 import json
 import os
 
-from common import episodes, log_ticks, rule_on_mined_labels, seed_split, seeds
+from common import episodes, log_ticks, rule_on_mined_labels, save, seed_split, seeds
 
 from uniintervene_critic.labels import privileged_label_sets
 
@@ -24,6 +24,4 @@ for seed in seeds():
         name = f"log_q/{scale}"
         out[seed][name] = rule_on_mined_labels(cal, tst, calibration, label_sets, name)
         print(seed, name, json.dumps(out[seed][name]), flush=True)
-name = os.environ.get("SET", "dev200")
-with open(f"log_scale_{name}.json", "w") as file:
-    json.dump(out, file, indent=1)
+save("log_scale", out)

@@ -5,12 +5,10 @@ split, as the recipe does. The YAML's other thresholds stay. Writes
 mining_grid_<SET>.json: {seed: {"window,range,step": score}}."""
 
 import itertools
-import json
-import os
 import time
 from dataclasses import replace
 
-from common import episodes, rule_on_mined_labels, seed_split, seeds
+from common import episodes, rule_on_mined_labels, save, seed_split, seeds
 
 from uniintervene_critic.labels import privileged_label_sets
 from uniintervene_critic.mining import load_mining_config
@@ -32,6 +30,4 @@ for seed in seeds():
         out[seed][key] = rule_on_mined_labels(cal_q, test_q, calibration, label_sets, key, mining)
         f1 = out[seed][key]["trigger_f1"]
         print(seed, key, round(f1, 3), round(time.time() - started), "s", flush=True)
-name = os.environ.get("SET", "dev200")
-with open(f"mining_grid_{name}.json", "w") as file:
-    json.dump(out, file, indent=1)
+save("mining_grid", out)

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from common import episodes, rounded, seed_split, seeds, total
 
-from uniintervene_critic.labels import onset_segments, privileged_label_sets
+from uniintervene_critic.labels import UnproductiveSpec, onset_segments, privileged_label_sets
 from uniintervene_critic.risk import RiskConfig, TemporalRiskCritic, trigger_ticks
 
 calibrated = json.load(open("warmup_fresh600.json"))
@@ -22,8 +22,9 @@ for seed in seeds():
     by_task = defaultdict(list)
     for i, episode in enumerate(test):
         by_task[episode.task].append(i)
+    lead = UnproductiveSpec().window  # a stall began up to a window before its segment
     faulty = [
-        [(a, b) for a, b in progress if any(a < fb + 15 and fa < b for fa, fb in faults)]
+        [(a, b) for a, b in progress if any(a < fb + lead and fa < b for fa, fb in faults)]
         for progress, faults in zip(label_sets["progress"], label_sets["faults"], strict=True)
     ]
     out[seed] = {

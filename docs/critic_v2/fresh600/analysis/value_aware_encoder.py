@@ -8,11 +8,10 @@ split's mined labels, scored on the test split. Writes value_aware_encoder_<SET>
 import json
 import os
 import time
-from dataclasses import replace
 
 import numpy as np
 import torch
-from common import episodes, rule_on_mined_labels, seeds
+from common import episodes, rule_on_mined_labels, save, seeds
 from torch import nn
 from torch.nn import functional as F
 
@@ -82,7 +81,7 @@ for seed in seeds():
         concat(tensors["train"]),
         concat(tensors["test"]),
         critic_config,
-        replace(config),
+        config,
         progress=False,
         validation=concat(tensors["cal"]),
     )
@@ -96,6 +95,4 @@ for seed in seeds():
         "seconds": round(time.time() - started),
     }
     print(seed, json.dumps(out[seed]), flush=True)
-name = os.environ.get("SET", "dev200")
-with open(f"value_aware_encoder_{name}.json", "w") as file:
-    json.dump(out, file, indent=1)
+save("value_aware_encoder", out)

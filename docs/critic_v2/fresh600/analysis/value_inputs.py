@@ -3,8 +3,9 @@ reads the joint positions and gripper (`proprio`: F then predicts them too) and/
 latent's motion over the last `horizon` ticks (for q: F's predicted change). Each variant
 is trained on the bundle's frozen latents with the bundle's seed, early-stopped on the
 calibration split as the recipe does; the rule on its q is calibrated on the calibration
-split's mined labels and scored on the test split. VARIANTS=q,proprio,motion,both (the
-default: all). Writes value_inputs_<set>.json (SET=dev200 or fresh600)."""
+split's mined labels and scored on the test split. Further variants: dropout, weight
+decay, learning rate, noise on the training latents (SETTINGS). VARIANTS picks some
+(default: the bundle's q and all of SETTINGS). Writes value_inputs_<SET>.json."""
 
 import copy
 import json
@@ -13,7 +14,7 @@ import time
 
 import numpy as np
 import torch
-from common import episodes, rule_on_mined_labels, seed_split, seeds
+from common import episodes, rule_on_mined_labels, save, seed_split, seeds
 from torch import nn
 from torch.nn import functional as F
 
@@ -31,7 +32,7 @@ SETTINGS = {
     "slow": {"learning_rate": 3e-4},
     "noise": {"noise": 0.2},
 }
-VARIANTS = os.environ.get("VARIANTS", "q,proprio,motion,both").split(",")
+VARIANTS = os.environ.get("VARIANTS", ",".join(["q", *SETTINGS])).split(",")
 
 
 class RichValueModel(nn.Module):
@@ -174,8 +175,4 @@ for seed in seeds():
             json.dumps(out[seed][variant]),
             flush=True,
         )
-name = os.environ.get(
-    "SET", "fresh600" if "exp4" in os.environ.get("EPISODES", "exp4") else "dev200"
-)
-with open(f"value_inputs_{name}.json", "w") as file:
-    json.dump(out, file, indent=1)
+save("value_inputs", out)
