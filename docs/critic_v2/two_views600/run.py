@@ -1,6 +1,6 @@
 """Does the scene camera help once there is 3x the data? 600 new layouts (seeds 5000+,
-never used before), recorded with both cameras, one training seed, three critics on the
-same episodes and the same split:
+never used before), recorded with both cameras, three critics on the same episodes and the
+same split of each training seed:
 
 - wrist: the scene images dropped (what the bundles hold today);
 - both_32: wrist + scene, 32 per view (the same 64-wide joint latent as the wrist alone);
@@ -9,7 +9,8 @@ same episodes and the same split:
 The development set decided the recipe; this set is a second development set, so a gain
 here would still need fresh600 (re-collected with both cameras) to be believed.
 One process, so edits to the working tree during the run change nothing.
-Usage: python docs/critic_v2/two_views600/run.py [OUT]  (default /tmp/exp9)"""
+Usage: python docs/critic_v2/two_views600/run.py [OUT [SEED ...]]  (default /tmp/exp9 0)
+Results go to results.json beside this script, keyed <arm>_seed<S>; done keys are skipped."""
 
 import json
 import pathlib
@@ -34,6 +35,7 @@ def scores(trigger: dict) -> dict:
 
 
 out = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/exp9")
+seeds = [int(arg) for arg in sys.argv[2:]] or [0]
 results_path = pathlib.Path(__file__).with_name("results.json")
 if len(list((out / "episodes").glob("*.safetensors"))) < 120 * len(TASKS):
     t = time.time()
@@ -42,20 +44,22 @@ if len(list((out / "episodes").glob("*.safetensors"))) < 120 * len(TASKS):
 episodes = load_episodes(out / "episodes")
 
 results = json.loads(results_path.read_text()) if results_path.exists() else {}
-for arm, (scene, per_view) in ARMS.items():
-    if arm in results:
-        continue
-    used = episodes if scene else [replace(e, scene_images=None) for e in episodes]
-    t = time.time()
-    report = train_critic(used, out / f"critic_{arm}", TrainConfig(seed=0, latent_dim=per_view))
-    triggers = report["triggers"]
-    results[arm] = {
-        "train_s": round(time.time() - t),
-        "q_loss": round(report["q_loss"], 4),
-        "value_order_correlation": round(report["value_order_correlation"], 3),
-        "held": report["trigger"],
-        "triggers": {name: scores(trigger) for name, trigger in triggers.items()},
-    }
-    results_path.write_text(json.dumps(results, indent=1) + "\n")
-    print(arm, results[arm], flush=True)
+for seed in seeds:
+    for arm, (scene, per_view) in ARMS.items():
+        key = f"{arm}_seed{seed}"
+        if key in results:
+            continue
+        used = episodes if scene else [replace(e, scene_images=None) for e in episodes]
+        t = time.time()
+        config = TrainConfig(seed=seed, latent_dim=per_view)
+        report = train_critic(used, out / f"critic_{key}", config)
+        results[key] = {
+            "train_s": round(time.time() - t),
+            "q_loss": round(report["q_loss"], 4),
+            "value_order_correlation": round(report["value_order_correlation"], 3),
+            "held": report["trigger"],
+            "triggers": {name: scores(trigger) for name, trigger in report["triggers"].items()},
+        }
+        results_path.write_text(json.dumps(results, indent=1) + "\n")
+        print(key, results[key], flush=True)
 print("done", flush=True)
