@@ -155,7 +155,7 @@ def test_a_two_view_critic_needs_the_scene_camera_too(ros, start_node, tmp_path)
     diagnostics = ros.probe(DiagnosticArray, "/diagnostics")
     ros.wait_for_subscribers(pubs[0], timeout=20.0)
     ros.wait_for_subscribers(scene, timeout=20.0)
-    # the wrist camera alone: never a guess. Stream until an estimate arrives: the node's
+    # the wrist camera alone: never a guess. Stream until four estimates arrive: the node's
     # value publisher may match our probe a moment after our publishers matched it.
     ros.spin_until(
         lambda: stream(ros, pubs, 1) or len(probes["value"].messages) >= 4,
