@@ -109,11 +109,14 @@ def cell(ros, start_node, tmp_path):
     try:
         ros.wait_for_action_server(client, timeout=30.0)
     except WaitTimeout:
-        # Twice in CI (never alone) the first supervisor of this file ran, but its action
-        # server never appeared to the test's participant: DDS discovery between the two
-        # processes, not the node. A second process is found; a second miss still fails.
+        # Three times in CI (never alone) the first supervisor of this file ran, but its
+        # action server never appeared to the test's participant: DDS discovery between
+        # the two processes, not the node. Once a restarted supervisor was missed too, so
+        # both sides start again as new participants; a second miss still fails.
         print(f"supervisor not discovered in 30 s, restarting it:\n{supervisor.output()}")
         supervisor.stop()
+        ros.rejoin()
+        client = ActionClient(ros.node, Arbitrate, "/uniintervene/arbitrate")
         supervisor = start_node("uniintervene_supervisor", "supervisor_node", params=params)
         ros.wait_for_action_server(client, timeout=60.0)
     return {"sim": sim, "supervisor": supervisor, "client": client, "dir": tmp_path}

@@ -69,6 +69,18 @@ def test_stop_ends_the_whole_process_group_cleanly(ros):
     assert process not in processes.running()
 
 
+def test_a_rejoined_harness_talks_again_as_a_new_participant(ros):
+    first = ros.node.get_fully_qualified_name(), id(ros.context)
+    ros.rejoin()
+    assert ros.node.get_fully_qualified_name() == first[0] and id(ros.context) != first[1]
+    publisher = ros.node.create_publisher(String, "/harness_rejoin", 10)
+    probe = ros.probe(String, "/harness_rejoin")
+    ros.spin_until(
+        lambda: publisher.publish(String(data="again")) or probe.messages, 10.0, "own message"
+    )
+    assert probe.messages[0].data == "again"
+
+
 def test_wait_times_out_with_a_clear_message(ros):
     probe = ros.probe(String, "/nobody/publishes/this")
     started = time.monotonic()

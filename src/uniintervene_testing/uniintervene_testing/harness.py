@@ -49,11 +49,23 @@ class RosHarness:
     """One rclpy context and node for a test, with an executor spun on demand."""
 
     def __init__(self, name: str = "test_harness"):
+        self._join(name)
+
+    def _join(self, name: str) -> None:
         self.context = rclpy.Context()
         rclpy.init(context=self.context)
         self.node = rclpy.create_node(name, context=self.context)
         self.executor = SingleThreadedExecutor(context=self.context)
         self.executor.add_node(self.node)
+
+    def rejoin(self) -> None:
+        """Leave the domain and join it again as a new DDS participant. Probes, clients
+        and publishers made so far are gone; make them again on `node`. For a test whose
+        peers never appear: in CI a node process was once missed by the test's
+        participant, and by the same participant again after the node was restarted."""
+        name = self.node.get_name()
+        self.close()
+        self._join(name)
 
     def spin_until(self, predicate, timeout: float, what: str = "condition"):
         deadline = time.monotonic() + timeout
