@@ -70,9 +70,10 @@ def test_stop_ends_the_whole_process_group_cleanly(ros):
 
 
 def test_a_rejoined_harness_talks_again_as_a_new_participant(ros):
-    first = ros.node.get_fully_qualified_name(), id(ros.context)
+    name, old_context = ros.node.get_fully_qualified_name(), ros.context
     ros.rejoin()
-    assert ros.node.get_fully_qualified_name() == first[0] and id(ros.context) != first[1]
+    assert ros.node.get_fully_qualified_name() == name
+    assert ros.context is not old_context and not old_context.ok()  # the old one is shut
     publisher = ros.node.create_publisher(String, "/harness_rejoin", 10)
     probe = ros.probe(String, "/harness_rejoin")
     ros.spin_until(
