@@ -111,14 +111,15 @@ def test_a_finished_run_of_another_budget_is_refused_not_mixed(tmp_path):
     spec = RunSpec("wipe", "hil_serl", 0)
     write_run(tmp_path, spec, sr=0.5, ir=0.2)  # made with 100 steps
     options = ["--steps", "100", "--updates-per-step", "1", "--hidden", "128", "128",
-               "--demos", "20", "--final-eval-episodes", "20"]  # fmt: skip
+               "--demos", "20", "--final-eval-episodes", "20",
+               "--recovery-max-ticks", "40"]  # fmt: skip
     settings = run_settings(options)
     assert settings == {"steps": 100, "updates_per_step": 1, "demos": 20,
-                        "final_eval_episodes": 20}  # fmt: skip
+                        "final_eval_episodes": 20, "recovery_max_ticks": 40}  # fmt: skip
     folder = spec.folder(tmp_path)
     summary_file = folder / "summary.json"
     made = json.loads(summary_file.read_text())
-    made["config"] |= {"updates_per_step": 1, "demos": 20}
+    made["config"] |= {"updates_per_step": 1, "demos": 20, "recovery_max_ticks": 40}
     summary_file.write_text(json.dumps(made))
     assert finished(tmp_path, spec, settings)
     with pytest.raises(ValueError, match="use another --out or the same settings"):

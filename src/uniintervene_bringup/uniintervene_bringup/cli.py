@@ -187,7 +187,8 @@ def main(argv=None) -> int:
         "--system",
         default="uniintervene",
         help="hil_serl, failure_prediction, uniintervene; controls zero_recovery, "
-        "periodic_trigger (need --reference); uniintervene_no_recovery_data; the ablations",
+        "periodic_trigger (need --reference); uniintervene_no_recovery_data; the ablations; "
+        "oracle_recovery, oracle_trigger, oracle (sim-only ceilings)",
     )
     hil.add_argument(
         "--reference", type=pathlib.Path, help="the controls: a UniIntervene run's summary.json"
@@ -208,8 +209,22 @@ def main(argv=None) -> int:
     hil.add_argument("--hidden", type=int, nargs="+", default=[256, 256], help="SAC MLP widths")
     hil.add_argument("--batch-size", type=int, default=256)
     hil.add_argument(
-        "--recovery-max-ticks", type=int, default=0, help="0: supervisor.yaml's limit (3)"
-    )
+        "--recovery-max-ticks", type=int, default=0,
+        help="a recovery's time cap; 0: supervisor.yaml's recovery_max_ticks",
+    )  # fmt: skip
+    hil.add_argument(
+        "--trigger-settings", nargs="+", default=[], metavar="KEY=VALUE",
+        help="override the rule trigger's settings (critic.json's risk: stagnation_limit, "
+        "min_duration, gain_epsilon, drawdown_limit, smoothing, warmup)",
+    )  # fmt: skip
+    hil.add_argument(
+        "--recovery-stall-ticks", type=int, default=0,
+        help="ticks without a value gain that end a recovery; 0: recovery.yaml's stall_ticks",
+    )  # fmt: skip
+    hil.add_argument(
+        "--recovery-updates-per-step", type=int, default=1,
+        help="recovery-policy gradient steps per env step on the memory's segments (0: frozen)",
+    )  # fmt: skip
     hil.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     hil.add_argument("--out", type=pathlib.Path, required=True)
     experiment = commands.add_parser(

@@ -63,6 +63,8 @@ class PeriodicTrigger:
     goes on while a due trigger waits for the supervisor (warm-up, cool-down), and every
     firing it missed stays owed, so over an episode it fires at UniIntervene's rate."""
 
+    reason = "periodic trigger"
+
     def __init__(self, period: float, seed: int):
         if not period > 0:
             raise ValueError(f"period must be > 0 ticks, got {period}")
@@ -70,7 +72,7 @@ class PeriodicTrigger:
         self.countdown = np.random.default_rng([int(seed), 0x9E41]).uniform(0.0, self.period)
         self.owed = 0
 
-    def update(self, policy_in_control: bool) -> bool:
+    def update(self, policy_in_control: bool, status=None) -> bool:
         if policy_in_control:
             self.countdown -= 1.0
             while self.countdown <= 0.0:
@@ -82,9 +84,10 @@ class PeriodicTrigger:
         self.owed = max(0, self.owed - 1)
 
 
-def supervise_inputs(inputs, periodic: "PeriodicTrigger | None", policy_in_control: bool):
-    """The supervisor's inputs with the periodic trigger in place of the critic's."""
-    if periodic is None:
+def supervise_inputs(inputs, trigger, policy_in_control: bool, status=None):
+    """The supervisor's inputs with another trigger (the periodic control's, the oracle
+    stall detector's: `update(policy_in_control, status)`) in place of the critic's."""
+    if trigger is None:
         return inputs
-    due = periodic.update(policy_in_control)
-    return replace(inputs, risk_trigger=due, risk_reason="periodic trigger" if due else "")
+    due = trigger.update(policy_in_control, status)
+    return replace(inputs, risk_trigger=due, risk_reason=trigger.reason if due else "")

@@ -21,25 +21,34 @@ import json
 import pathlib
 import time
 from copy import deepcopy
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 from tqdm import tqdm
 
 from uniintervene_bringup.controls import CONTROLS, ControlRates
 from uniintervene_bringup.evaluation import ABLATIONS, TRIGGER_MODE, TRIGGER_VARIANTS
+from uniintervene_bringup.oracles import ORACLE_RECOVERY, ORACLES
 from uniintervene_bringup.supervision import GraphSettings, Supervision
+from uniintervene_bringup.trigger_timing import TriggerTiming
 from uniintervene_common.atomic import atomic_write
 from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_learner.action_space import ActionSpace, ActionSpaceConfig, task_action_space
 from uniintervene_learner.learner import Learner, LearnerConfig
 from uniintervene_learner.sac import SACAgent, SACConfig
+from uniintervene_recovery.online import (
+    CorrectionRecorder,
+    OnlineRecoveryTrainer,
+    remember_correction,
+)
 from uniintervene_supervisor.arbitration import Mode
 
 BASELINES = ("hil_serl", "failure_prediction", "uniintervene")
 NO_RECOVERY_DATA = "uniintervene_no_recovery_data"
-SYSTEMS = (*BASELINES, *CONTROLS, NO_RECOVERY_DATA, *ABLATIONS, *TRIGGER_VARIANTS)
-TRIGGER_MODE = {**TRIGGER_MODE, NO_RECOVERY_DATA: "value_risk"}
+SYSTEMS = (*BASELINES, *CONTROLS, NO_RECOVERY_DATA, *ORACLES, *ABLATIONS, *TRIGGER_VARIANTS)
+TRIGGER_MODE = {**TRIGGER_MODE, NO_RECOVERY_DATA: "value_risk"} | dict.fromkeys(
+    ORACLES, "value_risk"
+)
 EVAL_SEED_OFFSET = 900_000  # never a training seed (training: seed * 100000 + episode)
 
 
@@ -59,6 +68,9 @@ class HilRLConfig:
     # UniIntervene's trigger rate and recovery length on this task (the controls need it)
     control_rates: dict | None = None
     recovery_max_ticks: int = 0  # 0: the graph's (supervisor.yaml's recovery_max_ticks)
+    recovery_stall_ticks: int = 0  # 0: the graph's (recovery.yaml's stall_ticks)
+    # recovery-policy gradient steps per env step on the memory's segments (0: frozen)
+    recovery_updates_per_step: int = 1
     sac: SACConfig = field(default_factory=SACConfig)
     action: ActionSpaceConfig = field(default_factory=ActionSpaceConfig)
 
@@ -81,11 +93,28 @@ class HilRLRun:
         self.config, self.cell, self.operator, self.bundle = config, cell, operator, bundle
         self.out = pathlib.Path(out)
         # the run grows its own copy of the memory with verified recoveries
-        self.report, self.memory, self.recovery_policy = report, deepcopy(memory), recovery_policy
+        self.report, self.memory = report, deepcopy(memory)
+        # the run's own copy of the recovery policy, trained online on the memory's segments
+        self.recovery_policy = deepcopy(recovery_policy)
+        self.recovery_trainer = None
+        learned_recovery = config.system not in (*CONTROLS, *ORACLE_RECOVERY)
+        if memory is not None and recovery_policy is not None and learned_recovery and (
+            config.recovery_updates_per_step > 0
+        ):
+            self.recovery_trainer = OnlineRecoveryTrainer(
+                self.recovery_policy, self.memory, config.task, seed=config.seed
+            )
+        self.timing = TriggerTiming()
+        self.corrections_remembered = self.corrections_seen = 0
+        self.recovery_outcomes: dict[str, int] = {}
         self.settings = GraphSettings.load()
         if config.recovery_max_ticks:
             self.settings.recovery = replace(
                 self.settings.recovery, max_ticks=config.recovery_max_ticks
+            )
+        if config.recovery_stall_ticks:
+            self.settings.recovery = replace(
+                self.settings.recovery, stall_ticks=config.recovery_stall_ticks
             )
         if (self.out / "prior").exists():
             raise FileExistsError(f"{self.out} holds a previous run; choose another --out")
@@ -124,8 +153,10 @@ class HilRLRun:
             c.system, self.settings, self.memory, self.recovery_policy, c.task, seed,
             autonomous=learn and c.system != "hil_serl",
             max_ticks=min(ticks, c.max_episode_ticks or ticks), rates=self.rates,
-            grow_memory=learn,
+            grow_memory=learn, cell=cell,
         )  # fmt: skip
+        corrections = CorrectionRecorder() if learn and self.memory is not None else None
+        self.timing.reset()
         executed = np.zeros(7, np.float32)
         stats = dict.fromkeys(("ticks", "human_ticks", "policy_ticks", "recovery_ticks"), 0)
         stats |= {"success": False, "autonomous": 0}
@@ -149,6 +180,11 @@ class HilRLRun:
                 break
             mode = decision.mode
             stats["autonomous"] += started
+            if learn:
+                self.timing.tick(cell.time, decision.events, self.operator)
+            if corrections is not None:
+                self._observe_correction(corrections, mode == Mode.HUMAN, step, proprio,
+                                         decision.command, seed, cell.time)  # fmt: skip
             executed = np.nan_to_num(decision.command).astype(np.float32)
             try:
                 next_observation = cell.step(executed)
@@ -174,7 +210,29 @@ class HilRLRun:
                 self.env_steps += 1
                 self.learn()
         stats["success"] = bool(cell.status().success)
+        if corrections is not None:  # a correction the episode's end cut short
+            self._remember(corrections.close(step.latent, step.state_value), seed, cell.time)
+        for outcome, count in supervision.recovery.outcomes.items():
+            if learn:
+                self.recovery_outcomes[outcome] = self.recovery_outcomes.get(outcome, 0) + count
         return stats
+
+    def _observe_correction(self, corrections, human: bool, step, proprio, command, seed,
+                            time) -> None:  # fmt: skip
+        """The executed action of a human tick joins its correction (a NaN gripper, "leave
+        it", is the measured closure); a finished correction whose value rose is
+        remembered."""
+        action = np.where(np.isnan(command), np.r_[np.zeros(6), proprio[6]], command)
+        finished = corrections.observe(human, step.latent, step.state_value, proprio, action)
+        self._remember(finished, seed, time)
+
+    def _remember(self, correction, seed: int, time: float) -> None:
+        if correction is None:
+            return
+        self.corrections_seen += 1
+        self.corrections_remembered += remember_correction(
+            self.memory, correction, self.config.task, f"human_{seed}", time
+        )
 
     @staticmethod
     def _proprio(observation) -> np.ndarray:
@@ -189,6 +247,8 @@ class HilRLRun:
             return
         for _ in range(c.updates_per_step):
             self.learner.update()
+        if self.recovery_trainer is not None:
+            self.recovery_trainer.update(c.recovery_updates_per_step)
 
     def evaluate(self, episodes: int) -> float:
         seeds = [EVAL_SEED_OFFSET + i for i in range(episodes)]
@@ -271,6 +331,12 @@ class HilRLRun:
             "demo_ticks": self.demo_ticks,
             "control_rates": self.measured_rates(),
             "memory_entries": len(self.memory) if self.memory is not None else 0,
+            "corrections": self.corrections_seen,
+            "corrections_remembered": self.corrections_remembered,
+            "recovery_updates": self.recovery_trainer.version if self.recovery_trainer else 0,
+            "recovery_loss": self.recovery_trainer.last_loss if self.recovery_trainer else None,
+            "recovery_outcomes": self.recovery_outcomes,
+            "trigger_timing": self.timing.summary(),
             "unstable_steps": self.unstable,
             "prior_transitions": len(self.prior),
             "online_transitions": len(self.online),
@@ -280,6 +346,8 @@ class HilRLRun:
         }
         self.out.mkdir(parents=True, exist_ok=True)
         self.learner.save()
+        self.save_recovery()
+        self.timing.save(self.out)
         plot_curve(summary, self.out / "learning_curve.png")
         # last: a summary with a final success rate marks the run finished (resume)
         atomic_write(
@@ -287,6 +355,18 @@ class HilRLRun:
             lambda tmp: pathlib.Path(tmp).write_text(json.dumps(summary, indent=2)),
         )
         return summary
+
+
+    def save_recovery(self) -> None:
+        """The memory as it has grown and the recovery policy as it has learned
+        (DIR/recovery/: what recovery_node loads), so neither is lost with the run."""
+        if self.memory is None:
+            return
+        folder = self.out / "recovery"
+        folder.mkdir(parents=True, exist_ok=True)
+        self.memory.save(folder / "memory.safetensors")
+        if self.recovery_trainer is not None:
+            self.recovery_policy.save(folder)
 
 
 def plot_curve(summary: dict, path: pathlib.Path) -> None:
@@ -322,6 +402,18 @@ def reference_rates(path: pathlib.Path | None, task: str) -> dict:
     return summary["control_rates"]
 
 
+def override_risk(risk, settings: list[str]):
+    """The rule trigger's settings with KEY=VALUE overrides (chosen on validation seeds)."""
+    known = {f.name: f.type for f in fields(risk)}
+    changes = {}
+    for item in settings:
+        key, _, value = item.partition("=")
+        if key not in known or not value:
+            raise ValueError(f"--trigger-settings: {item!r} is not KEY=VALUE with KEY in {known}")
+        changes[key] = float(value) if "." in value or "e" in value else int(value)
+    return replace(risk, **changes)
+
+
 def run_from_cli(args) -> int:
     """`uniintervene hilrl`: load the models, train, print the summary line."""
     from uniintervene_critic.model import CriticBundle
@@ -333,6 +425,7 @@ def run_from_cli(args) -> int:
     from uniintervene_sim.operator import SimulatedOperator
 
     bundle = CriticBundle.load(args.models / "critic")
+    bundle.config.risk = override_risk(bundle.config.risk, args.trigger_settings)
     report = json.loads((args.models / "critic" / "training_report.json").read_text())
     memory = recovery_policy = control_rates = None
     if args.system not in SYSTEMS:
@@ -355,6 +448,8 @@ def run_from_cli(args) -> int:
         eval_episodes=args.eval_episodes,
         final_eval_episodes=args.final_eval_episodes,
         recovery_max_ticks=args.recovery_max_ticks,
+        recovery_updates_per_step=args.recovery_updates_per_step,
+        recovery_stall_ticks=args.recovery_stall_ticks,
         action=task_action_space(args.task),
         control_rates=control_rates,
     )

@@ -18,6 +18,9 @@ NAMES = {
     "uniintervene_no_recovery_data": "UniIntervene, recoveries not in the buffer",
     "uniintervene_learned_risk": "UniIntervene, learned risk head",
     "uniintervene_rule_risk": "UniIntervene, rule-based risk (v1)",
+    "oracle_recovery": "oracle recovery (learned trigger + scripted expert)",
+    "oracle_trigger": "oracle trigger (privileged stall + learned recovery)",
+    "oracle": "oracle trigger + oracle recovery",
 }
 SYSTEMS = (
     "hil_serl",

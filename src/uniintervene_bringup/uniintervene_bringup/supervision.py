@@ -17,6 +17,13 @@ from uniintervene_bringup.controls import (
     supervise_inputs,
     zero_recovery_config,
 )
+from uniintervene_bringup.oracles import (
+    ORACLE_RECOVERY,
+    ORACLE_TRIGGER,
+    ExpertRecoveryPolicy,
+    StallTrigger,
+    oracle_target,
+)
 from uniintervene_common.params import from_values
 from uniintervene_recovery.controller import Recovery, RecoveryConfig, start_recovery
 from uniintervene_recovery.memory import Target
@@ -58,6 +65,9 @@ class GraphSettings:
                 value_margin=recovery.value_margin,
                 distance_threshold=recovery.distance_threshold,
                 max_ticks=supervisor.recovery_max_ticks,  # the supervisor's goal sets it
+                stall_ticks=recovery.stall_ticks,
+                gain_epsilon=recovery.gain_epsilon,
+                use_gripper=recovery.use_gripper,
             ),
         )
 
@@ -90,19 +100,27 @@ class InProcessRecovery:
                  grow_memory: bool = False, **overrides):  # fmt: skip
         self.memory, self.policy, self.task = memory, policy, task
         self.config = replace(settings.recovery, **overrides)
+        self.min_gain = memory.config.min_gain if memory is not None else 0.05
         self.grow_memory = grow_memory  # as recovery_node: a verified recovery is remembered
         self.active = None
         self.ended = False  # the last propose() ended a recovery (for traces)
+        self.outcomes: dict[str, int] = {}  # how recoveries ended: success, stalled, timeout
 
     @classmethod
     def for_system(cls, system: str, memory, policy, settings: GraphSettings, task: str = "",
-                   rates: ControlRates | None = None, grow_memory: bool = False):  # fmt: skip
-        """The recovery a system runs: UniIntervene's, the ablation's, or a control's."""
+                   rates: ControlRates | None = None, grow_memory: bool = False,
+                   cell=None):  # fmt: skip
+        """The recovery a system runs: UniIntervene's, the ablation's, a control's, or
+        the scripted expert (the oracle recovery, which needs the simulated `cell`)."""
         if system == "zero_recovery":
             if rates is None:
                 raise ValueError("zero_recovery needs UniIntervene's rates (ControlRates)")
             config = zero_recovery_config(settings.recovery, rates)
             return cls(memory, ZeroTwistPolicy(), replace(settings, recovery=config), task)
+        if system in ORACLE_RECOVERY:
+            if cell is None:
+                raise ValueError(f"{system} drives the scripted expert: it needs the cell")
+            policy = ExpertRecoveryPolicy(cell)
         return cls(memory, policy, settings, task, grow_memory,
                    use_memory_goal=system != "without_memory_goal")  # fmt: skip
 
@@ -112,6 +130,7 @@ class InProcessRecovery:
             return
         tick = self.active.step(step.latent, step.state_value, proprio)
         if tick.done:
+            self.outcomes[tick.outcome] = self.outcomes.get(tick.outcome, 0) + 1
             if tick.success and self.grow_memory and self.active.ticks:
                 self.memory.add(step.latent, step.state_value, self.task or "any", "online",
                                 float(len(self.memory)), self.active.segment())  # fmt: skip
@@ -123,6 +142,8 @@ class InProcessRecovery:
     def after(self, decision, core, step) -> int:
         """Carry out the decision's recovery part; 1 when a recovery started."""
         if decision.cancel_recovery:
+            if self.active is not None:  # the human took over, or a fault
+                self.outcomes["cancelled"] = self.outcomes.get("cancelled", 0) + 1
             self.active = None
         if not decision.start_recovery:
             return 0
@@ -133,7 +154,11 @@ class InProcessRecovery:
             self.active, _ = start_recovery(
                 self.memory, self.policy, self.config, step.latent, step.state_value, self.task
             )
+            if self.active is None and isinstance(self.policy, ExpertRecoveryPolicy):
+                here = oracle_target(step.latent, step.state_value, self.min_gain)
+                self.active = Recovery(here, self.config, self.policy, self.config.max_ticks)
         if self.active is None:
+            self.outcomes["no_target"] = self.outcomes.get("no_target", 0) + 1
             core.recovery_ended()
             return 0
         core.recovery_started()
@@ -141,7 +166,10 @@ class InProcessRecovery:
 
 
 def periodic_trigger(system: str, rates: ControlRates | None, seed: int):
-    """The periodic control's trigger (None for every other system)."""
+    """The trigger in place of the critic's: the periodic control's or the oracle stall
+    detector (None for every other system)."""
+    if system in ORACLE_TRIGGER:
+        return StallTrigger()
     if system != "periodic_trigger":
         return None
     if rates is None:
@@ -151,15 +179,16 @@ def periodic_trigger(system: str, rates: ControlRates | None, seed: int):
 
 class Supervision:
     """One episode's supervisor side: the core, the system's recovery and, for the periodic
-    control, its trigger in place of the critic's."""
+    control and the oracle trigger, their trigger in place of the critic's."""
 
     def __init__(self, system: str, settings: GraphSettings, memory, recovery_policy,
                  task: str, seed: int, autonomous: bool, max_ticks: int,
-                 rates: ControlRates | None = None, grow_memory: bool = False):  # fmt: skip
+                 rates: ControlRates | None = None, grow_memory: bool = False,
+                 cell=None):  # fmt: skip
         self.core = SupervisorCore(SupervisorConfig.from_params(settings.supervisor))
         self.core.start_episode(autonomous, max_ticks)
         self.recovery = InProcessRecovery.for_system(
-            system, memory, recovery_policy, settings, task, rates, grow_memory
+            system, memory, recovery_policy, settings, task, rates, grow_memory, cell
         )
         self.periodic = periodic_trigger(system, rates, seed) if autonomous else None
         self.mode = Mode.POLICY
@@ -171,7 +200,7 @@ class Supervision:
     def decide(self, observation, status, commands: dict, engaged: bool, step):
         """(inputs, decision, a recovery started) for this tick."""
         inputs = tick_inputs(observation, status, commands, engaged, step)
-        inputs = supervise_inputs(inputs, self.periodic, self.mode == Mode.POLICY)
+        inputs = supervise_inputs(inputs, self.periodic, self.mode == Mode.POLICY, status)
         decision = self.core.step(inputs)
         if not decision.ran:
             return inputs, decision, False

@@ -105,6 +105,7 @@ def run_settings(options: list[str]) -> dict:
         "updates_per_step": int(values["--updates-per-step"]),
         "demos": int(values["--demos"]),
         "final_eval_episodes": int(values["--final-eval-episodes"]),
+        "recovery_max_ticks": int(values.get("--recovery-max-ticks", 0)),
     }
 
 
@@ -192,6 +193,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--hidden", type=int, nargs="+", default=[128, 128])
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--demos", type=int, default=20)
+    parser.add_argument(
+        "--recovery-max-ticks", type=int, default=40,
+        help="a recovery's time cap (chosen on validation seeds; 0: supervisor.yaml's)",
+    )  # fmt: skip
     parser.add_argument("--eval-every", type=int, default=2_500)
     parser.add_argument("--eval-episodes", type=int, default=5, help="per point of the curves")
     parser.add_argument("--final-eval-episodes", type=int, default=20)
@@ -218,6 +223,7 @@ def main(args) -> int:
             "--steps", str(args.steps), "--updates-per-step", str(args.updates_per_step),
             "--hidden", *map(str, args.hidden), "--batch-size", str(args.batch_size),
             "--demos", str(args.demos), "--eval-every", str(args.eval_every),
+            "--recovery-max-ticks", str(args.recovery_max_ticks),
             "--eval-episodes", str(args.eval_episodes),
             "--final-eval-episodes", str(args.final_eval_episodes), "--models", str(args.models),
         ]  # fmt: skip

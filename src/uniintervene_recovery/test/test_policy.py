@@ -62,3 +62,27 @@ def test_recovery_ends_on_value_distance_or_timeout():
     assert recovery.step(np.zeros(8), 0.76, np.zeros(7)).outcome == "success"
     assert recovery.step(np.full(8, 1.99), 0.3, np.zeros(7)).outcome == "success"
     assert start_recovery(memory, policy, config, np.zeros(8), 0.9, "wipe")[0] is None
+
+
+class _Grasping:
+    """A recovery policy that asks to close the gripper (as a regrasp correction does)."""
+
+    def act(self, latent, goal, proprio):
+        return np.r_[np.full(6, 0.1), 0.8].astype(np.float32)
+
+
+def test_a_recovery_stops_when_its_value_stops_rising_and_may_regrasp():
+    memory = InterventionMemory(8)
+    memory.add(np.full(8, 2.0), 0.8, "wipe", "a", 1.0)
+    config = RecoveryConfig(value_margin=0.05, distance_threshold=0.1, max_ticks=50,
+                            stall_ticks=4, gain_epsilon=0.01)  # fmt: skip
+    recovery, _ = start_recovery(memory, _Grasping(), config, np.zeros(8), 0.3, "wipe")
+    rising = [recovery.step(np.zeros(8), 0.3 + 0.02 * t, np.zeros(7)) for t in range(10)]
+    assert not any(t.done for t in rising)  # still climbing: it goes on
+    assert rising[0].action[6] == 1.0  # closes the open gripper where the policy says so
+    flat = [recovery.step(np.zeros(8), 0.48, np.zeros(7)) for _ in range(5)]
+    assert [t.done for t in flat] == [False, False, False, True, True]
+    assert flat[3].outcome == "stalled" and not flat[3].success
+    held = RecoveryConfig(use_gripper=False)
+    recovery, _ = start_recovery(memory, _Grasping(), held, np.zeros(8), 0.3, "wipe")
+    assert recovery.step(np.zeros(8), 0.3, np.zeros(7)).action[6] == 0.0  # stays open

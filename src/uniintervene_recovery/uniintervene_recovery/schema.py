@@ -50,6 +50,28 @@ RECOVERY_NODE = (
         read_only=False,
     ),
     Param(
+        "stall_ticks",
+        _recovery.stall_ticks,
+        "ticks without a value gain that end a recovery (stalled)",
+        1,
+        10000,
+        read_only=False,
+    ),
+    Param(
+        "gain_epsilon",
+        _recovery.gain_epsilon,
+        "a value gain smaller than this is no gain",
+        0.0,
+        1.0,
+        read_only=False,
+    ),
+    Param(
+        "use_gripper",
+        _recovery.use_gripper,
+        "false: the gripper stays as measured (no regrasp)",
+        read_only=False,
+    ),
+    Param(
         "use_memory_goal",
         _recovery.use_memory_goal,
         "false: the w/o-memory-goal ablation (zero goal)",

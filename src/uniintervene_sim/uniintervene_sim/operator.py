@@ -82,5 +82,13 @@ class SimulatedOperator:
             return OperatorDecision(True, np.asarray(expert(scene), dtype=float), self.reason)
         return OperatorDecision(False, reason=self.reason)
 
+    def expected_notice(self) -> float:
+        """When the operator notices the present trouble: when it did, or, while it watches,
+        `patience` after the last progress if none comes (a warning is noticed at once,
+        on its next step)."""
+        if self.state != self.WATCHING:
+            return self.noticed_at
+        return self.last_improvement + self.config.patience
+
     def _notice(self, time: float, reason: str) -> None:
         self.state, self.noticed_at, self.reason = self.NOTICED, time, reason
