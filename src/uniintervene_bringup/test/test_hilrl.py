@@ -2,22 +2,27 @@
 summary are checked here; whether a policy learns is test_sac's and the README's)."""
 
 import json
+from copy import deepcopy
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
+import torch
 
 from uniintervene_bringup.hilrl import EVAL_SEED_OFFSET, HilRLConfig, HilRLRun
 from uniintervene_learner.action_space import task_action_space
 from uniintervene_learner.buffer import TransitionBuffer
 from uniintervene_learner.checkpoint import load_checkpoint
 from uniintervene_learner.sac import SACConfig
+from uniintervene_recovery.memory import Segment
 from uniintervene_sim.cell import SimCell
 from uniintervene_sim.model import CameraConfig
-from uniintervene_sim.operator import SimulatedOperator
+from uniintervene_sim.operator import OperatorConfig, SimulatedOperator
 
 
-def short_run(out, tiny_models, steps=60, cell=None, system="uniintervene", rates=None):
+def short_run(out, tiny_models, steps=60, cell=None, system="uniintervene", rates=None,
+              max_ticks=30, operator=None):  # fmt: skip
     config = HilRLConfig(
         task="pick_eggplant",
         system=system,
@@ -28,7 +33,7 @@ def short_run(out, tiny_models, steps=60, cell=None, system="uniintervene", rate
         eval_every=10_000,  # only the initial and the final evaluation
         eval_episodes=1,
         final_eval_episodes=1,
-        max_episode_ticks=30,
+        max_episode_ticks=max_ticks,
         sac=SACConfig(hidden=(32, 32), batch_size=16),
         action=task_action_space("pick_eggplant"),
     )
@@ -36,7 +41,7 @@ def short_run(out, tiny_models, steps=60, cell=None, system="uniintervene", rate
     run = HilRLRun(
         config,
         cell,
-        SimulatedOperator(),
+        operator or SimulatedOperator(),
         tiny_models.bundle,
         out,
         tiny_models.report,
@@ -134,3 +139,36 @@ def test_uniintervene_measures_the_rates_the_controls_run_at(tmp_path, tiny_mode
     assert zero["recovery_ticks"] <= length * zero["autonomous_interventions"]
     _, periodic = short_run(tmp_path / "p", tiny_models, system="periodic_trigger", rates=rates)
     assert periodic["autonomous_interventions"] > 0
+
+
+def test_a_run_remembers_its_corrections_and_trains_the_recovery_on_them(tmp_path, tiny_models):
+    memory = deepcopy(tiny_models.memory)  # plus one correction to learn from at once
+    ticks = np.zeros((4, 16), np.float32)
+    still = np.zeros((4, 7), np.float32)
+    memory.add(np.ones(16), 1.0, "pick_eggplant", "seed", 0.0, Segment(ticks, still, still))
+    models = SimpleNamespace(**{**vars(tiny_models), "memory": memory})
+    impatient = SimulatedOperator(OperatorConfig(patience=1.0, reaction_delay=0.2))
+    run, summary = short_run(tmp_path, models, steps=160, max_ticks=80, operator=impatient)
+    assert summary["corrections"] > 0 and summary["human_ticks"] > 0
+    grown = len(memory) + summary["corrections_remembered"]
+    assert summary["memory_entries"] == len(run.memory) >= grown
+    assert len(memory) == len(tiny_models.memory) + 1  # the run grew its own copy
+    assert summary["recovery_updates"] > 0 and np.isfinite(summary["recovery_loss"])
+    learned = run.recovery_policy.state_dict()
+    before = tiny_models.recovery_policy.state_dict()
+    assert any(not torch.allclose(learned[k], v) for k, v in before.items())
+    assert (tmp_path / "recovery" / "memory.safetensors").exists()
+    assert (tmp_path / "recovery" / "recovery_policy.safetensors").exists()
+    timing = json.loads((tmp_path / "trigger_timing.json").read_text())
+    assert timing["summary"]["triggers"] == len(timing["trigger_leads_s"])
+    assert timing["summary"]["takeovers"] == len(timing["takeover_leads_s"]) > 0
+    assert (tmp_path / "trigger_lead.png").stat().st_size > 1000
+    assert sum(summary["recovery_outcomes"].values()) >= summary["autonomous_interventions"]
+
+
+@pytest.mark.parametrize("system", ["oracle_recovery", "oracle_trigger", "oracle"])
+def test_the_oracle_systems_run_and_recover(tmp_path, tiny_models, system):
+    run, summary = short_run(tmp_path, tiny_models, system=system)
+    assert summary["autonomous_interventions"] > 0 and summary["recovery_ticks"] > 0
+    if system == "oracle_recovery":  # the expert drives: no recovery policy to train
+        assert run.recovery_trainer is None and summary["recovery_updates"] == 0

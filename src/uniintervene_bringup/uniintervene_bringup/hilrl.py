@@ -334,7 +334,11 @@ class HilRLRun:
             "corrections": self.corrections_seen,
             "corrections_remembered": self.corrections_remembered,
             "recovery_updates": self.recovery_trainer.version if self.recovery_trainer else 0,
-            "recovery_loss": self.recovery_trainer.last_loss if self.recovery_trainer else None,
+            "recovery_loss": (  # None before the first update (NaN is no JSON)
+                self.recovery_trainer.last_loss
+                if self.recovery_trainer and self.recovery_trainer.version
+                else None
+            ),
             "recovery_outcomes": self.recovery_outcomes,
             "trigger_timing": self.timing.summary(),
             "unstable_steps": self.unstable,
