@@ -20,6 +20,7 @@ setup(
     entry_points={
         "console_scripts": [
             "recovery_node = uniintervene_recovery.nodes.recovery_node:main",
+            "recovery_learner_node = uniintervene_recovery.nodes.recovery_learner_node:main",
             "recovery_cli = uniintervene_recovery.cli:main",
         ],
     },

@@ -15,7 +15,7 @@ from uniintervene_bringup.graph import load_graph
 from uniintervene_common.params import from_values
 from uniintervene_critic.schema import CRITIC_NODE
 from uniintervene_learner.schema import ACTOR_NODE, LEARNER_NODE, REWARD_NODE
-from uniintervene_recovery.schema import RECOVERY_NODE
+from uniintervene_recovery.schema import RECOVERY_LEARNER_NODE, RECOVERY_NODE
 from uniintervene_sim.schema import OPERATOR_NODE, POLICY_NODE, SIM_NODE
 from uniintervene_supervisor.schema import GRIPPER_IO_NODE, SUPERVISOR_NODE, TELEOP_NODE
 
@@ -25,6 +25,7 @@ SCHEMAS = {
     "operator_node": OPERATOR_NODE,
     "critic_node": CRITIC_NODE,
     "recovery_node": RECOVERY_NODE,
+    "recovery_learner_node": RECOVERY_LEARNER_NODE,
     "supervisor_node": SUPERVISOR_NODE,
     "teleop_node": TELEOP_NODE,
     "gripper_io_node": GRIPPER_IO_NODE,

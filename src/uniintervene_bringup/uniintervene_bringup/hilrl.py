@@ -39,6 +39,7 @@ from uniintervene_learner.sac import SACAgent, SACConfig
 from uniintervene_recovery.online import (
     CorrectionRecorder,
     OnlineRecoveryTrainer,
+    correction_action,
     remember_correction,
 )
 from uniintervene_supervisor.arbitration import Mode
@@ -222,7 +223,7 @@ class HilRLRun:
         """The executed action of a human tick joins its correction (a NaN gripper, "leave
         it", is the measured closure); a finished correction whose value rose is
         remembered."""
-        action = np.where(np.isnan(command), np.r_[np.zeros(6), proprio[6]], command)
+        action = correction_action(command, proprio)
         finished = corrections.observe(human, step.latent, step.state_value, proprio, action)
         self._remember(finished, seed, time)
 

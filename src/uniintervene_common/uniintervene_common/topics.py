@@ -42,3 +42,4 @@ TRANSITIONS = "uniintervene/transitions"
 SUCCESS = "uniintervene/success"  # std_msgs/Bool from reward_node: the task succeeded
 MARK_SUCCESS = "uniintervene/supervisor/success"  # the operator's success button
 POLICY_WEIGHTS = "uniintervene/policy/weights"
+RECOVERY_WEIGHTS = "uniintervene/recovery/weights"  # PolicyWeights of the recovery policy

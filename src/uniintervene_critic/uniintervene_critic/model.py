@@ -184,11 +184,18 @@ class CriticBundle:
 
     @classmethod
     def load(
-        cls, directory, encoder_source=None, device: str = "cpu", compile_encoder: bool = False
+        cls,
+        directory,
+        encoder_source=None,
+        device: str = "cpu",
+        compile_encoder: bool = False,
+        heads_only: bool = False,
     ) -> "CriticBundle":
         """`encoder_source` overrides where a V-JEPA 2 encoder is loaded from (a hub id or
         a local folder); `device` runs it ("cpu" or "cuda"), torch.compiled with
-        `compile_encoder`; our heads stay on the CPU."""
+        `compile_encoder`; our heads stay on the CPU. `heads_only`: for users of the heads
+        on latents alone (the recovery learner): V-JEPA 2 is not loaded, and the bundle's
+        encoder is an untrained stand-in that must not embed frames."""  # fmt: skip
         directory = pathlib.Path(directory)
         try:
             raw = json.loads((directory / CONFIG).read_text())
@@ -245,7 +252,7 @@ class CriticBundle:
             except RuntimeError as error:
                 raise ModelFileError(f"{directory / WEIGHTS}: failure head: {error}") from error
             failure.eval()
-        if config.encoder == "vjepa2":  # last: the heads are checked before a large download
+        if config.encoder == "vjepa2" and not heads_only:  # last: heads checked before a download
             encoder = load_video_encoder(config, directory, encoder_source, device, compile_encoder)
         return cls(config, encoder.eval(), model.eval(), failure, load_risk_head(config, tensors))
 

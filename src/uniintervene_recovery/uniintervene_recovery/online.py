@@ -65,6 +65,13 @@ class CorrectionRecorder:
         return Correction(segment, self.start_value, float(value), end)
 
 
+def correction_action(command, proprio) -> np.ndarray:
+    """The executed command as a correction's action: a NaN gripper ("leave it") is the
+    measured closure, as the recovery policy must output it."""
+    command = np.asarray(command, np.float32)
+    return np.where(np.isnan(command), np.r_[np.zeros(6), np.asarray(proprio)[6]], command)
+
+
 def remember_correction(
     memory: InterventionMemory,
     correction: Correction,

@@ -1,5 +1,6 @@
 """Parameter schema of recovery_node (see uniintervene_common.params)."""
 
+from uniintervene_common import topics
 from uniintervene_common.params import Param
 from uniintervene_recovery.controller import RecoveryConfig
 from uniintervene_recovery.memory import RetrievalConfig
@@ -50,6 +51,17 @@ RECOVERY_NODE = (
         read_only=False,
     ),
     Param(
+        "weights_topic",
+        topics.RECOVERY_WEIGHTS,
+        "the learner side's recovery weights, swapped in between recoveries ('' = none)",
+    ),
+    Param(
+        "remember_corrections",
+        True,
+        "a human correction whose value rose enters the memory at once",
+        read_only=False,
+    ),
+    Param(
         "stall_ticks",
         _recovery.stall_ticks,
         "ticks without a value gain that end a recovery (stalled)",
@@ -87,4 +99,26 @@ RECOVERY_NODE = (
         0.0,
         10.0,
     ),
+)
+
+RECOVERY_LEARNER_NODE = (
+    Param("policy_path", "models/recovery", "the offline-trained policy to start from"),
+    Param("memory_path", "models/recovery/memory.safetensors", "the memory to start from"),
+    Param("critic_path", "models/critic", "critic bundle whose V scores the corrections"),
+    Param("data_dir", "recovery_learner", "the grown memory and trained policy (resumed)"),
+    Param("task", "", "the task of the corrections' entries when transitions name none"),
+    Param(
+        "transition_topics",
+        [topics.TRANSITIONS],
+        "transition topics to learn from (one per cell, e.g. /cell_1/uniintervene/transitions)",
+    ),
+    Param("weights_topic", topics.RECOVERY_WEIGHTS, "where the recovery weights go"),
+    Param("min_improvement", 0.02, "value rise that verifies a correction", 0.0, 1.0),
+    Param("updates_per_tick", 1, "gradient steps per training tick", 0, 1000),
+    Param("train_period", 0.1, "s between training ticks", 0.001, 10.0),
+    Param("publish_every_updates", 100, "updates between weight publications", 1, 10**6),
+    Param("save_period", 10.0, "s between saves of the memory and policy", 0.1, 3600.0),
+    Param("learning_rate", 3e-4, "AdamW step size", 1e-6, 1.0),
+    Param("batch_size", 128, "hindsight-relabelled ticks per update", 1, 65536),
+    Param("seed", 0, "sampling seed", 0, 2**31 - 1),
 )

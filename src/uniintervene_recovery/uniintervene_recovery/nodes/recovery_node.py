@@ -5,7 +5,10 @@ On a goal it retrieves a target from the intervention memory and publishes
 policy, with feedback (value, target value, latent distance). It succeeds when the value
 reaches the target's (minus a margin) or the latent comes close; fails on timeout, on no
 qualifying target, or on stale critic input (saying why); stops publishing at once when
-cancelled. A successful recovery is added to the memory, which is saved atomically.
+cancelled. A successful recovery is added to the memory, which is saved atomically, and so
+is every human correction whose value rose (from the executed commands' source and the
+critic's stream). New recovery weights from the learner side (recovery_learner_node, on
+`weights_topic`) are checked and swapped in between recoveries, never during one.
 """
 
 import sys
@@ -26,11 +29,23 @@ from uniintervene_common.node import GuardedNode, diagnostics, run
 from uniintervene_common.params import declare_parameters, fields_of
 from uniintervene_critic.model import ModelFileError
 from uniintervene_msgs.action import Recover
-from uniintervene_msgs.msg import ActionCommand, InterventionEvent, Latent, ValueEstimate
+from uniintervene_msgs.msg import (
+    ActionCommand,
+    InterventionEvent,
+    Latent,
+    PolicyWeights,
+    ValueEstimate,
+)
 from uniintervene_recovery.controller import RecoveryConfig, start_recovery
 from uniintervene_recovery.memory import InterventionMemory, MemoryFileError, RetrievalConfig
+from uniintervene_recovery.online import (
+    CorrectionRecorder,
+    correction_action,
+    remember_correction,
+)
 from uniintervene_recovery.policy import RecoveryPolicy
 from uniintervene_recovery.schema import RECOVERY_NODE
+from uniintervene_recovery.weights import RecoveryWeights, RecoveryWeightsError, unpack_recovery
 
 GRIPPER_OPEN_WIDTH = 0.09  # m between the fingers when open (the simulated gripper)
 
@@ -49,6 +64,10 @@ class RecoveryNode(GuardedNode):
         self.gripper = 0.0
         self.memory, self.policy, self.problem = None, None, ""
         self.rejected_latents, self.outcomes = 0, {}
+        self.memory_lock = threading.Lock()  # retrieval (a goal) vs additions (callbacks)
+        self.pending_policy, self.weights_version, self.weights_problem = None, -1, ""
+        self.corrections = CorrectionRecorder()
+        self.corrections_remembered = 0
         self.load()
         group = ReentrantCallbackGroup()
         self.command_pub = self.create_publisher(
@@ -67,6 +86,14 @@ class RecoveryNode(GuardedNode):
         self.create_subscription(
             JointState, topics.JOINT_STATES, self.on_joints, 10, callback_group=group
         )
+        self.create_subscription(
+            ActionCommand, topics.EXECUTED, self.on_executed, inputs, callback_group=group
+        )
+        if self.p.weights_topic:
+            self.create_subscription(
+                PolicyWeights, self.p.weights_topic, self.on_weights, qos.LATCHED,
+                callback_group=group,
+            )  # fmt: skip
         self.server = ActionServer(
             self,
             Recover,
@@ -123,6 +150,45 @@ class RecoveryNode(GuardedNode):
         with self.lock:
             self.proprio = proprio
 
+    def on_weights(self, msg: PolicyWeights) -> None:
+        """Checked now, used from the next Recover goal on (never mid-recovery)."""
+        if msg.version <= self.weights_version:
+            return
+        weights = RecoveryWeights(msg.version, msg.config, msg.sha256, bytes(msg.data))
+        wanted = self.policy.config.latent_dim if self.policy is not None else None
+        try:
+            policy = unpack_recovery(weights, wanted)
+        except RecoveryWeightsError as error:
+            self.weights_problem = str(error)
+            self.get_logger().error(f"recovery weights refused: {error}")
+            return
+        with self.lock:
+            self.pending_policy, self.weights_version = policy, int(msg.version)
+            self.weights_problem = ""
+
+    def on_executed(self, msg: ActionCommand) -> None:
+        """Human corrections, cut from what the supervisor executed: one whose value rose
+        enters the memory at once (and is saved)."""
+        if not self.p.remember_corrections or self.memory is None:
+            return
+        current, _ = self.inputs()
+        if current is None:
+            self.corrections = CorrectionRecorder()  # a gap: that correction is not trusted
+            return
+        latent, value, proprio = current
+        action = correction_action(conv.command_array(msg), proprio)
+        human = msg.source == ActionCommand.HUMAN
+        correction = self.corrections.observe(human, latent, value, proprio, action)
+        if correction is None:
+            return
+        with self.memory_lock:
+            added = remember_correction(
+                self.memory, correction, self.task or "any", "human", time.time() % 1e6
+            )
+        if added:
+            self.corrections_remembered += 1
+            self.save_memory()
+
     def inputs(self):
         """(latent, value, proprio) or (None, why) when stale or missing."""
         with self.lock:
@@ -138,10 +204,12 @@ class RecoveryNode(GuardedNode):
         values = {
             "memory_entries": len(self.memory) if self.memory is not None else 0,
             "rejected_latents": self.rejected_latents,
+            "corrections_remembered": self.corrections_remembered,
+            "recovery_weights_version": self.weights_version,
             **{f"outcome_{name}": n for name, n in self.outcomes.items()},
         }
-        level = "ERROR" if self.problem else "OK"
-        message = self.problem or "ready"
+        level = "ERROR" if self.problem else ("WARN" if self.weights_problem else "OK")
+        message = self.problem or self.weights_problem or "ready"
         self.diag_pub.publish(diagnostics(self, "uniintervene_recovery", level, message, values))
 
     def finish(self, handle, outcome: str, success: bool, value: float, ticks: int, target_id=""):
@@ -175,9 +243,13 @@ class RecoveryNode(GuardedNode):
             return self.finish(handle, f"invalid_input: {why}", False, float("nan"), 0)
         latent, value, proprio = current
         task = goal.task or self.task  # the episode's task: never another task's target
-        recovery, why = start_recovery(
-            self.memory, self.policy, self.config, latent, value, task, goal.max_ticks
-        )
+        with self.lock:  # between recoveries: the learner side's newest weights
+            if self.pending_policy is not None:
+                self.policy, self.pending_policy = self.pending_policy, None
+        with self.memory_lock:
+            recovery, why = start_recovery(
+                self.memory, self.policy, self.config, latent, value, task, goal.max_ticks
+            )
         if recovery is None:
             return self.finish(handle, f"no_target: {why}", False, value, 0)
         self.get_logger().info(
@@ -237,12 +309,17 @@ class RecoveryNode(GuardedNode):
                 time.sleep(0.005)
 
     def remember(self, recovery, latent, value, task: str) -> None:
-        self.memory.add(
-            latent, value, task or "any", "online", time.time() % 1e6, recovery.segment()
-        )
+        with self.memory_lock:
+            self.memory.add(
+                latent, value, task or "any", "online", time.time() % 1e6, recovery.segment()
+            )
+        self.save_memory()
+
+    def save_memory(self) -> None:
         if self.p.save_memory_on_success:
             try:
-                self.memory.save(self.memory_path)
+                with self.memory_lock:
+                    self.memory.save(self.memory_path)
             except OSError as error:
                 self.get_logger().error(f"could not save the memory: {error}")
 
