@@ -240,7 +240,7 @@ def test_the_learner_side_remembers_trains_publishes_and_resumes(ros, start_node
         publisher.publish(msg)
     saved = folder / "learned" / "memory.safetensors"
     ros.spin_until(
-        lambda: saved.exists() and len(InterventionMemory.load(saved)) == 2, 10.0, "memory of 2"
+        lambda: saved.exists() and len(InterventionMemory.load(saved)) == 2, 20.0, "memory of 2"
     )
     memory = InterventionMemory.load(saved)
     assert memory.tasks[-1] == "wipe" and len(memory.segments[-1].actions) == 3
@@ -262,6 +262,7 @@ def test_recovery_node_swaps_weights_between_recoveries_and_remembers_correction
     start_node("uniintervene_recovery", "recovery_node", params={
         "policy_path": str(folder), "memory_path": str(folder / "memory.safetensors"),
         "task": "wipe", "min_gain": 0.05, "distance_threshold": 0.01, "stall_ticks": 1000,
+        "input_timeout": 2.0,  # the test process streams the critic: slack on a busy machine
     })  # fmt: skip
     client = ActionClient(ros.node, Recover, "/uniintervene/recover")
     ros.wait_for_action_server(client, timeout=30.0)
@@ -297,7 +298,8 @@ def test_recovery_node_swaps_weights_between_recoveries_and_remembers_correction
     status, version = reported("recovery_weights_version")
     assert "SHA-256" in status.message and version == 5  # the v5 weights stay
     handle = send(ros, client, max_ticks=3)
-    ros.wait_future(handle.get_result_async(), timeout=10.0)
+    result = ros.wait_future(handle.get_result_async(), timeout=10.0)
+    assert result.result.outcome == "timeout"
     twist = commands.wait_for(3).twist
     assert twist.linear.x == pytest.approx(0.25, abs=1e-3)  # the v5 policy, not the corrupt v9
     assert commands.messages[0].gripper == 1.0  # it closes the gripper: its regrasp
