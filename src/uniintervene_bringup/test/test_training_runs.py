@@ -124,3 +124,28 @@ def test_a_finished_run_of_another_budget_is_refused_not_mixed(tmp_path):
     assert finished(tmp_path, spec, settings)
     with pytest.raises(ValueError, match="use another --out or the same settings"):
         finished(tmp_path, spec, {**settings, "steps": 30_000})
+
+
+def test_the_table_says_how_far_uniintervene_is_from_each_oracle_and_when_it_fires(tmp_path):
+    irs = {"hil_serl": 0.30, "uniintervene": 0.25, "oracle_recovery": 0.10, "oracle": 0.30}
+    for system, ir in irs.items():
+        for seed in (0, 1):
+            spec = RunSpec("wipe", system, seed)
+            write_run(tmp_path, spec, sr=0.5, ir=ir)
+            if system == "uniintervene":  # it records its trigger's lead over the operator
+                path = spec.folder(tmp_path) / "summary.json"
+                made = json.loads(path.read_text())
+                made["trigger_timing"] = {"trigger_first_share": 0.6 + 0.2 * seed,
+                                          "takeovers_after_a_trigger_share": 0.5}  # fmt: skip
+                path.write_text(json.dumps(made))
+                record = {"trigger_leads_s": [1.0, -0.5], "takeover_leads_s": [0.4, None]}
+                (spec.folder(tmp_path) / "trigger_timing.json").write_text(json.dumps(record))
+    results = runs_report.write(tmp_path)
+    assert results["ceilings"]["oracle_recovery"]["learned_share_of_cut"] == pytest.approx(0.25)
+    assert results["ceilings"]["oracle"]["learned_share_of_cut"] is None  # no cut to share
+    timing = results["uniintervene"]["per_task"]["wipe"]["trigger_first_share"]
+    assert timing["mean"] == pytest.approx(0.7)
+    assert "trigger_first_share" not in results["hil_serl"]["per_task"]["wipe"]
+    text = (tmp_path / "results.md").read_text()
+    assert "UniIntervene's share of its cut 0.25" in text and "| 70±14 | 50±0 |" in text
+    assert (tmp_path / "trigger_lead.png").stat().st_size > 1000

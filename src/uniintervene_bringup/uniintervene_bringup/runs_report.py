@@ -94,6 +94,7 @@ def aggregate(out: pathlib.Path) -> dict:
                     [r["autonomous_interventions_per_episode"] for r in task_runs]
                 ),
                 "wall_minutes": _spread([r["wall_seconds"] / 60 for r in task_runs]),
+                **_timing(task_runs),
             }
             curves[task] = _mean_curve(task_runs)
         # the average over tasks, per training seed (a seed counts where it ran every task)
@@ -108,7 +109,39 @@ def aggregate(out: pathlib.Path) -> dict:
         average["tasks"], average["seeds"] = sorted(per_task), sorted(seeds)
         results[system] = {"average": average, "per_task": per_task, "curves": curves}
     results["targets"] = targets(results)
+    results["ceilings"] = ceilings(results)
     return results
+
+
+def _timing(runs: list[dict]) -> dict:
+    """The trigger's lead over the operator (trigger_timing.py), where the runs record it."""
+    timings = [r.get("trigger_timing") for r in runs]
+    out = {}
+    for key in ("trigger_first_share", "takeovers_after_a_trigger_share"):
+        values = [t[key] for t in timings if t and t.get(key) is not None]
+        if len(values) == len(runs):
+            out[key] = _spread(values)
+    return out
+
+
+def ceilings(results: dict) -> dict | None:
+    """How much of each oracle's human-IR cut the learned system gets: (HiL-SERL - ours) /
+    (HiL-SERL - oracle), on the average over tasks (1: at the ceiling, 0: nothing of it)."""
+    if "hil_serl" not in results or "uniintervene" not in results:
+        return None
+    rate = lambda s: results[s]["average"]["human_intervention_rate"]  # noqa: E731
+    if rate("hil_serl") is None or rate("uniintervene") is None:
+        return None
+    base, ours = rate("hil_serl")["mean"], rate("uniintervene")["mean"]
+    out = {}
+    for oracle in ("oracle_recovery", "oracle_trigger", "oracle"):
+        if oracle in results and rate(oracle) is not None:
+            cut = base - rate(oracle)["mean"]
+            out[oracle] = {
+                "human_ir_ratio": rate(oracle)["mean"] / base if base else None,
+                "learned_share_of_cut": (base - ours) / cut if cut > 0 else None,
+            }
+    return out or None
 
 
 def targets(results: dict) -> dict | None:
@@ -155,7 +188,7 @@ def markdown(results: dict) -> str:
         "|---|" + "---|" * (len(tasks) + 3),
     ]
     for system, entry in results.items():
-        if system in ("config", "targets"):
+        if system in ("config", "targets", "ceilings"):
             continue
         cells = [_cell(entry["per_task"][t]) if t in entry["per_task"] else "-" for t in tasks]
         average = entry["average"]
@@ -177,7 +210,46 @@ def markdown(results: dict) -> str:
             f"aim 0.30x); success {t['success_gain_points']:+.0f} points (target >= +5). "
             f"Targets {'met' if t['met'] else 'missed'}.",
         ]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _timing_lines(results) + _ceiling_lines(results)) + "\n"
+
+
+def _timing_lines(results: dict) -> list[str]:
+    rows = []
+    for system, entry in results.items():
+        if system in ("config", "targets", "ceilings"):
+            continue
+        for task, cell in entry["per_task"].items():
+            if "trigger_first_share" in cell:
+                first, after = cell["trigger_first_share"], cell["takeovers_after_a_trigger_share"]
+                rows.append(
+                    f"| {NAMES.get(system, system)} | {task} | "
+                    f"{100 * first['mean']:.0f}±{100 * first['std']:.0f} | "
+                    f"{100 * after['mean']:.0f}±{100 * after['std']:.0f} |"
+                )
+    if not rows:
+        return []
+    return [
+        "", "Trigger timing against the simulated operator's notice (trigger_timing.py), % "
+        "over training, mean ± std over seeds:", "",
+        "| system | task | triggers before the operator noticed | takeovers after a trigger "
+        "in the same stall |", "|---|---|---|---|", *rows,
+    ]  # fmt: skip
+
+
+def _ceiling_lines(results: dict) -> list[str]:
+    found = results.get("ceilings")
+    if not found:
+        return []
+    lines = ["", "Ceilings (sim-only oracles; share: UniIntervene's human-IR cut over the "
+             "oracle's, 1 = at the ceiling):", ""]  # fmt: skip
+    for oracle, entry in found.items():
+        share = entry["learned_share_of_cut"]
+        lines.append(
+            f"- {NAMES.get(oracle, oracle)}: human IR {entry['human_ir_ratio']:.2f}x "
+            f"HiL-SERL's; UniIntervene's share of its cut "
+            + (f"{share:.2f}" if share is not None else "- (no cut)")
+        )
+    return lines
 
 
 def plots(results: dict, out: pathlib.Path) -> list[pathlib.Path]:
@@ -190,7 +262,7 @@ def plots(results: dict, out: pathlib.Path) -> list[pathlib.Path]:
     from uniintervene_common.atomic import atomic_write
 
     tasks = results["config"]["tasks"]
-    systems = [s for s in results if s not in ("config", "targets")]
+    systems = [s for s in results if s not in ("config", "targets", "ceilings")]
     figures = {
         "ir_over_training.png": ("env_step", "human_intervention_rate", "human IR so far"),
         "success_over_training.png": ("env_step", "success_rate", "success alone"),
@@ -218,10 +290,26 @@ def plots(results: dict, out: pathlib.Path) -> list[pathlib.Path]:
     return written
 
 
+def plot_pooled_leads(out: pathlib.Path, system: str = "uniintervene") -> pathlib.Path | None:
+    """trigger_lead.png: every run's trigger and takeover leads of `system`, pooled."""
+    from uniintervene_bringup.trigger_timing import plot_leads
+
+    triggers, takeovers = [], []
+    for path in sorted((out / "runs").glob(f"*/{system}/seed*/trigger_timing.json")):
+        record = json.loads(path.read_text())
+        triggers += record["trigger_leads_s"]
+        takeovers += record["takeover_leads_s"]
+    if not triggers and not takeovers:
+        return None
+    plot_leads(triggers, takeovers, out / "trigger_lead.png")
+    return out / "trigger_lead.png"
+
+
 def write(out: pathlib.Path) -> dict:
     from uniintervene_common.atomic import atomic_write
 
     results = aggregate(out)
+    plot_pooled_leads(out)
     atomic_write(
         out / "results.json",
         lambda tmp: pathlib.Path(tmp).write_text(json.dumps(results, indent=2)),
