@@ -49,12 +49,16 @@ class ZeroTwistPolicy:
 
 
 def zero_recovery_config(config, rates: ControlRates):
-    """Never ends early (no value or distance test), lasts UniIntervene's mean length."""
+    """Never ends early (no value, distance or stall test), lasts UniIntervene's mean
+    length, and leaves the gripper as it is."""
+    length = max(1, round(rates.ticks_per_recovery))
     return replace(
         config,
         value_margin=-np.inf,
         distance_threshold=-np.inf,
-        max_ticks=max(1, round(rates.ticks_per_recovery)),
+        max_ticks=length,
+        stall_ticks=length + 1,
+        use_gripper=False,
     )
 
 
