@@ -99,8 +99,11 @@ class HilRLRun:
         self.recovery_policy = deepcopy(recovery_policy)
         self.recovery_trainer = None
         learned_recovery = config.system not in (*CONTROLS, *ORACLE_RECOVERY)
-        if memory is not None and recovery_policy is not None and learned_recovery and (
-            config.recovery_updates_per_step > 0
+        if (
+            memory is not None
+            and recovery_policy is not None
+            and learned_recovery
+            and (config.recovery_updates_per_step > 0)
         ):
             self.recovery_trainer = OnlineRecoveryTrainer(
                 self.recovery_policy, self.memory, config.task, seed=config.seed
@@ -108,6 +111,8 @@ class HilRLRun:
         self.timing = TriggerTiming()
         self.corrections_remembered = self.corrections_seen = 0
         self.recovery_outcomes: dict[str, int] = {}
+        # the recovery's twist against the scripted expert's on the same ticks (diagnostic)
+        self.expert_agreement = ExpertAgreement()
         self.settings = GraphSettings.load()
         if config.recovery_max_ticks:
             self.settings.recovery = replace(
@@ -206,6 +211,8 @@ class HilRLRun:
             stats["human_ticks"] += mode == Mode.HUMAN
             stats["policy_ticks"] += mode == Mode.POLICY
             stats["recovery_ticks"] += mode == Mode.RECOVERY
+            if learn and mode == Mode.RECOVERY:
+                self.expert_agreement.add(decision.command, cell.task.expert(scene))
             observation, step = next_observation, next_step
             if learn:
                 self.env_steps += 1
@@ -341,6 +348,7 @@ class HilRLRun:
                 else None
             ),
             "recovery_outcomes": self.recovery_outcomes,
+            "recovery_vs_expert": self.expert_agreement.summary(),
             "trigger_timing": self.timing.summary(),
             "unstable_steps": self.unstable,
             "prior_transitions": len(self.prior),
@@ -361,7 +369,6 @@ class HilRLRun:
         )
         return summary
 
-
     def save_recovery(self) -> None:
         """The memory as it has grown and the recovery policy as it has learned
         (DIR/recovery/: what recovery_node loads), so neither is lost with the run."""
@@ -372,6 +379,30 @@ class HilRLRun:
         self.memory.save(folder / "memory.safetensors")
         if self.recovery_trainer is not None:
             self.recovery_policy.save(folder)
+
+
+class ExpertAgreement:
+    """How a recovery's executed translation compares with what the scripted expert would
+    command on the same tick: the cosine of the two directions, and the speed ratio."""
+
+    def __init__(self):
+        self.cosines, self.speed_ratios = [], []
+
+    def add(self, command, expert) -> None:
+        ours, theirs = np.nan_to_num(np.asarray(command)[:3]), np.asarray(expert)[:3]
+        norms = np.linalg.norm(ours), np.linalg.norm(theirs)
+        if min(norms) > 1e-4:
+            self.cosines.append(float(np.dot(ours, theirs) / (norms[0] * norms[1])))
+            self.speed_ratios.append(float(norms[0] / norms[1]))
+
+    def summary(self) -> dict | None:
+        if not self.cosines:
+            return None
+        return {
+            "ticks": len(self.cosines),
+            "mean_cosine": float(np.mean(self.cosines)),
+            "median_speed_ratio": float(np.median(self.speed_ratios)),
+        }
 
 
 def plot_curve(summary: dict, path: pathlib.Path) -> None:
