@@ -209,8 +209,8 @@ def main(argv=None) -> int:
     hil.add_argument("--hidden", type=int, nargs="+", default=[256, 256], help="SAC MLP widths")
     hil.add_argument("--batch-size", type=int, default=256)
     hil.add_argument(
-        "--recovery-max-ticks", type=int, default=0,
-        help="a recovery's time cap; 0: supervisor.yaml's recovery_max_ticks",
+        "--recovery-max-ticks", type=int, default=training_runs.RECOVERY_MAX_TICKS,
+        help="a recovery's time cap, ticks; 0: supervisor.yaml's recovery_max_ticks",
     )  # fmt: skip
     hil.add_argument(
         "--trigger-settings", nargs="+", default=[], metavar="KEY=VALUE",
