@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from uniintervene_bringup.oracles import ExpertRecoveryPolicy, StallTrigger
+from uniintervene_bringup.oracles import ExpertAgreement, ExpertRecoveryPolicy, StallTrigger
 from uniintervene_bringup.trigger_timing import TriggerTiming
 from uniintervene_sim.operator import OperatorConfig, SimulatedOperator
 from uniintervene_sim.scene import TaskStatus
@@ -55,3 +55,15 @@ def test_a_trigger_before_the_operators_notice_has_a_positive_lead():
     assert timing.takeover_leads[-1] is None and timing.trigger_leads[-1] == pytest.approx(-0.5)
     assert summary["trigger_first_share"] == 0.5 and summary["takeovers"] == 2
     assert summary["takeovers_after_a_trigger_share"] == 0.5
+
+
+def test_expert_agreement_scores_direction_and_speed_of_the_executed_translation():
+    agreement = ExpertAgreement()
+    assert agreement.summary() is None
+    expert = np.r_[0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    agreement.add(np.r_[0.05, 0.0, 0.0, 0.0, 0.0, 0.0, np.nan], expert)  # same way, half speed
+    agreement.add(np.r_[0.0, 0.2, 0.0, 0.0, 0.0, 0.0, 0.0], expert)  # at a right angle
+    agreement.add(np.zeros(7), expert)  # standing still: no direction to score
+    summary = agreement.summary()
+    assert summary["ticks"] == 2 and summary["mean_cosine"] == pytest.approx(0.5)
+    assert summary["median_speed_ratio"] == pytest.approx(1.25)

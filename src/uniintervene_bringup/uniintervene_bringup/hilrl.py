@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from uniintervene_bringup.controls import CONTROLS, ControlRates
 from uniintervene_bringup.evaluation import ABLATIONS, TRIGGER_MODE, TRIGGER_VARIANTS
-from uniintervene_bringup.oracles import ORACLE_RECOVERY, ORACLES
+from uniintervene_bringup.oracles import ORACLE_RECOVERY, ORACLES, ExpertAgreement
 from uniintervene_bringup.supervision import GraphSettings, Supervision
 from uniintervene_bringup.trigger_timing import TriggerTiming
 from uniintervene_common.atomic import atomic_write
@@ -379,30 +379,6 @@ class HilRLRun:
         self.memory.save(folder / "memory.safetensors")
         if self.recovery_trainer is not None:
             self.recovery_policy.save(folder)
-
-
-class ExpertAgreement:
-    """How a recovery's executed translation compares with what the scripted expert would
-    command on the same tick: the cosine of the two directions, and the speed ratio."""
-
-    def __init__(self):
-        self.cosines, self.speed_ratios = [], []
-
-    def add(self, command, expert) -> None:
-        ours, theirs = np.nan_to_num(np.asarray(command)[:3]), np.asarray(expert)[:3]
-        norms = np.linalg.norm(ours), np.linalg.norm(theirs)
-        if min(norms) > 1e-4:
-            self.cosines.append(float(np.dot(ours, theirs) / (norms[0] * norms[1])))
-            self.speed_ratios.append(float(norms[0] / norms[1]))
-
-    def summary(self) -> dict | None:
-        if not self.cosines:
-            return None
-        return {
-            "ticks": len(self.cosines),
-            "mean_cosine": float(np.mean(self.cosines)),
-            "median_speed_ratio": float(np.median(self.speed_ratios)),
-        }
 
 
 def plot_curve(summary: dict, path: pathlib.Path) -> None:

@@ -8,7 +8,8 @@ what UniIntervene would get with a perfect recovery or a perfect trigger.
   UniIntervene's learned recovery.
 - oracle: both at once.
 
-The learned system's share of an oracle row's gain says which part limits it.
+`ExpertAgreement` compares any recovery's executed direction with the expert's on the same
+ticks. The learned system's share of an oracle row's gain says which part limits it.
 """
 
 import numpy as np
@@ -59,3 +60,27 @@ class StallTrigger:
     def started(self) -> None:
         """A recovery started: the stall counts again from zero."""
         self.stalled_ticks, self.owed = 0, False
+
+
+class ExpertAgreement:
+    """How a recovery's executed translation compares with what the scripted expert would
+    command on the same tick: the cosine of the two directions, and the speed ratio."""
+
+    def __init__(self):
+        self.cosines, self.speed_ratios = [], []
+
+    def add(self, command, expert) -> None:
+        ours, theirs = np.nan_to_num(np.asarray(command)[:3]), np.asarray(expert)[:3]
+        norms = np.linalg.norm(ours), np.linalg.norm(theirs)
+        if min(norms) > 1e-4:
+            self.cosines.append(float(np.dot(ours, theirs) / (norms[0] * norms[1])))
+            self.speed_ratios.append(float(norms[0] / norms[1]))
+
+    def summary(self) -> dict | None:
+        if not self.cosines:
+            return None
+        return {
+            "ticks": len(self.cosines),
+            "mean_cosine": float(np.mean(self.cosines)),
+            "median_speed_ratio": float(np.median(self.speed_ratios)),
+        }
