@@ -71,6 +71,9 @@ def start(ros, start_node, models, memory="memory.safetensors", **params):
             "value_margin": 0.05,
             "distance_threshold": 0.01,
             "stall_ticks": 1000,  # these tests end recoveries by value or the time cap
+            # the test process streams the critic only while it spins: 2 s of slack, so a
+            # pause of the test (GC, a busy machine) is not read as a stale critic
+            "input_timeout": 2.0,
             **params,
         },
     )
@@ -262,7 +265,7 @@ def test_recovery_node_swaps_weights_between_recoveries_and_remembers_correction
     start_node("uniintervene_recovery", "recovery_node", params={
         "policy_path": str(folder), "memory_path": str(folder / "memory.safetensors"),
         "task": "wipe", "min_gain": 0.05, "distance_threshold": 0.01, "stall_ticks": 1000,
-        "input_timeout": 2.0,  # the test process streams the critic: slack on a busy machine
+        "input_timeout": 2.0,  # as start(): slack for the test-streamed critic
     })  # fmt: skip
     client = ActionClient(ros.node, Recover, "/uniintervene/recover")
     ros.wait_for_action_server(client, timeout=30.0)
