@@ -298,7 +298,7 @@ def main(argv=None) -> int:
 
             return train_reward_from_cli(args)
         if args.command == "hilrl":
-            from uniintervene_bringup.hilrl import run_from_cli
+            from uniintervene_bringup.hilrl_command import run_from_cli
 
             return run_from_cli(args)
         if args.command == "experiment":

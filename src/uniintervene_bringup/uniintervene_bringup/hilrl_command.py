@@ -1,0 +1,91 @@
+"""`uniintervene hilrl`: load the models, build the run from the command line, train,
+print the summary line (the loop itself is hilrl.py)."""
+
+import json
+import pathlib
+from dataclasses import fields, replace
+
+from uniintervene_bringup.controls import CONTROLS
+from uniintervene_bringup.hilrl import SYSTEMS, HilRLConfig, HilRLRun
+from uniintervene_learner.action_space import task_action_space
+
+
+def reference_rates(path: pathlib.Path | None, task: str) -> dict:
+    """The control rates a UniIntervene run measured (its summary.json)."""
+    if path is None:
+        raise ValueError("the controls need --reference: a UniIntervene run's summary.json")
+    summary = json.loads(pathlib.Path(path).read_text())
+    if summary.get("system") != "uniintervene" or summary.get("task") != task:
+        raise ValueError(f"{path}: not a UniIntervene run of {task}")
+    if not summary.get("control_rates"):
+        raise ValueError(f"{path}: UniIntervene never triggered there; no rate to match")
+    return summary["control_rates"]
+
+
+def override_risk(risk, settings: list[str]):
+    """The rule trigger's settings with KEY=VALUE overrides (chosen on validation seeds)."""
+    known = {f.name: f.type for f in fields(risk)}
+    changes = {}
+    for item in settings:
+        key, _, value = item.partition("=")
+        if key not in known or not value:
+            raise ValueError(f"--trigger-settings: {item!r} is not KEY=VALUE with KEY in {known}")
+        changes[key] = float(value) if "." in value or "e" in value else int(value)
+    return replace(risk, **changes)
+
+
+def run_from_cli(args) -> int:
+    """`uniintervene hilrl`: load the models, train, print the summary line."""
+    from uniintervene_critic.model import CriticBundle
+    from uniintervene_critic.views import camera_mount
+    from uniintervene_recovery.memory import InterventionMemory
+    from uniintervene_recovery.policy import RecoveryPolicy
+    from uniintervene_sim.cell import SimCell
+    from uniintervene_sim.model import CameraConfig
+    from uniintervene_sim.operator import SimulatedOperator
+
+    bundle = CriticBundle.load(args.models / "critic")
+    bundle.config.risk = override_risk(bundle.config.risk, args.trigger_settings)
+    report = json.loads((args.models / "critic" / "training_report.json").read_text())
+    memory = recovery_policy = control_rates = None
+    if args.system not in SYSTEMS:
+        raise ValueError(f"--system must be one of {', '.join(SYSTEMS)}")
+    if args.system != "hil_serl":  # every trigger recovers the same way (controls aside)
+        recovery_policy = RecoveryPolicy.load(args.models / "recovery")
+        memory = InterventionMemory.load(
+            args.models / "recovery" / "memory.safetensors", bundle.config.latent_dim
+        )
+    if args.system in CONTROLS:
+        control_rates = reference_rates(args.reference, args.task)
+    config = HilRLConfig(
+        task=args.task,
+        system=args.system,
+        steps=args.steps,
+        seed=args.seed,
+        demos=args.demos,
+        updates_per_step=args.updates_per_step,
+        eval_every=args.eval_every,
+        eval_episodes=args.eval_episodes,
+        final_eval_episodes=args.final_eval_episodes,
+        recovery_max_ticks=args.recovery_max_ticks,
+        recovery_updates_per_step=args.recovery_updates_per_step,
+        recovery_stall_ticks=args.recovery_stall_ticks,
+        action=task_action_space(args.task),
+        control_rates=control_rates,
+    )
+    config.sac.seed = args.seed
+    config.sac.hidden = tuple(args.hidden)
+    config.sac.batch_size = args.batch_size
+    # the cameras the critic's training episodes were recorded with
+    cell = SimCell(args.task, camera=CameraConfig(mount=camera_mount(bundle.config.views)))
+    run = HilRLRun(
+        config, cell, SimulatedOperator(), bundle, args.out, report, memory, recovery_policy
+    )
+    summary = run.run()
+    print(
+        f"{args.system} on {args.task}: success alone {summary['initial_success_rate']:.2f} -> "
+        f"{summary['final_success_rate']:.2f} after {summary['env_steps']} steps, human IR "
+        f"{summary['human_intervention_rate']:.3f}, {summary['wall_seconds']:.0f} s; "
+        f"{args.out}/summary.json, learning_curve.png"
+    )
+    return 0
