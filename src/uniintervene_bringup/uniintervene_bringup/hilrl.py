@@ -20,6 +20,7 @@ evaluation seeds here, EVAL_SEED_OFFSET on).
 import json
 import pathlib
 import time
+from collections import Counter
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field, replace
 
@@ -110,7 +111,7 @@ class HilRLRun:
             )
         self.timing = TriggerTiming()
         self.corrections_remembered = self.corrections_seen = 0
-        self.recovery_outcomes: dict[str, int] = {}
+        self.recovery_outcomes = Counter()
         # the recovery's twist against the scripted expert's on the same ticks (diagnostic)
         self.expert_agreement = ExpertAgreement()
         self.settings = GraphSettings.load()
@@ -220,9 +221,8 @@ class HilRLRun:
         stats["success"] = bool(cell.status().success)
         if corrections is not None:  # a correction the episode's end cut short
             self._remember(corrections.close(step.latent, step.state_value), seed, cell.time)
-        for outcome, count in supervision.recovery.outcomes.items():
-            if learn:
-                self.recovery_outcomes[outcome] = self.recovery_outcomes.get(outcome, 0) + count
+        if learn:
+            self.recovery_outcomes.update(supervision.recovery.outcomes)
         return stats
 
     def _observe_correction(self, corrections, human: bool, step, proprio, command, seed,
@@ -347,7 +347,7 @@ class HilRLRun:
                 if self.recovery_trainer and self.recovery_trainer.version
                 else None
             ),
-            "recovery_outcomes": self.recovery_outcomes,
+            "recovery_outcomes": dict(self.recovery_outcomes),
             "recovery_vs_expert": self.expert_agreement.summary(),
             "trigger_timing": self.timing.summary(),
             "unstable_steps": self.unstable,

@@ -4,6 +4,7 @@ parameters, the supervisor's inputs, the Recover goal's life, and the per-episod
 (hilrl.py) both tick, so the two cannot drift apart."""
 
 import pathlib
+from collections import Counter
 from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
@@ -104,7 +105,7 @@ class InProcessRecovery:
         self.grow_memory = grow_memory  # as recovery_node: a verified recovery is remembered
         self.active = None
         self.ended = False  # the last propose() ended a recovery (for traces)
-        self.outcomes: dict[str, int] = {}  # how recoveries ended: success, stalled, timeout
+        self.outcomes = Counter()  # how recoveries ended: success, stalled, timeout, ...
 
     @classmethod
     def for_system(cls, system: str, memory, policy, settings: GraphSettings, task: str = "",
@@ -130,7 +131,7 @@ class InProcessRecovery:
             return
         tick = self.active.step(step.latent, step.state_value, proprio)
         if tick.done:
-            self.outcomes[tick.outcome] = self.outcomes.get(tick.outcome, 0) + 1
+            self.outcomes[tick.outcome] += 1
             if tick.success and self.grow_memory and self.active.ticks:
                 self.memory.add(step.latent, step.state_value, self.task or "any", "online",
                                 float(len(self.memory)), self.active.segment())  # fmt: skip
@@ -143,7 +144,7 @@ class InProcessRecovery:
         """Carry out the decision's recovery part; 1 when a recovery started."""
         if decision.cancel_recovery:
             if self.active is not None:  # the human took over, or a fault
-                self.outcomes["cancelled"] = self.outcomes.get("cancelled", 0) + 1
+                self.outcomes["cancelled"] += 1
             self.active = None
         if not decision.start_recovery:
             return 0
@@ -158,7 +159,7 @@ class InProcessRecovery:
                 here = oracle_target(step.latent, step.state_value, self.min_gain)
                 self.active = Recovery(here, self.config, self.policy, self.config.max_ticks)
         if self.active is None:
-            self.outcomes["no_target"] = self.outcomes.get("no_target", 0) + 1
+            self.outcomes["no_target"] += 1
             core.recovery_ended()
             return 0
         core.recovery_started()
