@@ -22,7 +22,7 @@ from uniintervene_sim.operator import OperatorConfig, SimulatedOperator
 
 
 def short_run(out, tiny_models, steps=60, cell=None, system="uniintervene", rates=None,
-              max_ticks=30, operator=None):  # fmt: skip
+              max_ticks=30, operator=None, observation="latent"):  # fmt: skip
     config = HilRLConfig(
         task="pick_eggplant",
         system=system,
@@ -34,6 +34,7 @@ def short_run(out, tiny_models, steps=60, cell=None, system="uniintervene", rate
         eval_episodes=1,
         final_eval_episodes=1,
         max_episode_ticks=max_ticks,
+        observation=observation,
         sac=SACConfig(hidden=(32, 32), batch_size=16),
         action=task_action_space("pick_eggplant"),
     )
@@ -84,12 +85,35 @@ def test_the_same_seed_gives_the_same_run(tmp_path, tiny_models):
     _, first = short_run(tmp_path / "a", tiny_models, steps=40)
     _, second = short_run(tmp_path / "b", tiny_models, steps=40)
     for summary in (first, second):
-        summary.pop("wall_seconds")
+        summary.pop("wall_seconds"), summary.pop("env_steps_per_second")
     assert first == second
     a = TransitionBuffer(tmp_path / "a" / "online", 16 + 7, 5, 200_000)
     b = TransitionBuffer(tmp_path / "b" / "online", 16 + 7, 5, 200_000)
     assert len(a) == len(b) > 0
     assert np.array_equal(a.arrays["action"][: len(a)], b.arrays["action"][: len(b)])
+
+
+@pytest.mark.parametrize("observation", ["state", "latent_state"])
+def test_the_learner_may_observe_the_privileged_state_as_a_ceiling(
+    tmp_path, tiny_models, observation
+):
+    run, summary = short_run(tmp_path, tiny_models, steps=30, observation=observation)
+    state_dim = len(run.cell.scene().vector())  # 3 objects of pick_eggplant: 48
+    dim = state_dim + (16 if observation == "latent_state" else 0) + 7
+    online = TransitionBuffer(tmp_path / "online", dim, 5, 200_000)
+    assert state_dim == 48 and len(online) > 0
+    assert summary["observation"] == observation and summary["threads"] >= 1
+    assert summary["env_steps_per_second"] > 0
+    # the privileged part is the scene as it was: the tool's height matches the joints'
+    observations = np.asarray(online.arrays["obs"][: len(online)])
+    state = observations[:, dim - 7 - state_dim : dim - 7]
+    assert np.all((state[:, 2] > 0.0) & (state[:, 2] < 0.6))  # tool z, m above the base
+    assert np.ptp(state[:, 2]) > 1e-3  # it moved during training
+
+
+def test_an_unknown_observation_is_refused(tmp_path, tiny_models):
+    with pytest.raises(ValueError, match="observation must be one of"):
+        short_run(tmp_path, tiny_models, observation="pixels")
 
 
 def test_an_unstable_simulator_step_ends_the_episode_and_reaches_no_buffer(tmp_path, tiny_models):

@@ -115,7 +115,8 @@ def test_a_finished_run_of_another_budget_is_refused_not_mixed(tmp_path):
                "--recovery-max-ticks", "40"]  # fmt: skip
     settings = run_settings(options)
     assert settings == {"steps": 100, "updates_per_step": 1, "demos": 20,
-                        "final_eval_episodes": 20, "recovery_max_ticks": 40}  # fmt: skip
+                        "final_eval_episodes": 20, "recovery_max_ticks": 40,
+                        "observation": "latent"}  # fmt: skip
     folder = spec.folder(tmp_path)
     summary_file = folder / "summary.json"
     made = json.loads(summary_file.read_text())
@@ -124,6 +125,10 @@ def test_a_finished_run_of_another_budget_is_refused_not_mixed(tmp_path):
     assert finished(tmp_path, spec, settings)
     with pytest.raises(ValueError, match="use another --out or the same settings"):
         finished(tmp_path, spec, {**settings, "steps": 30_000})
+    # a run from before the observation setting was made with the latent; never with state
+    assert "observation" not in made["config"]
+    with pytest.raises(ValueError, match="'observation': 'latent'"):
+        finished(tmp_path, spec, {**settings, "observation": "state"})
 
 
 def test_the_table_says_how_far_uniintervene_is_from_each_oracle_and_when_it_fires(tmp_path):

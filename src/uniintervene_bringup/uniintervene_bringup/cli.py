@@ -225,6 +225,16 @@ def main(argv=None) -> int:
         "--recovery-updates-per-step", type=int, default=1,
         help="recovery-policy gradient steps per env step on the memory's segments (0: frozen)",
     )  # fmt: skip
+    hil.add_argument(
+        "--observation", default="latent", choices=["latent", "state", "latent_state"],
+        help="what the learner sees beside the joints: the frozen encoder's latent (as "
+        "deployed), the simulator's privileged object poses (a ceiling), or both",
+    )  # fmt: skip
+    hil.add_argument(
+        "--threads", type=int, default=1,
+        help="CPU threads of this run (torch, OpenMP, BLAS); 1 lets one run per core go "
+        "side by side at full speed",
+    )  # fmt: skip
     hil.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     hil.add_argument("--out", type=pathlib.Path, required=True)
     experiment = commands.add_parser(

@@ -25,6 +25,7 @@ from copy import deepcopy
 from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from uniintervene_bringup.controls import CONTROLS, ControlRates
@@ -51,6 +52,9 @@ SYSTEMS = (*BASELINES, *CONTROLS, NO_RECOVERY_DATA, *ORACLES, *ABLATIONS, *TRIGG
 TRIGGER_MODE = {**TRIGGER_MODE, NO_RECOVERY_DATA: "value_risk"} | dict.fromkeys(
     ORACLES, "value_risk"
 )
+# what the SAC learner observes besides proprioception: the frozen encoder's latent (the
+# system as deployed), the simulator's privileged state (a ceiling), or both
+OBSERVATIONS = ("latent", "state", "latent_state")
 EVAL_SEED_OFFSET = 900_000  # never a training seed (training: seed * 100000 + episode)
 
 
@@ -73,6 +77,7 @@ class HilRLConfig:
     recovery_stall_ticks: int = 0  # 0: the graph's (recovery.yaml's stall_ticks)
     # recovery-policy gradient steps per env step on the memory's segments (0: frozen)
     recovery_updates_per_step: int = 1
+    observation: str = "latent"  # one of OBSERVATIONS
     sac: SACConfig = field(default_factory=SACConfig)
     action: ActionSpaceConfig = field(default_factory=ActionSpaceConfig)
 
@@ -92,6 +97,8 @@ class HilRLRun:
                  report=None, memory=None, recovery_policy=None):  # fmt: skip
         if config.system not in SYSTEMS:
             raise ValueError(f"system must be one of {SYSTEMS}")
+        if config.observation not in OBSERVATIONS:
+            raise ValueError(f"observation must be one of {OBSERVATIONS}")
         self.config, self.cell, self.operator, self.bundle = config, cell, operator, bundle
         self.out = pathlib.Path(out)
         # the run grows its own copy of the memory with verified recoveries
@@ -130,7 +137,7 @@ class HilRLRun:
             self.out,
             LearnerConfig(
                 task=config.task,
-                latent_dim=bundle.config.latent_dim,
+                latent_dim=self._feature_dim(),
                 proprio_dim=bundle.config.proprio_dim,
                 sac=config.sac,
                 action=config.action,
@@ -170,7 +177,7 @@ class HilRLRun:
         step = runtime.step_observation(observation, self._proprio(observation), executed)
         while True:
             proprio = self._proprio(observation)
-            obs = np.r_[step.latent, proprio].astype(np.float32)
+            obs = np.r_[self._features(step.latent), proprio].astype(np.float32)
             scene, status = cell.scene(), cell.status()
             if demo:
                 proposal = np.asarray(cell.task.expert(scene), float)
@@ -206,7 +213,7 @@ class HilRLRun:
             done = next_status.success or next_status.failure
             keep = not (c.system == NO_RECOVERY_DATA and mode == Mode.RECOVERY)
             if (learn or demo) and keep:
-                next_obs = np.r_[next_step.latent, self._proprio(next_observation)]
+                next_obs = np.r_[self._features(next_step.latent), self._proprio(next_observation)]
                 self.learner.store(obs, executed, int(mode), reward, next_obs, done, demo)
             stats["ticks"] += 1
             stats["human_ticks"] += mode == Mode.HUMAN
@@ -241,6 +248,17 @@ class HilRLRun:
         self.corrections_remembered += remember_correction(
             self.memory, correction, self.config.task, f"human_{seed}", time
         )
+
+    def _features(self, latent: np.ndarray) -> np.ndarray:
+        """The learner's observation of the cell now, proprioception aside."""
+        parts = [] if self.config.observation == "state" else [latent]
+        if self.config.observation != "latent":
+            parts.append(self.cell.scene().vector())
+        return np.concatenate(parts).astype(np.float32)
+
+    def _feature_dim(self) -> int:
+        self.cell.reset(self.config.task, 0)
+        return len(self._features(np.zeros(self.bundle.config.latent_dim, np.float32)))
 
     @staticmethod
     def _proprio(observation) -> np.ndarray:
@@ -327,6 +345,10 @@ class HilRLRun:
             "env_steps": self.env_steps,
             "episodes": self.episodes,
             "wall_seconds": round(seconds, 1),
+            # training env steps per second of wall time, evaluations and demos included
+            "env_steps_per_second": round(self.env_steps / seconds, 1) if seconds else 0.0,
+            "observation": c.observation,
+            "threads": torch.get_num_threads(),
             "initial_success_rate": initial,
             "final_success_rate": final,
             "human_intervention_rate": self.human_rate,

@@ -34,8 +34,22 @@ def override_risk(risk, settings: list[str]):
     return replace(risk, **changes)
 
 
+def limit_threads(threads: int) -> None:
+    """One run per core by default: torch's and faiss's (OpenMP) thread pools keep to
+    `threads`, so runs side by side do not oversubscribe the cores (numpy's arrays here
+    are too small for its BLAS to start threads)."""
+    import faiss
+    import torch
+
+    torch.set_num_threads(threads)
+    faiss.omp_set_num_threads(threads)
+
+
 def run_from_cli(args) -> int:
     """`uniintervene hilrl`: load the models, train, print the summary line."""
+    if args.threads < 1:
+        raise ValueError("--threads must be at least 1")
+    limit_threads(args.threads)
     from uniintervene_critic.model import CriticBundle
     from uniintervene_critic.views import camera_mount
     from uniintervene_recovery.memory import InterventionMemory
@@ -70,6 +84,7 @@ def run_from_cli(args) -> int:
         recovery_max_ticks=args.recovery_max_ticks,
         recovery_updates_per_step=args.recovery_updates_per_step,
         recovery_stall_ticks=args.recovery_stall_ticks,
+        observation=args.observation,
         action=task_action_space(args.task),
         control_rates=control_rates,
     )

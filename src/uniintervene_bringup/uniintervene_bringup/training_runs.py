@@ -77,6 +77,9 @@ def plan(tasks, systems, seeds, ablations: bool) -> list[RunSpec]:
     return sorted(specs, key=lambda r: (r.system in CONTROLS, order.get(r.system, 99), r.task))
 
 
+SETTING_DEFAULTS = {"observation": "latent"}
+
+
 def finished(out: pathlib.Path, spec: RunSpec, settings: dict | None = None) -> bool:
     """The run has its final result; with `settings`, made with those (else an error:
     a resumed or merged experiment must not mix budgets)."""
@@ -87,7 +90,8 @@ def finished(out: pathlib.Path, spec: RunSpec, settings: dict | None = None) -> 
         return False
     if summary.get("final_success_rate") is None:
         return False
-    made = {key: summary["config"].get(key) for key in settings or {}}
+    # runs from before a setting existed were made with its default
+    made = {key: summary["config"].get(key, SETTING_DEFAULTS.get(key)) for key in settings or {}}
     if settings and made != settings:
         raise ValueError(
             f"{path} was made with {made}, not {settings}: use another --out or the same settings"
@@ -109,6 +113,7 @@ def run_settings(options: list[str]) -> dict:
         "demos": int(values["--demos"]),
         "final_eval_episodes": int(values["--final-eval-episodes"]),
         "recovery_max_ticks": int(values.get("--recovery-max-ticks", 0)),
+        "observation": values.get("--observation", "latent"),
     }
 
 
@@ -200,6 +205,10 @@ def add_arguments(parser) -> None:
         "--recovery-max-ticks", type=int, default=RECOVERY_MAX_TICKS,
         help="a recovery's time cap (chosen on validation seeds; 0: supervisor.yaml's)",
     )  # fmt: skip
+    parser.add_argument(
+        "--observation", default="latent", choices=["latent", "state", "latent_state"],
+        help="what every run's learner sees (state: the simulator's ceiling; see hilrl)",
+    )  # fmt: skip
     parser.add_argument("--eval-every", type=int, default=2_500)
     parser.add_argument("--eval-episodes", type=int, default=5, help="per point of the curves")
     parser.add_argument("--final-eval-episodes", type=int, default=20)
@@ -227,7 +236,7 @@ def main(args) -> int:
             "--hidden", *map(str, args.hidden), "--batch-size", str(args.batch_size),
             "--demos", str(args.demos), "--eval-every", str(args.eval_every),
             "--recovery-max-ticks", str(args.recovery_max_ticks),
-            "--eval-episodes", str(args.eval_episodes),
+            "--observation", args.observation, "--eval-episodes", str(args.eval_episodes),
             "--final-eval-episodes", str(args.final_eval_episodes), "--models", str(args.models),
         ]  # fmt: skip
         failures = run_all(specs, args.out, options, args.jobs, run_settings(options))

@@ -153,3 +153,26 @@ def test_both_cameras_give_the_wrist_view_and_the_scene_view():
     assert "scene_image" not in wrist
     with pytest.raises(ValueError, match="'wrist', 'scene' or 'both'"):
         CameraConfig(mount="ceiling")
+
+
+def test_the_privileged_state_vector_follows_the_tool_and_the_objects():
+    """Scene.vector(): the learner's ceiling observation (hilrl --observation state)."""
+    cell = SimCell("pick_eggplant", camera=CameraConfig(width=32, height=32))
+    cell.reset("pick_eggplant", 0)
+    first = cell.scene()
+    vector = first.vector()
+    # tool: position 3 + orientation 6, gripper 2, force 1; per object 3 + 6 + 3
+    assert vector.shape == (12 + 12 * len(first.objects),) and vector.dtype == np.float32
+    assert np.allclose(vector[:3], first.tcp.position, atol=1e-6)
+    eggplant = 12 + 12 * sorted(first.objects).index("eggplant")
+    assert np.allclose(vector[eggplant : eggplant + 3], first.objects["eggplant"].position)
+    for _ in range(5):  # move the tool up: its position and the objects' offsets change
+        cell.step(np.array([0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 0.0]))
+    moved = cell.scene().vector()
+    assert moved[2] > vector[2] + 0.05
+    offset = slice(eggplant + 9, eggplant + 12)
+    assert moved[offset][2] < vector[offset][2] - 0.05  # the eggplant is farther below
+    other = SimCell("pick_eggplant", camera=CameraConfig(width=32, height=32))
+    other.reset("pick_eggplant", 1)  # another layout: other object poses
+    assert not np.allclose(other.scene().vector()[12:], vector[12:], atol=1e-3)
+    assert np.all(np.isfinite(vector)) and np.abs(vector).max() <= 5.0
