@@ -10,6 +10,11 @@ source "$_UNIINTERVENE_ROOT/.venv/bin/activate"
 if [ -z "${ROS_DISTRO:-}" ]; then
   # ROS from the PyPI wheels: the venv is the underlay prefix.
   export AMENT_PREFIX_PATH="$VIRTUAL_ENV${AMENT_PREFIX_PATH:+:$AMENT_PREFIX_PATH}"
+  # ros2, launch and launch_pytest, built from source by make setup (where it could)
+  if [ -f "$_UNIINTERVENE_ROOT/ros_tools/install/local_setup.bash" ]; then
+    # shellcheck disable=SC1091
+    source "$_UNIINTERVENE_ROOT/ros_tools/install/local_setup.bash"
+  fi
 fi
 # shellcheck disable=SC1091
 source "$_UNIINTERVENE_ROOT/install/setup.bash"

@@ -61,6 +61,32 @@ export PATH="$VENV/bin:$PATH"
 if [ "$ROS_SOURCE" = "wheels" ]; then
   export AMENT_PREFIX_PATH="$VENV" CMAKE_PREFIX_PATH="$VENV"
 fi
+# The ROS 2 command-line and launch tools (ros2, launch, launch_ros, launch_testing,
+# launch_pytest) are not among the PyPI wheels: built from their upstream sources into an
+# underlay (ros_tools/) that scripts/env.sh sources before the workspace. A sourced ROS
+# install has them already.
+ROS_TOOLS_SRC="${UNIINTERVENE_ROS_TOOLS:-$ROOT/../shared/vendor/ros2}"
+ROS_TOOLS="$ROOT/ros_tools"
+if [ "$ROS_SOURCE" = "wheels" ]; then
+  if [ -d "$ROS_TOOLS_SRC" ]; then
+    TOOLS_STAMP="$ROS_TOOLS/.sources.sha256"
+    TOOLS_WANTED="$( (cd "$ROS_TOOLS_SRC" && find . -type f -printf '%P %s\n' | sort; echo "$WANTED") | sha256sum | cut -d' ' -f1)"
+    if [ "$(cat "$TOOLS_STAMP" 2>/dev/null)" != "$TOOLS_WANTED" ] || [ ! -f "$ROS_TOOLS/install/local_setup.bash" ]; then
+      echo "==> building the ROS 2 tools (ros2, launch, launch_pytest) from $ROS_TOOLS_SRC"
+      # no --symlink-install: the sources may be read-only and must stay untouched
+      colcon --log-base "$ROS_TOOLS/log" build --base-paths "$ROS_TOOLS_SRC" \
+        --build-base "$ROS_TOOLS/build" --install-base "$ROS_TOOLS/install" \
+        --cmake-args -DPython3_EXECUTABLE="$VENV/bin/python" -DBUILD_TESTING=OFF \
+        --event-handlers console_direct- >/dev/null
+      echo "$TOOLS_WANTED" > "$TOOLS_STAMP"
+    else
+      echo "==> ROS 2 tools up to date ($ROS_TOOLS)"
+    fi
+  else
+    echo "note: no ROS 2 tools (ros2, ros2 launch, launch_pytest): install ROS 2 Jazzy, use docker/, or set UNIINTERVENE_ROS_TOOLS to their sources; launch tests will skip" >&2
+  fi
+fi
+
 echo "==> colcon build"
 colcon build --symlink-install --base-paths src \
   --cmake-args -DPython3_EXECUTABLE="$VENV/bin/python" -DBUILD_TESTING=OFF

@@ -1,7 +1,8 @@
 """Shared by the launch files: the graph's launch arguments, and our nodes from
 config/graph.yaml as launch_ros Nodes."""
 
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from ament_index_python.packages import PackageNotFoundError, get_package_prefix
+from launch.actions import DeclareLaunchArgument, LogInfo, OpaqueFunction
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
@@ -44,8 +45,18 @@ def graph_nodes(graph: str, context):
     return nodes
 
 
-def aggregator_node(bringup) -> Node:
-    """/diagnostics -> /diagnostics_agg for rqt's Robot Monitor (diagnostic_aggregator)."""
+def aggregator_node(bringup):
+    """/diagnostics -> /diagnostics_agg for rqt's Robot Monitor (diagnostic_aggregator, a
+    C++ package of a ROS install): where it is not installed the cell runs without it,
+    and one warning says so (it only serves a viewer)."""
+    try:
+        get_package_prefix("diagnostic_aggregator")
+    except PackageNotFoundError:
+        return LogInfo(
+            msg="WARNING: diagnostic_aggregator is not installed: no /diagnostics_agg for "
+            "rqt's Robot Monitor (install ros-jazzy-diagnostic-aggregator); /diagnostics "
+            "is published as usual"
+        )
     return Node(
         package="diagnostic_aggregator",
         executable="aggregator_node",

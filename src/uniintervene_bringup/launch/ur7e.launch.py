@@ -34,16 +34,20 @@ sys.path.insert(0, str(Path(__file__).parent))
 from common import aggregator_node, graph_launch  # noqa: E402
 
 
-def include(package: str, launch_file: str, arguments: dict):
+def include(package: str, launch_file: str, arguments: dict, condition=None):
     path = Path(get_package_share_directory(package)) / "launch" / launch_file
+    # the condition goes to the constructor: launch's Action.condition has no setter
+    # (ros2/launch jazzy, launch/action.py)
     return IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(str(path)), launch_arguments=arguments.items()
+        PythonLaunchDescriptionSource(str(path)),
+        launch_arguments=arguments.items(),
+        condition=condition,
     )
 
 
 def realsense(name: str, serial, condition=None):
     """One RealSense colour stream on /camera/<name>/color/image_raw, 640x480 at 30 Hz."""
-    launch = include(
+    return include(
         "realsense2_camera",
         "rs_launch.py",
         {
@@ -52,9 +56,8 @@ def realsense(name: str, serial, condition=None):
             "rgb_camera.color_profile": "640,480,30",
             "enable_depth": "false",
         },
+        condition,
     )
-    launch.condition = condition
-    return launch
 
 
 def servo_node(bringup: Path) -> Node:

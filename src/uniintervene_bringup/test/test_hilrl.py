@@ -111,6 +111,30 @@ def test_the_learner_may_observe_the_privileged_state_as_a_ceiling(
     assert np.ptp(state[:, 2]) > 1e-3  # it moved during training
 
 
+def test_hil_serl_on_the_state_runs_the_same_without_camera_images(tmp_path, tiny_models):
+    """hilrl renders nothing there (nothing reads the images): the run must not change."""
+    summaries = []
+    for render in (True, False):
+        cell = SimCell("pick_eggplant", camera=CameraConfig(width=32, height=32), render=render)
+        _, summary = short_run(
+            tmp_path / str(render), tiny_models, steps=40, cell=cell, system="hil_serl",
+            observation="state",
+        )  # fmt: skip
+        summaries.append({k: v for k, v in summary.items() if "second" not in k})
+    assert summaries[0] == summaries[1]
+
+
+def test_command_line_overrides_name_a_field_and_a_number():
+    from uniintervene_bringup.hilrl_command import override_fields
+
+    sac = override_fields(SACConfig(), ["discount=0.99", "num_critics=10"], "--sac-settings")
+    assert (sac.discount, sac.num_critics) == (0.99, 10) and isinstance(sac.num_critics, int)
+    with pytest.raises(ValueError, match="--sac-settings: 'gamma=0.9' is not KEY=VALUE"):
+        override_fields(SACConfig(), ["gamma=0.9"], "--sac-settings")
+    with pytest.raises(ValueError, match="'tau=fast': 'fast' is not a number"):
+        override_fields(SACConfig(), ["tau=fast"], "--sac-settings")
+
+
 def test_an_unknown_observation_is_refused(tmp_path, tiny_models):
     with pytest.raises(ValueError, match="observation must be one of"):
         short_run(tmp_path, tiny_models, observation="pixels")

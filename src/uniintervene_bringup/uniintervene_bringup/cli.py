@@ -218,6 +218,11 @@ def main(argv=None) -> int:
         "min_duration, gain_epsilon, drawdown_limit, smoothing, warmup)",
     )  # fmt: skip
     hil.add_argument(
+        "--sac-settings", nargs="+", default=[], metavar="KEY=VALUE",
+        help="override the learner's SAC settings (discount, num_critics, critic_subsample, "
+        "critic_actor_ratio, initial_temperature, target_entropy_scale, learning_rate, tau)",
+    )  # fmt: skip
+    hil.add_argument(
         "--recovery-stall-ticks", type=int, default=0,
         help="ticks without a value gain that end a recovery; 0: recovery.yaml's stall_ticks",
     )  # fmt: skip

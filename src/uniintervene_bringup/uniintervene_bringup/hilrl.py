@@ -56,6 +56,8 @@ TRIGGER_MODE = {**TRIGGER_MODE, NO_RECOVERY_DATA: "value_risk"} | dict.fromkeys(
 # system as deployed), the simulator's privileged state (a ceiling), or both
 OBSERVATIONS = ("latent", "state", "latent_state")
 EVAL_SEED_OFFSET = 900_000  # never a training seed (training: seed * 100000 + episode)
+STATE_STATISTICS_SEED = EVAL_SEED_OFFSET - 1_000  # the state's normalisation layouts
+STATE_MIN_SCALE, STATE_CLIP = 0.05, 10.0  # a near-constant input is not blown up
 
 
 @dataclass
@@ -253,12 +255,34 @@ class HilRLRun:
         """The learner's observation of the cell now, proprioception aside."""
         parts = [] if self.config.observation == "state" else [latent]
         if self.config.observation != "latent":
-            parts.append(self.cell.scene().vector())
+            state = (self.cell.scene().vector() - self.state_mean) / self.state_scale
+            parts.append(np.clip(state, -STATE_CLIP, STATE_CLIP))
         return np.concatenate(parts).astype(np.float32)
 
     def _feature_dim(self) -> int:
+        if self.config.observation != "latent":
+            self.state_mean, self.state_scale = self._state_statistics()
         self.cell.reset(self.config.task, 0)
         return len(self._features(np.zeros(self.bundle.config.latent_dim, np.float32)))
+
+    def _state_statistics(self, episodes: int = 3) -> tuple[np.ndarray, np.ndarray]:
+        """Per-dimension mean and spread of the privileged state over a few scripted-expert
+        episodes on layouts of their own, so every input varies on the same scale (as
+        state-based SAC normalises its observations)."""
+        cell, rows = self.cell, []
+        for i in range(episodes):
+            cell.reset(self.config.task, STATE_STATISTICS_SEED + i)
+            for _ in range(round(cell.task.episode_seconds / 0.1)):
+                scene = cell.scene()
+                rows.append(scene.vector())
+                try:
+                    cell.step(np.asarray(cell.task.expert(scene), float))
+                except cell.Unstable:
+                    break
+                if cell.status().success or cell.status().failure:
+                    break
+        rows = np.asarray(rows)
+        return rows.mean(0), np.maximum(rows.std(0), STATE_MIN_SCALE)
 
     @staticmethod
     def _proprio(observation) -> np.ndarray:

@@ -22,16 +22,20 @@ def reference_rates(path: pathlib.Path | None, task: str) -> dict:
     return summary["control_rates"]
 
 
-def override_risk(risk, settings: list[str]):
-    """The rule trigger's settings with KEY=VALUE overrides (chosen on validation seeds)."""
-    known = {f.name: f.type for f in fields(risk)}
+def override_fields(config, settings: list[str], flag: str):
+    """A dataclass of numbers with KEY=VALUE overrides from the command line (`flag` names
+    the option in errors)."""
+    known = [f.name for f in fields(config)]
     changes = {}
     for item in settings:
         key, _, value = item.partition("=")
         if key not in known or not value:
-            raise ValueError(f"--trigger-settings: {item!r} is not KEY=VALUE with KEY in {known}")
-        changes[key] = float(value) if "." in value or "e" in value else int(value)
-    return replace(risk, **changes)
+            raise ValueError(f"{flag}: {item!r} is not KEY=VALUE with KEY in {known}")
+        try:
+            changes[key] = float(value) if "." in value or "e" in value else int(value)
+        except ValueError:
+            raise ValueError(f"{flag}: {item!r}: {value!r} is not a number") from None
+    return replace(config, **changes)
 
 
 def limit_threads(threads: int) -> None:
@@ -59,7 +63,9 @@ def run_from_cli(args) -> int:
     from uniintervene_sim.operator import SimulatedOperator
 
     bundle = CriticBundle.load(args.models / "critic")
-    bundle.config.risk = override_risk(bundle.config.risk, args.trigger_settings)
+    bundle.config.risk = override_fields(
+        bundle.config.risk, args.trigger_settings, "--trigger-settings"
+    )
     report = json.loads((args.models / "critic" / "training_report.json").read_text())
     memory = recovery_policy = control_rates = None
     if args.system not in SYSTEMS:
@@ -88,11 +94,17 @@ def run_from_cli(args) -> int:
         action=task_action_space(args.task),
         control_rates=control_rates,
     )
-    config.sac.seed = args.seed
-    config.sac.hidden = tuple(args.hidden)
-    config.sac.batch_size = args.batch_size
-    # the cameras the critic's training episodes were recorded with
-    cell = SimCell(args.task, camera=CameraConfig(mount=camera_mount(bundle.config.views)))
+    config.sac = override_fields(
+        replace(config.sac, seed=args.seed, hidden=tuple(args.hidden), batch_size=args.batch_size),
+        args.sac_settings, "--sac-settings",
+    )  # fmt: skip
+    # the cameras the critic's training episodes were recorded with; no camera images
+    # where nothing reads them (HiL-SERL, no trigger, learning from the privileged state)
+    cell = SimCell(
+        args.task,
+        camera=CameraConfig(mount=camera_mount(bundle.config.views)),
+        render=not (args.observation == "state" and args.system == "hil_serl"),
+    )
     run = HilRLRun(
         config, cell, SimulatedOperator(), bundle, args.out, report, memory, recovery_policy
     )

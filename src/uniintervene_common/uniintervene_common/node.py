@@ -1,10 +1,13 @@
 """The clean spin/shutdown every node uses."""
 
 import functools
+import signal
 
 import rclpy
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
+
+from uniintervene_common.startup import restore_stop_signals
 
 
 def run(node_class, args=None, executor_factory=None, before_shutdown=None) -> int:
@@ -13,9 +16,10 @@ def run(node_class, args=None, executor_factory=None, before_shutdown=None) -> i
     Shared by every UniIntervene node. executor_factory: e.g. a multi-threaded executor
     (created after rclpy.init); before_shutdown(node): last words (close files).
     """
-    rclpy.init(args=args)
     node = None
     try:
+        restore_stop_signals()  # from here on a stop is KeyboardInterrupt or rclpy's
+        rclpy.init(args=args)
         node = node_class()
         if executor_factory is None:
             rclpy.spin(node)
@@ -29,6 +33,11 @@ def run(node_class, args=None, executor_factory=None, before_shutdown=None) -> i
         if rclpy.ok():  # a real failure, not a callback racing the Ctrl-C shutdown
             raise
     finally:
+        # Ctrl-C in a terminal signals the whole process group and `ros2 launch` sends its
+        # own SIGINT after it: from here to the process's exit (atexit handlers included)
+        # a second one must not cut the last words short. The process is ending anyway.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if node is not None:
             if before_shutdown is not None:
                 before_shutdown(node)

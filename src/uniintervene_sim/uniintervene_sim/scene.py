@@ -68,17 +68,20 @@ class Scene:
     def vector(self) -> np.ndarray:
         """The privileged state as one flat vector (the learner's ceiling observation):
         the tool's position and orientation, gripper, contact force, and each object's
-        position (absolute and from the tool) and orientation, objects in name order.
-        Orientations as the rotation matrix's first two columns (continuous, unlike a
-        quaternion's sign); the force in tens of newtons, capped, so no input dwarfs others."""
+        offset from the tool and orientation, objects in name order. Scaled so what varies
+        between layouts is of order one: positions in decimetres (centimetres decide a
+        grasp), orientations as the rotation matrix's first two columns (continuous,
+        unlike a quaternion's sign), the force in tens of newtons, capped."""
 
-        def pose(p: Pose) -> list:
-            return [p.position, p.rotation[:, :2].T.ravel()]
+        def rotation(p: Pose) -> np.ndarray:
+            return p.rotation[:, :2].T.ravel()
 
-        parts = [*pose(self.tcp), [self.gripper_command, 10 * self.finger_opening]]
+        parts = [10 * self.tcp.position, rotation(self.tcp)]
+        parts.append([self.gripper_command, 10 * self.finger_opening])
         parts.append([min(self.tool_force / 10.0, 5.0)])
         for name in sorted(self.objects):
-            parts += [*pose(self.objects[name]), self.objects[name].position - self.tcp.position]
+            pose = self.objects[name]
+            parts += [10 * (pose.position - self.tcp.position), rotation(pose)]
         return np.concatenate([np.asarray(p, np.float32).ravel() for p in parts])
 
 

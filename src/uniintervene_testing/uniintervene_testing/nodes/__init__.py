@@ -1,1 +1,5 @@
 """Helper nodes for transport tests. They prove the middleware, not any product feature."""
+
+from uniintervene_common.startup import exit_quietly_on_stop
+
+exit_quietly_on_stop()  # stopped while still importing: a quiet exit (see startup.py)

@@ -1,0 +1,180 @@
+"""The commands a robot engineer types, run as commands: `ros2 launch` of both launch
+files, the `ros2` verbs that watch the cell, and Ctrl-C. They need the ROS 2 tools
+(`make setup` builds them where no ROS is installed); without them these tests skip."""
+
+import os
+import pathlib
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import psutil
+import pytest
+
+from uniintervene_testing import standins
+
+ROS2 = shutil.which("ros2")
+pytestmark = [
+    pytest.mark.ros,
+    pytest.mark.skipif(
+        ROS2 is None,
+        reason="no `ros2` command: install ROS 2 Jazzy, use docker/, or let make setup build "
+        "the tools (UNIINTERVENE_ROS_TOOLS)",
+    ),
+]
+SIM_NODES = {"sim_node", "policy_node", "operator_node", "critic_node", "recovery_node",
+             "supervisor_node"}  # fmt: skip
+
+
+class Launched:
+    """`ros2 launch ...` in a process group of its own, as a terminal runs it."""
+
+    def __init__(self, arguments: list[str], log: pathlib.Path, env: dict | None = None):
+        self.log = log
+        self.stream = open(log, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [ROS2, "launch", *arguments],
+            stdout=self.stream,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def wait_for(self, text: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert self.process.poll() is None, f"ros2 launch ended:\n{self.output()[-3000:]}"
+            assert time.monotonic() < deadline, f"no {text!r} in {timeout} s:\n{self.output()}"
+            time.sleep(0.2)
+
+    def interrupt(self, signals, timeout: float = 30.0) -> int:
+        """Ctrl-C in a terminal: SIGINT to the whole process group (launch then sends its
+        own SIGINT to every node)."""
+        for number in signals:
+            os.killpg(self.process.pid, number)
+        try:
+            return self.process.wait(timeout)
+        finally:
+            self.stop()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.stream.close()
+
+
+def ros2(*arguments: str, timeout: float = 30.0) -> str:
+    done = subprocess.run(
+        [ROS2, *arguments], capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert done.returncode == 0, f"ros2 {' '.join(arguments)}: {done.stdout}{done.stderr}"
+    return done.stdout + done.stderr
+
+
+@pytest.fixture
+def sim_cell(tmp_path, tiny_model_dir):
+    launched = Launched(
+        ["uniintervene_bringup", "sim.launch.py", f"models:={tiny_model_dir}",
+         f"recordings:={tmp_path / 'recordings'}"],
+        tmp_path / "launch.log",
+    )  # fmt: skip
+    yield launched
+    launched.stop()
+    subprocess.run([ROS2, "daemon", "stop"], capture_output=True, timeout=30, check=False)
+
+
+def test_sim_launch_brings_the_cell_up_and_the_ros2_verbs_watch_it(sim_cell):
+    sim_cell.wait_for("ready: uniintervene/arbitrate takes episodes", timeout=90)
+    sim_cell.wait_for("simulating pick_eggplant", timeout=60)
+    echoed = ros2("topic", "echo", "--once", "/joint_states", timeout=60)
+    assert "shoulder_pan_joint" in echoed and "position:" in echoed
+    seen, deadline = set(), time.monotonic() + 60
+    while not SIM_NODES <= seen:  # discovery under load: what any listing saw
+        assert time.monotonic() < deadline, seen
+        seen |= {name.lstrip("/") for name in ros2("node", "list", "--no-daemon", "--spin-time",
+                                                   "3").split()}  # fmt: skip
+    actions = ros2("action", "list", "-t")
+    assert "/uniintervene/arbitrate [uniintervene_msgs/action/Arbitrate]" in actions
+    # a parameter the schema bounds: an out-of-range value is refused with the reason
+    refused = ros2("param", "set", "/supervisor_node", "max_linear_speed", "-1.0")
+    assert "Setting parameter failed" in refused and "0.0" in refused, refused
+    accepted = ros2("param", "set", "/supervisor_node", "max_linear_speed", "0.2")
+    assert "Set parameter successful" in accepted, accepted
+    # the diagnostics aggregator serves only rqt's Robot Monitor: skipped with one warning
+    assert sim_cell.output().count("diagnostic_aggregator is not installed") == 1
+
+
+def wait_until_running(cell: Launched) -> list[int]:
+    """Every node past its start (the last to finish loading are the critic and the
+    recovery); returns the nodes' process ids."""
+    for line in ("ready: uniintervene/arbitrate takes episodes", "simulating pick_eggplant",
+                 "loaded critic from", "memory: "):  # fmt: skip
+        cell.wait_for(line, timeout=90)
+    return [int(pid) for pid in re.findall(r"process started with pid \[(\d+)\]", cell.output())]
+
+
+def test_ctrl_c_ends_every_node_cleanly(sim_cell):
+    assert len(wait_until_running(sim_cell)) == len(SIM_NODES)
+    code = sim_cell.interrupt([signal.SIGINT])
+    output = sim_cell.output()
+    assert code == 0, output[-3000:]
+    assert "Traceback" not in output and "process has died" not in output, output[-3000:]
+    assert output.count("process has finished cleanly") == len(SIM_NODES), output[-3000:]
+
+
+def test_sigterm_ends_every_node_without_a_traceback(sim_cell):
+    """SIGTERM to the process group (a service manager's stop): upstream launch cancels
+    itself without waiting for its processes, so each node must end on its own."""
+    pids = wait_until_running(sim_cell)
+    sim_cell.interrupt([signal.SIGTERM])
+    deadline = time.monotonic() + 30
+    while alive := [pid for pid in pids if psutil.pid_exists(pid) and
+                    psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]:  # fmt: skip
+        assert time.monotonic() < deadline, f"nodes still running: {alive}"
+        time.sleep(0.2)
+    assert "Traceback" not in sim_cell.output(), sim_cell.output()[-3000:]
+
+
+def test_ur7e_launch_file_runs_and_hands_the_drivers_what_they_need(tmp_path, tiny_model_dir):
+    """The real cell's launch description executed with stand-ins for the upstream
+    packages (uniintervene_testing.standins): what the UR driver, the cameras and Servo
+    are given. (`launch.condition = ...` once made this fail before any node started.)"""
+    env = standins.make_prefix(tmp_path / "standins")
+    arguments = ["uniintervene_bringup", "ur7e.launch.py"]
+    shown = subprocess.run(
+        [ROS2, "launch", *arguments, "--show-args"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, **env}, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    for name in ("robot_ip", "use_mock_hardware", "wrist_camera_serial", "scene_camera_serial",
+                 "models", "namespace"):  # fmt: skip
+        assert f"'{name}'" in shown.stdout
+    launched = Launched(
+        [*arguments, "robot_ip:=192.168.56.101", "use_mock_hardware:=true",
+         f"models:={tiny_model_dir}"],
+        tmp_path / "launch.log", env,
+    )  # fmt: skip
+    record = tmp_path / "standins"
+    try:
+        deadline = time.monotonic() + 90
+        while not standins.records(record, "servo_node"):  # after the robot description
+            assert launched.process.poll() is None, launched.output()[-3000:]
+            assert time.monotonic() < deadline, launched.output()[-3000:]
+            time.sleep(0.5)
+    finally:
+        launched.interrupt([signal.SIGINT])
+    (driver,) = standins.records(record, "ur_robot_driver")
+    assert driver["ur_type"] == "ur7e" and driver["robot_ip"] == "192.168.56.101"
+    assert driver["use_mock_hardware"] == "true"
+    assert driver["initial_joint_controller"] == "forward_position_controller"
+    (camera,) = standins.records(record, "realsense2_camera")  # no scene serial: one camera
+    assert camera["camera_name"] == "camera" and camera["enable_depth"] == "false"
+    (servo,) = standins.records(record, "servo_node")
+    assert any(str(part).endswith("servo.yaml") for part in servo) or "--params-file" in servo
+    assert standins.records(record, "spacenav_node") and standins.records(record, "rviz2")
