@@ -8,8 +8,8 @@ import pytest
 
 from uniintervene_bringup.recordings import episode_from_recording
 from uniintervene_bringup.runner import GraphRunner
-from uniintervene_msgs.action import Arbitrate
 from uniintervene_supervisor.recorder import read_recording
+from uniintervene_testing.episodes import run_episodes
 from uniintervene_testing.harness import WaitTimeout
 
 pytestmark = pytest.mark.ros
@@ -36,29 +36,6 @@ def running_cells(tmp_path, **graph_options):
     finally:
         for runner in runners:
             runner.stop()
-
-
-def run_episodes(ros, tasks: dict, max_ticks: int, timeout: float) -> dict:
-    """One HiL-SERL episode per cell at once: cell -> Arbitrate result."""
-    from rclpy.action import ActionClient
-
-    clients = {
-        cell: ActionClient(ros.node, Arbitrate, f"/{cell}/uniintervene/arbitrate") for cell in tasks
-    }
-    for client in clients.values():
-        ros.wait_for_action_server(client, timeout=90.0)
-    handles = {
-        cell: ros.wait_future(
-            client.send_goal_async(
-                Arbitrate.Goal(task=tasks[cell], max_ticks=max_ticks, autonomous_intervention=False)
-            )
-        )
-        for cell, client in clients.items()
-    }
-    return {
-        cell: ros.wait_future(handle.get_result_async(), timeout=timeout).result
-        for cell, handle in handles.items()
-    }
 
 
 def test_two_namespaced_cells_run_side_by_side(ros, tmp_path):

@@ -161,18 +161,21 @@ def test_the_privileged_state_vector_follows_the_tool_and_the_objects():
     cell.reset("pick_eggplant", 0)
     first = cell.scene()
     vector = first.vector()
-    # tool: position 3 + orientation 6, gripper 2, force 1; per object 3 + 6 + 3
+    # tool: position 3 + orientation 6, gripper 2, force 1; per object offset 3 (dm) + 3
+    # (cm, capped) + orientation 6
     assert vector.shape == (12 + 12 * len(first.objects),) and vector.dtype == np.float32
-    assert np.allclose(vector[:3], first.tcp.position, atol=1e-6)
+    assert np.allclose(vector[:3], 10 * first.tcp.position, atol=1e-5)
     eggplant = 12 + 12 * sorted(first.objects).index("eggplant")
-    assert np.allclose(vector[eggplant : eggplant + 3], first.objects["eggplant"].position)
+    offset = first.objects["eggplant"].position - first.tcp.position
+    assert np.allclose(vector[eggplant : eggplant + 3], 10 * offset, atol=1e-5)
+    assert np.allclose(vector[eggplant + 3 : eggplant + 6], np.clip(100 * offset, -3, 3))
     for _ in range(5):  # move the tool up: its position and the objects' offsets change
         cell.step(np.array([0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 0.0]))
     moved = cell.scene().vector()
-    assert moved[2] > vector[2] + 0.05
-    offset = slice(eggplant + 9, eggplant + 12)
-    assert moved[offset][2] < vector[offset][2] - 0.05  # the eggplant is farther below
+    assert moved[2] > vector[2] + 0.5  # dm
+    below = eggplant + 2
+    assert moved[below] < vector[below] - 0.5  # the eggplant is farther below (dm)
     other = SimCell("pick_eggplant", camera=CameraConfig(width=32, height=32))
     other.reset("pick_eggplant", 1)  # another layout: other object poses
     assert not np.allclose(other.scene().vector()[12:], vector[12:], atol=1e-3)
-    assert np.all(np.isfinite(vector)) and np.abs(vector).max() <= 5.0
+    assert np.all(np.isfinite(vector)) and np.abs(vector).max() <= 10.0

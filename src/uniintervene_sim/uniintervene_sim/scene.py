@@ -69,9 +69,9 @@ class Scene:
         """The privileged state as one flat vector (the learner's ceiling observation):
         the tool's position and orientation, gripper, contact force, and each object's
         offset from the tool and orientation, objects in name order. Scaled so what varies
-        between layouts is of order one: positions in decimetres (centimetres decide a
-        grasp), orientations as the rotation matrix's first two columns (continuous,
-        unlike a quaternion's sign), the force in tens of newtons, capped."""
+        between layouts is of order one: positions in decimetres, offsets also in
+        centimetres near the tool, orientations as the rotation matrix's first two columns
+        (continuous, unlike a quaternion's sign), the force in tens of newtons, capped."""
 
         def rotation(p: Pose) -> np.ndarray:
             return p.rotation[:, :2].T.ravel()
@@ -81,7 +81,10 @@ class Scene:
         parts.append([min(self.tool_force / 10.0, 5.0)])
         for name in sorted(self.objects):
             pose = self.objects[name]
-            parts += [10 * (pose.position - self.tcp.position), rotation(pose)]
+            offset = pose.position - self.tcp.position
+            # and in centimetres, capped at 3: a grasp or an insertion is decided in the
+            # last few millimetres (what a wrist camera magnifies)
+            parts += [10 * offset, np.clip(100 * offset, -3.0, 3.0), rotation(pose)]
         return np.concatenate([np.asarray(p, np.float32).ravel() for p in parts])
 
 
