@@ -12,7 +12,9 @@ import time
 
 import psutil
 import pytest
+import yaml
 
+from uniintervene_common import topics
 from uniintervene_testing import standins
 
 ROS2 = shutil.which("ros2")
@@ -149,40 +151,73 @@ def test_sigterm_ends_every_node_without_a_traceback(sim_cell):
     assert "Traceback" not in sim_cell.output(), sim_cell.output()[-3000:]
 
 
-def test_ur7e_launch_file_runs_and_hands_the_drivers_what_they_need(tmp_path, tiny_model_dir):
-    """The real cell's launch description executed with stand-ins for the upstream
-    packages (uniintervene_testing.standins): what the UR driver, the cameras and Servo
-    are given. (`launch.condition = ...` once made this fail before any node started.)"""
-    env = standins.make_prefix(tmp_path / "standins")
-    arguments = ["uniintervene_bringup", "ur7e.launch.py"]
-    shown = subprocess.run(
-        [ROS2, "launch", *arguments, "--show-args"],
-        capture_output=True, text=True, timeout=60, env={**os.environ, **env}, check=False,
-    )  # fmt: skip
-    assert shown.returncode == 0, shown.stderr
-    for name in ("robot_ip", "use_mock_hardware", "wrist_camera_serial", "scene_camera_serial",
-                 "models", "namespace"):  # fmt: skip
-        assert f"'{name}'" in shown.stdout
+def launch_ur7e(tmp_path, tiny_model_dir, *arguments: str) -> pathlib.Path:
+    """ur7e.launch.py with stand-ins for the upstream packages, until Servo has started
+    (after the robot description); returns the stand-ins' folder with their records."""
+    root = tmp_path / "standins"
+    env = standins.make_prefix(root)
     launched = Launched(
-        [*arguments, "robot_ip:=192.168.56.101", "use_mock_hardware:=true",
-         f"models:={tiny_model_dir}"],
+        ["uniintervene_bringup", "ur7e.launch.py", "robot_ip:=192.168.56.101",
+         f"models:={tiny_model_dir}", *arguments],
         tmp_path / "launch.log", env,
     )  # fmt: skip
-    record = tmp_path / "standins"
     try:
         deadline = time.monotonic() + 90
-        while not standins.records(record, "servo_node"):  # after the robot description
+        while not standins.records(root, "servo_node"):
             assert launched.process.poll() is None, launched.output()[-3000:]
             assert time.monotonic() < deadline, launched.output()[-3000:]
             time.sleep(0.5)
     finally:
         launched.interrupt([signal.SIGINT])
-    (driver,) = standins.records(record, "ur_robot_driver")
+    return root
+
+
+def test_ur7e_launch_file_shows_its_arguments(tmp_path):
+    """Executed, not parsed: `launch.condition = ...` once made it fail before any node."""
+    env = standins.make_prefix(tmp_path / "standins")
+    shown = subprocess.run(
+        [ROS2, "launch", "uniintervene_bringup", "ur7e.launch.py", "--show-args"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, **env}, check=False,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    for name in ("robot_ip", "use_mock_hardware", "wrist_camera_serial", "scene_camera_serial",
+                 "models", "namespace", "autonomous_intervention"):  # fmt: skip
+        assert f"'{name}'" in shown.stdout
+
+
+def test_ur7e_launch_hands_the_driver_the_servo_and_the_camera_what_they_need(
+    tmp_path, tiny_model_dir
+):
+    """The real cell's launch description run with stand-ins for the upstream packages
+    (uniintervene_testing.standins): what the UR driver, Servo and the camera are given."""
+    root = launch_ur7e(tmp_path, tiny_model_dir, "use_mock_hardware:=true")
+    (driver,) = standins.records(root, "ur_robot_driver")  # ur_control.launch.py's arguments
     assert driver["ur_type"] == "ur7e" and driver["robot_ip"] == "192.168.56.101"
-    assert driver["use_mock_hardware"] == "true"
+    assert driver["use_mock_hardware"] == "true" and driver["launch_rviz"] == "false"
     assert driver["initial_joint_controller"] == "forward_position_controller"
-    (camera,) = standins.records(record, "realsense2_camera")  # no scene serial: one camera
+    (camera,) = standins.records(root, "realsense2_camera")  # no scene serial: one camera
     assert camera["camera_name"] == "camera" and camera["enable_depth"] == "false"
-    (servo,) = standins.records(record, "servo_node")
-    assert any(str(part).endswith("servo.yaml") for part in servo) or "--params-file" in servo
-    assert standins.records(record, "spacenav_node") and standins.records(record, "rviz2")
+    assert camera["rgb_camera.color_profile"] == "640,480,30"
+    # Servo starts once the driver's robot description exists, with the UR7e's SRDF (as
+    # ur_moveit_config's ur_moveit.launch.py) and our servo.yaml
+    assert standins.records(root, "wait_for_robot_description")
+    (servo,) = standins.records(root, "servo_node")
+    assert any(p.endswith("config/servo.yaml") for p in servo["arguments"])
+    params = [yaml.safe_load(text)["/**"]["ros__parameters"] for text in servo["params"][:1]]
+    semantic = params[0]["robot_description_semantic"]  # the stand-in builder's record
+    assert "'srdf': 'srdf/ur.srdf.xacro'" in semantic and "{'name': 'ur7e'}" in semantic
+    assert "'package_name': 'ur_moveit_config'" in semantic
+    (aggregator,) = standins.records(root, "aggregator_node")  # installed here: started
+    assert any(p.endswith("config/diagnostics.yaml") for p in aggregator["arguments"])
+    assert standins.records(root, "spacenav_node") and standins.records(root, "rviz2")
+
+
+def test_ur7e_launch_starts_the_scene_camera_where_its_serial_is_given(tmp_path, tiny_model_dir):
+    root = launch_ur7e(tmp_path, tiny_model_dir, "scene_camera_serial:=_831612073525")
+    cameras = {c["camera_name"]: c for c in standins.records(root, "realsense2_camera")}
+    assert set(cameras) == {"camera", "scene"}
+    assert cameras["scene"]["serial_no"] == "_831612073525"
+    # rs_launch.py publishes /<camera_namespace "camera">/<camera_name>/color/image_raw:
+    # where critic_node listens for each view
+    assert topics.IMAGE == "camera/camera/color/image_raw"
+    assert topics.SCENE_IMAGE == f"camera/{cameras['scene']['camera_name']}/color/image_raw"

@@ -28,16 +28,19 @@ def generate_launch_description():
     return LaunchDescription([OpaqueFunction(function=record)])
 """
 
-# A stand-in executable: records its command line; `exit_at_once` ones end (as
-# wait_for_robot_description does once the description is there), the others run until
-# signalled, like a driver.
+# A stand-in executable: records its command line and the text of its parameter files;
+# `exit_at_once` ones end (as wait_for_robot_description does once the description is
+# there), the others run until signalled, like a driver.
 EXECUTABLE = """#!{python}
 import json, os, signal, sys, time
 signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+arguments = sys.argv[1:]
+files = [arguments[i + 1] for i, a in enumerate(arguments[:-1]) if a == "--params-file"]
+record = {{"arguments": arguments, "params": [open(f).read() for f in files]}}
 path = os.path.join(os.environ["STANDIN_RECORD"], "{name}.jsonl")
 with open(path, "a") as stream:
-    stream.write(json.dumps(sys.argv[1:]) + "\\n")
+    stream.write(json.dumps(record) + "\\n")
 if {exit_at_once}:
     sys.exit(0)
 while True:
