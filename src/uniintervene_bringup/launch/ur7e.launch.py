@@ -4,6 +4,7 @@
         models:=/data/models autonomous_intervention:=true [use_mock_hardware:=true] \
         [memory:=/data/memory.safetensors] [recordings:=/data/recordings] [namespace:=cell_2]
         [wrist_camera_serial:=...] [scene_camera_serial:=...]   # two RealSenses: both serials
+                                                                # (digits; the '_' is added)
 
 Checked against the Jazzy sources (see the README's real-cell checklist):
 - ur_robot_driver 3.8 launch/ur_control.launch.py: ur_type ur7e (with its update-rate
@@ -13,7 +14,9 @@ Checked against the Jazzy sources (see the README's real-cell checklist):
   description exists (ur_robot_driver's wait_for_robot_description);
 - realsense2_camera 4.55 launch/rs_launch.py: camera_namespace "camera" and camera_name
   give /camera/<name>/color/image_raw; serial_no picks the device when two are plugged in
-  (the wrist camera keeps the name "camera", the scene camera is "scene");
+  (the wrist camera keeps the name "camera", the scene camera is "scene"); serial_no is a
+  string parameter, hence the '_' prefix (README "serial_no:=_831612073525"), and
+  diagnostics_period (default 0) must be > 0 for /diagnostics;
 - moveit_servo 2.12 servo_node: exits when it has no complete joint state within 5 s, so
   it is respawned; the supervisor switches it to TWIST whenever it (re)appears.
 """
@@ -23,11 +26,18 @@ from pathlib import Path
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription, RegisterEventHandler
+from launch.actions import (
+    DeclareLaunchArgument,
+    IncludeLaunchDescription,
+    OpaqueFunction,
+    RegisterEventHandler,
+)
 from launch.conditions import IfCondition
 from launch.event_handlers import OnProcessExit
 from launch.launch_description_sources import PythonLaunchDescriptionSource
+from launch.substitution import Substitution
 from launch.substitutions import LaunchConfiguration, PythonExpression
+from launch.utilities import perform_substitutions
 from launch_ros.actions import Node
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -45,19 +55,48 @@ def include(package: str, launch_file: str, arguments: dict, condition=None):
     )
 
 
+class SerialNumber(Substitution):
+    """A RealSense serial as realsense2_camera wants it: its node declares `serial_no` a
+    string, so digits alone (an integer parameter) get the '_' prefix its README
+    documents (realsense_node_factory.cpp strips it); empty is "''", any device."""
+
+    def __init__(self, serial):
+        super().__init__()
+        self.serial = serial
+
+    def perform(self, context) -> str:
+        text = perform_substitutions(context, [self.serial]).strip().strip("'\"")
+        return f"_{text}" if text.isdigit() else (text or "''")
+
+
 def realsense(name: str, serial, condition=None):
-    """One RealSense colour stream on /camera/<name>/color/image_raw, 640x480 at 30 Hz."""
+    """One RealSense colour stream on /camera/<name>/color/image_raw, 640x480 at 30 Hz,
+    reporting on /diagnostics every second (rs_launch.py's default 0 publishes none)."""
     return include(
         "realsense2_camera",
         "rs_launch.py",
         {
             "camera_name": name,
-            "serial_no": serial,
+            "serial_no": SerialNumber(serial),
             "rgb_camera.color_profile": "640,480,30",
             "enable_depth": "false",
+            "diagnostics_period": "1.0",
         },
         condition,
     )
+
+
+def check_camera_serials(context):
+    """With two RealSenses plugged in, a wrist node without a serial takes whichever
+    camera comes first: the scene camera then needs the wrist camera's serial too."""
+    wrist = SerialNumber(LaunchConfiguration("wrist_camera_serial")).perform(context)
+    scene = LaunchConfiguration("scene_camera_serial").perform(context).strip("'\" ")
+    if scene and wrist == "''":
+        raise RuntimeError(
+            "scene_camera_serial is given without wrist_camera_serial: with two RealSenses "
+            "the wrist node would take whichever comes first; give both serials"
+        )
+    return []
 
 
 def servo_node(bringup: Path) -> Node:
@@ -94,6 +133,16 @@ def generate_launch_description():
                 description="ros2_control mock hardware instead of the arm (no robot program "
                 "state is published then: the supervisor stops requiring it)",
             ),
+            DeclareLaunchArgument(
+                "wrist_camera_serial", default_value="''", description="wrist RealSense serial"
+            ),
+            DeclareLaunchArgument(
+                "scene_camera_serial",
+                default_value="",
+                description="scene RealSense serial: the second view of a two-view critic "
+                "(empty: no scene camera)",
+            ),
+            OpaqueFunction(function=check_camera_serials),  # before anything starts
             include(
                 "ur_robot_driver",
                 "ur_control.launch.py",
@@ -108,15 +157,6 @@ def generate_launch_description():
             wait_for_robot,
             RegisterEventHandler(
                 OnProcessExit(target_action=wait_for_robot, on_exit=[servo_node(bringup)])
-            ),
-            DeclareLaunchArgument(
-                "wrist_camera_serial", default_value="''", description="wrist RealSense serial"
-            ),
-            DeclareLaunchArgument(
-                "scene_camera_serial",
-                default_value="",
-                description="scene RealSense serial: the second view of a two-view critic "
-                "(empty: no scene camera)",
             ),
             realsense("camera", LaunchConfiguration("wrist_camera_serial")),
             realsense(

@@ -197,7 +197,8 @@ def test_ur7e_launch_hands_the_driver_the_servo_and_the_camera_what_they_need(
     assert driver["initial_joint_controller"] == "forward_position_controller"
     (camera,) = standins.records(root, "realsense2_camera")  # no scene serial: one camera
     assert camera["camera_name"] == "camera" and camera["enable_depth"] == "false"
-    assert camera["rgb_camera.color_profile"] == "640,480,30"
+    assert camera["rgb_camera.color_profile"] == "640,480,30" and camera["serial_no"] == "''"
+    assert float(camera["diagnostics_period"]) > 0  # rs_launch.py's 0 publishes none
     # Servo starts once the driver's robot description exists, with the UR7e's SRDF (as
     # ur_moveit_config's ur_moveit.launch.py) and our servo.yaml
     assert standins.records(root, "wait_for_robot_description")
@@ -213,11 +214,30 @@ def test_ur7e_launch_hands_the_driver_the_servo_and_the_camera_what_they_need(
 
 
 def test_ur7e_launch_starts_the_scene_camera_where_its_serial_is_given(tmp_path, tiny_model_dir):
-    root = launch_ur7e(tmp_path, tiny_model_dir, "scene_camera_serial:=_831612073525")
+    """Serials as a user types them (digits) reach realsense2_camera as strings: its
+    serial_no is a string parameter, so the launch file adds the documented '_'."""
+    root = launch_ur7e(
+        tmp_path, tiny_model_dir, "wrist_camera_serial:=831612073525",
+        "scene_camera_serial:=_938422070187",
+    )  # fmt: skip
     cameras = {c["camera_name"]: c for c in standins.records(root, "realsense2_camera")}
     assert set(cameras) == {"camera", "scene"}
-    assert cameras["scene"]["serial_no"] == "_831612073525"
+    assert cameras["camera"]["serial_no"] == "_831612073525"
+    assert cameras["scene"]["serial_no"] == "_938422070187"
     # rs_launch.py publishes /<camera_namespace "camera">/<camera_name>/color/image_raw:
     # where critic_node listens for each view
     assert topics.IMAGE == "camera/camera/color/image_raw"
     assert topics.SCENE_IMAGE == f"camera/{cameras['scene']['camera_name']}/color/image_raw"
+
+
+def test_ur7e_launch_refuses_a_scene_camera_without_the_wrist_cameras_serial(tmp_path):
+    env = standins.make_prefix(tmp_path / "standins")
+    done = subprocess.run(
+        [ROS2, "launch", "uniintervene_bringup", "ur7e.launch.py", "robot_ip:=10.0.0.2",
+         "scene_camera_serial:=938422070187"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, **env}, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "give both serials" in done.stdout + done.stderr
+    for started in ("ur_robot_driver", "realsense2_camera"):  # nothing started
+        assert not standins.records(tmp_path / "standins", started)

@@ -1,5 +1,6 @@
 """supervisor_node across processes, against the simulated cell."""
 
+import importlib.util
 import math
 import time
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from action_msgs.msg import GoalStatus
-from diagnostic_msgs.msg import DiagnosticArray
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 from geometry_msgs.msg import TwistStamped
 from rclpy.action import ActionClient
 from rclpy.serialization import deserialize_message
@@ -301,6 +302,28 @@ def rejected_policy_commands(diagnostics) -> int:
         for status in array.status
     ]
     return max(counts, default=0)
+
+
+def test_a_real_cell_without_ur_dashboard_msgs_says_its_safety_mode_is_not_watched(ros, cell):
+    """These machines have no ur_dashboard_msgs: the protective stops of a real arm
+    (require_robot_program, the default) would go unseen, so it is a WARN, not silence."""
+    if importlib.util.find_spec("ur_dashboard_msgs") is not None:
+        pytest.skip("ur_dashboard_msgs is installed here: the safety mode is watched")
+    diagnostics = ros.probe(DiagnosticArray, "/diagnostics")
+
+    def supervisor_status():
+        return [
+            status
+            for msg in diagnostics.messages
+            for status in msg.status
+            if status.name == "uniintervene_supervisor: supervisor_node"
+        ]
+
+    ros.spin_until(supervisor_status, 10.0, "the supervisor's diagnostics")
+    status = supervisor_status()[-1]
+    assert ("safety_mode_watched", "False") in {(kv.key, kv.value) for kv in status.values}
+    assert status.level == DiagnosticStatus.WARN
+    assert "ur_dashboard_msgs is missing" in cell["supervisor"].output()
 
 
 def test_a_thousand_malformed_commands_move_nothing_and_are_counted(ros, cell):

@@ -9,11 +9,18 @@ from uniintervene_common import qos, topics
 from uniintervene_supervisor.status import status_label
 
 
-def watch_safety_mode(node, group) -> None:
+def watch_safety_mode(node, group) -> bool:
+    """Subscribe to the UR safety mode; False where ur_dashboard_msgs is missing (then
+    only robot_program_running is watched, which a real cell must be told: WARN)."""
     try:
         from ur_dashboard_msgs.msg import SafetyMode
     except ImportError:
-        return  # not on this machine: only robot_program_running is watched
+        if node.p.require_robot_program:  # a real arm, whose protective stops matter
+            node.get_logger().warning(
+                "ur_dashboard_msgs is missing: the UR safety mode (protective stops) is NOT "
+                "watched; install ros-jazzy-ur-dashboard-msgs"
+            )
+        return False
 
     def on_safety(msg: SafetyMode):
         node.safety_normal = msg.mode in node.p.safety_modes_ok
@@ -21,6 +28,7 @@ def watch_safety_mode(node, group) -> None:
     node.create_subscription(
         SafetyMode, topics.SAFETY_MODE, on_safety, qos.LATCHED, callback_group=group
     )
+    return True
 
 
 def watch_servo_command_type(node, group) -> None:

@@ -132,7 +132,7 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         subscribe(Bool, topics.PROGRAM_RUNNING, self.on_program, qos.LATCHED)
         subscribe(Image, topics.IMAGE, self.on_image, qos.SENSOR, raw=True)
         subscribe(Image, topics.SCENE_IMAGE, self.on_scene_image, qos.SENSOR, raw=True)
-        watch_safety_mode(self, group)
+        self.safety_mode_watched = watch_safety_mode(self, group)
         self.create_service(Trigger, topics.HOLD, self.on_hold)
         self.create_service(Trigger, topics.RESUME, self.on_resume)
         self.create_service(Trigger, topics.MARK_SUCCESS, self.on_mark_success)

@@ -117,6 +117,7 @@ class SupervisorOutputs:
             **{f"rejected_{name}": n for name, n in self.rejected_inputs.items()},
             "operator_hold": self.operator_hold,
             "robot_program_running": self.program_running,
+            "safety_mode_watched": self.safety_mode_watched,
             "recovery_server_ready": self.recovery.server_ready(),
             "servo_accepts_twists": "n/a"
             if self.servo_switch is None
@@ -126,6 +127,8 @@ class SupervisorOutputs:
         }
         level = "WARN" if fault or rejected else "OK"
         message = fault or ("in episode" if self.episode else "idle")
+        if not self.safety_mode_watched and self.p.require_robot_program and level == "OK":
+            level, message = "WARN", f"{message}; UR safety mode not watched (no ur_dashboard_msgs)"
         faults = sum(self.callback_faults.values())
         if faults > self.faults_reported:  # new since the last report: an error, once
             level, message = "ERROR", self.last_problem
