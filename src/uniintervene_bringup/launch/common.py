@@ -7,6 +7,7 @@ from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
 from uniintervene_bringup.graph import load_graph
+from uniintervene_bringup.launched_graph import launch_node
 
 
 def graph_nodes(graph: str, context):
@@ -16,7 +17,6 @@ def graph_nodes(graph: str, context):
     memory = LaunchConfiguration("memory").perform(context)
     namespace = LaunchConfiguration("namespace").perform(context)
     mock = LaunchConfiguration("use_mock_hardware", default="false").perform(context) == "true"
-    nodes = []
     specs = load_graph(
         graph,
         models,
@@ -30,19 +30,7 @@ def graph_nodes(graph: str, context):
             for name in ("policy", "task", "learner_dir", "weights_topic")
         },
     )
-    for spec in specs:
-        nodes.append(
-            Node(
-                package=spec.package,
-                executable=spec.executable,
-                name=spec.executable,
-                namespace=spec.namespace,
-                remappings=list(spec.remappings.items()),
-                output="screen",
-                parameters=[*map(str, spec.params), spec.overrides],
-            )
-        )
-    return nodes
+    return [launch_node(spec, output="screen") for spec in specs]
 
 
 def aggregator_node(bringup):

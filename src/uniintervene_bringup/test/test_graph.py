@@ -85,3 +85,19 @@ def test_mock_hardware_stops_the_supervisor_waiting_for_a_robot_program():
             s for s in load_graph("real", mock_hardware=mock) if s.executable == "supervisor_node"
         )
         assert supervisor.overrides["require_robot_program"] is (not mock)
+
+
+def test_the_learner_observes_the_latent_of_the_critic_it_is_given(tmp_path, tiny_model_dir):
+    """A learner told 64 numbers of latent beside a 16-d critic refuses every transition."""
+    (learner,) = [
+        s
+        for s in load_graph("sim", models=tiny_model_dir, policy="learned")
+        if s.executable == "learner_node"
+    ]
+    assert learner.overrides["latent_dim"] == 16
+    (fallback,) = [
+        s
+        for s in load_graph("sim", models=tmp_path / "none", policy="learned")
+        if s.executable == "learner_node"
+    ]
+    assert fallback.overrides["latent_dim"] == 64  # learner.yaml's

@@ -2,6 +2,7 @@
 files, the `ros2` verbs that watch the cell, and Ctrl-C. They need the ROS 2 tools
 (`make setup` builds them where no ROS is installed); without them these tests skip."""
 
+import json
 import os
 import pathlib
 import re
@@ -96,11 +97,7 @@ def test_sim_launch_brings_the_cell_up_and_the_ros2_verbs_watch_it(sim_cell):
     sim_cell.wait_for("simulating pick_eggplant", timeout=60)
     echoed = ros2("topic", "echo", "--once", "/joint_states", timeout=60)
     assert "shoulder_pan_joint" in echoed and "position:" in echoed
-    seen, deadline = set(), time.monotonic() + 60
-    while not SIM_NODES <= seen:  # discovery under load: what any listing saw
-        assert time.monotonic() < deadline, seen
-        seen |= {name.lstrip("/") for name in ros2("node", "list", "--no-daemon", "--spin-time",
-                                                   "3").split()}  # fmt: skip
+    wait_for_nodes(SIM_NODES)
     actions = ros2("action", "list", "-t")
     assert "/uniintervene/arbitrate [uniintervene_msgs/action/Arbitrate]" in actions
     # a parameter the schema bounds: an out-of-range value is refused with the reason
@@ -120,12 +117,21 @@ def test_sim_launch_brings_the_cell_up_and_the_ros2_verbs_watch_it(sim_cell):
     assert sim_cell.output().count("diagnostic_aggregator is not installed") == 1
 
 
+def wait_for_nodes(names: set[str], timeout: float = 60.0) -> None:
+    seen, deadline = set(), time.monotonic() + timeout
+    while not names <= seen:  # discovery under load: what any listing saw
+        assert time.monotonic() < deadline, seen
+        listed = ros2("node", "list", "--no-daemon", "--spin-time", "3")
+        seen |= {name.lstrip("/") for name in listed.split()}
+
+
 def wait_until_running(cell: Launched) -> list[int]:
     """Every node past its start (the last to finish loading are the critic and the
-    recovery); returns the nodes' process ids."""
+    recovery; every node on the graph); returns the nodes' process ids."""
     for line in ("ready: uniintervene/arbitrate takes episodes", "simulating pick_eggplant",
                  "loaded critic from", "memory: "):  # fmt: skip
         cell.wait_for(line, timeout=90)
+    wait_for_nodes(SIM_NODES)
     return [int(pid) for pid in re.findall(r"process started with pid \[(\d+)\]", cell.output())]
 
 
@@ -149,6 +155,57 @@ def test_sigterm_ends_every_node_without_a_traceback(sim_cell):
         assert time.monotonic() < deadline, f"nodes still running: {alive}"
         time.sleep(0.2)
     assert "Traceback" not in sim_cell.output(), sim_cell.output()[-3000:]
+
+
+def test_ctrl_c_mid_episode_keeps_the_recording_and_the_learners_data(tmp_path, tiny_model_dir):
+    """The learned policy in the cell (learner_node beside it): Ctrl-C while an episode
+    runs; its recording reads back, the learner's buffers and checkpoint load."""
+    from uniintervene_learner.buffer import TransitionBuffer
+    from uniintervene_learner.checkpoint import load_checkpoint
+    from uniintervene_supervisor.recorder import read_recording
+
+    learner_dir, recordings = tmp_path / "learner", tmp_path / "recordings"
+    cell = Launched(
+        ["uniintervene_bringup", "sim.launch.py", f"models:={tiny_model_dir}",
+         f"recordings:={recordings}", "policy:=learned", f"learner_dir:={learner_dir}"],
+        tmp_path / "launch.log",
+    )  # fmt: skip
+    goal = None
+    try:
+        for line in ("ready: uniintervene/arbitrate takes episodes", "loaded critic from",
+                     "learning pick_eggplant"):  # fmt: skip
+            cell.wait_for(line, timeout=90)
+        goal = subprocess.Popen(
+            [ROS2, "action", "send_goal", "/uniintervene/arbitrate",
+             "uniintervene_msgs/action/Arbitrate",
+             "{task: pick_eggplant, max_ticks: 3000, autonomous_intervention: true}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not list(recordings.glob("*.mcap")):
+            assert time.monotonic() < deadline, cell.output()[-3000:]
+            time.sleep(0.5)
+        time.sleep(5.0)  # ~50 ticks into the episode
+        code = cell.interrupt([signal.SIGINT])
+    finally:
+        cell.stop()
+        if goal is not None:
+            goal.kill()
+            goal.wait()
+    output = cell.output()
+    assert code == 0 and "Traceback" not in output, output[-3000:]
+    assert "process has died" not in output, output[-3000:]
+    (recording,) = recordings.glob("*.mcap")
+    topics_recorded = [topic for topic, *_ in read_recording(recording)]
+    assert topics_recorded.count("/joint_states") >= 20, len(topics_recorded)
+    agent, _ = load_checkpoint(learner_dir / "learner.safetensors", device="cpu")
+    stored = 0
+    for name in ("prior", "online"):
+        meta = json.loads((learner_dir / name / "buffer.json").read_text())
+        buffer = TransitionBuffer(learner_dir / name, meta["obs_dim"], meta["action_dim"],
+                                  meta["capacity"])  # fmt: skip
+        stored += len(buffer)
+    assert stored >= 20 and agent.obs_dim == meta["obs_dim"]
 
 
 def launch_ur7e(tmp_path, tiny_model_dir, *arguments: str) -> pathlib.Path:

@@ -1,13 +1,14 @@
-"""Two simulated cells in two namespaces at once, each a whole graph started by the
-process runner: each runs its own episode on its own simulator, and nothing leaks into
-the other cell or the root namespace. Then two cells feeding one learner."""
+"""Two simulated cells in two namespaces at once, each a whole graph started through
+launch (the fallback runner where launch is not installed): each runs its own episode on
+its own simulator, and nothing leaks into the other cell or the root namespace. Then two
+cells feeding one learner."""
 
 import contextlib
 
 import pytest
 
+from uniintervene_bringup.launched_graph import graph_runner
 from uniintervene_bringup.recordings import episode_from_recording
-from uniintervene_bringup.runner import GraphRunner
 from uniintervene_supervisor.recorder import read_recording
 from uniintervene_testing.episodes import run_episodes
 from uniintervene_testing.harness import WaitTimeout
@@ -22,7 +23,7 @@ def running_cells(tmp_path, **graph_options):
     runners = []
     try:
         for cell in CELLS:
-            runner = GraphRunner(
+            runner = graph_runner(
                 "sim",
                 log_dir=tmp_path / "logs",
                 recordings=tmp_path / cell,

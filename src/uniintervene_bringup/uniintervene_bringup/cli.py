@@ -61,9 +61,9 @@ def import_recordings(args) -> int:
 def run_graph(args) -> int:
     import time
 
-    from uniintervene_bringup.runner import GraphRunner
+    from uniintervene_bringup.launched_graph import graph_runner
 
-    runner = GraphRunner(
+    runner = graph_runner(
         args.graph,
         log_dir=args.logs,
         models=args.models,

@@ -1,6 +1,7 @@
 """The node graph of config/graph.yaml, resolved to executables, parameter files and
 overrides (no ROS launch needed: the launch files and the runner both read it)."""
 
+import json
 import pathlib
 from dataclasses import dataclass, field
 
@@ -34,7 +35,22 @@ def _value(text, substitutions):
     if not isinstance(text, str):
         return text
     value = text.format(**substitutions)
+    if value.isdigit():
+        return int(value)
     return {"true": True, "false": False}.get(value, value)
+
+
+def latent_dim(models) -> int:
+    """The latent size of the critic in `models` (what the learner's observations hold);
+    without a readable critic, learner.yaml's own value."""
+    try:
+        return int(json.loads((pathlib.Path(models) / "critic" / "critic.json").read_text())[
+            "latent_dim"
+        ])  # fmt: skip
+    except (OSError, ValueError, KeyError, TypeError):
+        share = pathlib.Path(get_package_share_directory("uniintervene_learner"))
+        learner = yaml.safe_load((share / "config" / "learner.yaml").read_text())
+        return int(learner["learner_node"]["ros__parameters"]["latent_dim"])
 
 
 def load_graph(
@@ -75,6 +91,7 @@ def load_graph(
         "task": task,
         "learner_dir": str(learner_dir),
         "weights_topic": weights_topic,
+        "latent_dim": str(latent_dim(models)),
     }
     specs = []
     for entry in graphs[name]:

@@ -7,7 +7,7 @@ import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.action import ActionClient
 
-from uniintervene_bringup.runner import GraphRunner
+from uniintervene_bringup.launched_graph import graph_runner
 from uniintervene_common import topics
 from uniintervene_msgs.action import Arbitrate, Recover
 from uniintervene_msgs.msg import ValueEstimate
@@ -58,7 +58,7 @@ def live_episode(
     namespace: str = "",
 ):
     """Returns the Arbitrate result (or raises RuntimeError saying what went wrong)."""
-    with GraphRunner(
+    with graph_runner(
         "sim",
         log_dir=log_dir,
         models=models,

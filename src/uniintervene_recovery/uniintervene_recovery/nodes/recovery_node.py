@@ -280,7 +280,7 @@ class RecoveryNode(GuardedNode):
             latent, value, proprio = current
             tick = recovery.step(latent, value, proprio)
             if tick.done:
-                if tick.success:
+                if tick.success and recovery.ticks:  # one that acted: it has a segment
                     self.remember(recovery, latent, value, task)
                 return self.finish(
                     handle,
