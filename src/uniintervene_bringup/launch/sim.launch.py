@@ -2,7 +2,7 @@
 the drivers, with the same critic, recovery and supervisor as on the real UR7e.
 
     ros2 launch uniintervene_bringup sim.launch.py models:=models autonomous_intervention:=true
-(where `launch` is not installed: `uniintervene run --graph sim`, which reads the same
+(or `uniintervene run --graph sim`, which reads the same
 config/graph.yaml)
 """
 

@@ -85,6 +85,10 @@ def test_mock_hardware_stops_the_supervisor_waiting_for_a_robot_program():
             s for s in load_graph("real", mock_hardware=mock) if s.executable == "supervisor_node"
         )
         assert supervisor.overrides["require_robot_program"] is (not mock)
+        (gripper,) = [
+            s for s in load_graph("real", mock_hardware=mock) if s.executable == "gripper_io_node"
+        ]
+        assert gripper.overrides["mock_hardware"] is mock  # the mock refuses set_io
 
 
 def test_the_learner_observes_the_latent_of_the_critic_it_is_given(tmp_path, tiny_model_dir):

@@ -88,6 +88,7 @@ def load_graph(
         "autonomous": "true" if autonomous else "false",
         "memory": str(memory) or f"{models}/recovery/memory.safetensors",
         "robot_program": "false" if mock_hardware else "true",
+        "mock_hardware": "true" if mock_hardware else "false",
         "task": task,
         "learner_dir": str(learner_dir),
         "weights_topic": weights_topic,

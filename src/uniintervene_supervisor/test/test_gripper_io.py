@@ -45,3 +45,30 @@ def test_bad_commands_and_settings_are_refused():
         ToolGripperConfig(close_above=0.3, open_below=0.4)
     with pytest.raises(ValueError, match="not a UR digital output"):
         ToolGripperConfig(close_pin=18)
+
+
+@pytest.mark.ros
+@pytest.mark.parametrize("mock", [True, False])
+def test_the_node_on_mock_hardware_sends_nothing_and_says_so(ros, start_node, mock):
+    """ur_robot_driver's mock hardware refuses set_io: with use_mock_hardware the node
+    reports OK without trying; against a real driver that is not there, a WARN."""
+    from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+
+    diagnostics = ros.probe(DiagnosticArray, "/diagnostics")
+    start_node("uniintervene_supervisor", "gripper_io_node", params={"mock_hardware": mock})
+
+    def status():
+        found = [
+            s
+            for msg in diagnostics.messages
+            for s in msg.status
+            if s.name == "uniintervene_supervisor: gripper_io_node"
+        ]
+        return found[-1] if found else None
+
+    ros.spin_until(lambda: status() is not None and status().message != "", 15.0, "diagnostics")
+    ros.spin_for(1.5)  # past the first send tick
+    if mock:
+        assert status().level == DiagnosticStatus.OK and "mock hardware" in status().message
+    else:
+        assert status().level == DiagnosticStatus.WARN

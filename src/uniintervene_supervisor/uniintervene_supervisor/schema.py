@@ -160,4 +160,5 @@ GRIPPER_IO_NODE = (
         0.05,
         10.0,
     ),
+    Param("mock_hardware", False, "ros2_control mock hardware: set_io is refused, none sent"),
 )

@@ -24,6 +24,16 @@ class GripperIONode(GuardedNode):
         self.gripper = ToolGripper(ToolGripperConfig(**fields_of(self.p, ToolGripperConfig)))
         self.problem = ""
         self.client = None
+        if self.p.mock_hardware:  # ur_robot_driver's mock hardware refuses set_io
+            self.get_logger().info("mock hardware: the tool outputs are not set")
+        else:
+            self.connect()
+        self.create_subscription(Float64, topics.GRIPPER, self.on_command, qos.COMMANDS)
+        self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
+        self.create_timer(0.05, self.send)
+        self.create_timer(1.0, self.publish_diagnostics)
+
+    def connect(self) -> None:
         try:
             from ur_msgs.srv import SetIO
 
@@ -32,10 +42,6 @@ class GripperIONode(GuardedNode):
         except ImportError:
             self.problem = "ur_msgs is not installed: no way to set the tool outputs"
             self.get_logger().error(self.problem)
-        self.create_subscription(Float64, topics.GRIPPER, self.on_command, qos.COMMANDS)
-        self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
-        self.create_timer(0.05, self.send)
-        self.create_timer(1.0, self.publish_diagnostics)
 
     def on_command(self, msg: Float64) -> None:
         self.gripper.command(float(msg.data))
@@ -66,7 +72,11 @@ class GripperIONode(GuardedNode):
             "failed_requests": g.failures,
         }
         level = "WARN" if self.problem else "OK"
-        message = self.problem or "tool outputs follow the gripper command"
+        message = self.problem or (
+            "mock hardware: the gripper command is not sent to any output"
+            if self.p.mock_hardware
+            else "tool outputs follow the gripper command"
+        )
         self.diag_pub.publish(
             diagnostics(self, "uniintervene_supervisor", level, message, values, "gripper")
         )
