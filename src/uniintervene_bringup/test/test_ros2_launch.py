@@ -55,9 +55,9 @@ class Launched:
             assert time.monotonic() < deadline, f"no {text!r} in {timeout} s:\n{self.output()}"
             time.sleep(0.2)
 
-    def interrupt(self, signals, timeout: float = 30.0) -> int:
+    def interrupt(self, signals, timeout: float = 60.0) -> int:
         """Ctrl-C in a terminal: SIGINT to the whole process group (launch then sends its
-        own SIGINT to every node)."""
+        own SIGINT to every node, and gives each 20 s, then SIGTERM and 10 s more)."""
         for number in signals:
             os.killpg(self.process.pid, number)
         try:
