@@ -107,8 +107,8 @@ def test_the_learner_may_observe_the_privileged_state_as_a_ceiling(
     # the privileged part is the scene standardised: undone, the tool is above the base
     observations = np.asarray(online.arrays["obs"][: len(online)])
     state = observations[:, dim - 7 - state_dim : dim - 7]
-    assert np.abs(state).max() <= 10.0 and np.all(run.state_scale >= 0.05)
-    tool_z = state[:, 2] * run.state_scale[2] + run.state_mean[2]  # dm
+    assert np.abs(state).max() <= 10.0 and np.all(run.features.scale >= 0.05)
+    tool_z = state[:, 2] * run.features.scale[2] + run.features.mean[2]  # dm
     assert np.all((tool_z > 0.0) & (tool_z < 6.0))
     assert np.ptp(tool_z) > 1e-2  # it moved during training
 

@@ -30,6 +30,7 @@ from tqdm import tqdm
 
 from uniintervene_bringup.controls import CONTROLS, ControlRates
 from uniintervene_bringup.evaluation import ABLATIONS, TRIGGER_MODE, TRIGGER_VARIANTS
+from uniintervene_bringup.observations import LearnerObservation
 from uniintervene_bringup.oracles import ORACLE_RECOVERY, ORACLES, ExpertAgreement
 from uniintervene_bringup.supervision import GraphSettings, Supervision
 from uniintervene_bringup.trigger_timing import TriggerTiming
@@ -52,12 +53,7 @@ SYSTEMS = (*BASELINES, *CONTROLS, NO_RECOVERY_DATA, *ORACLES, *ABLATIONS, *TRIGG
 TRIGGER_MODE = {**TRIGGER_MODE, NO_RECOVERY_DATA: "value_risk"} | dict.fromkeys(
     ORACLES, "value_risk"
 )
-# what the SAC learner observes besides proprioception: the frozen encoder's latent (the
-# system as deployed), the simulator's privileged state (a ceiling), or both
-OBSERVATIONS = ("latent", "state", "latent_state")
 EVAL_SEED_OFFSET = 900_000  # never a training seed (training: seed * 100000 + episode)
-STATE_STATISTICS_SEED = EVAL_SEED_OFFSET - 1_000  # the state's normalisation layouts
-STATE_MIN_SCALE, STATE_CLIP = 0.05, 10.0  # a near-constant input is not blown up
 
 
 @dataclass
@@ -79,7 +75,7 @@ class HilRLConfig:
     recovery_stall_ticks: int = 0  # 0: the graph's (recovery.yaml's stall_ticks)
     # recovery-policy gradient steps per env step on the memory's segments (0: frozen)
     recovery_updates_per_step: int = 1
-    observation: str = "latent"  # one of OBSERVATIONS
+    observation: str = "latent"  # one of observations.OBSERVATIONS
     sac: SACConfig = field(default_factory=SACConfig)
     action: ActionSpaceConfig = field(default_factory=ActionSpaceConfig)
 
@@ -99,8 +95,6 @@ class HilRLRun:
                  report=None, memory=None, recovery_policy=None):  # fmt: skip
         if config.system not in SYSTEMS:
             raise ValueError(f"system must be one of {SYSTEMS}")
-        if config.observation not in OBSERVATIONS:
-            raise ValueError(f"observation must be one of {OBSERVATIONS}")
         self.config, self.cell, self.operator, self.bundle = config, cell, operator, bundle
         self.out = pathlib.Path(out)
         # the run grows its own copy of the memory with verified recoveries
@@ -134,12 +128,15 @@ class HilRLRun:
             )
         if (self.out / "prior").exists():
             raise FileExistsError(f"{self.out} holds a previous run; choose another --out")
+        self.features = LearnerObservation(
+            config.observation, cell, config.task, bundle.config.latent_dim
+        )
         # the learner_node's core: the same buffers, routing and updates
         self.learner = Learner(
             self.out,
             LearnerConfig(
                 task=config.task,
-                latent_dim=self._feature_dim(),
+                latent_dim=self.features.dim,
                 proprio_dim=bundle.config.proprio_dim,
                 sac=config.sac,
                 action=config.action,
@@ -179,7 +176,7 @@ class HilRLRun:
         step = runtime.step_observation(observation, self._proprio(observation), executed)
         while True:
             proprio = self._proprio(observation)
-            obs = np.r_[self._features(step.latent), proprio].astype(np.float32)
+            obs = np.r_[self.features(step.latent), proprio].astype(np.float32)
             scene, status = cell.scene(), cell.status()
             if demo:
                 proposal = np.asarray(cell.task.expert(scene), float)
@@ -215,7 +212,7 @@ class HilRLRun:
             done = next_status.success or next_status.failure
             keep = not (c.system == NO_RECOVERY_DATA and mode == Mode.RECOVERY)
             if (learn or demo) and keep:
-                next_obs = np.r_[self._features(next_step.latent), self._proprio(next_observation)]
+                next_obs = np.r_[self.features(next_step.latent), self._proprio(next_observation)]
                 self.learner.store(obs, executed, int(mode), reward, next_obs, done, demo)
             stats["ticks"] += 1
             stats["human_ticks"] += mode == Mode.HUMAN
@@ -250,39 +247,6 @@ class HilRLRun:
         self.corrections_remembered += remember_correction(
             self.memory, correction, self.config.task, f"human_{seed}", time
         )
-
-    def _features(self, latent: np.ndarray) -> np.ndarray:
-        """The learner's observation of the cell now, proprioception aside."""
-        parts = [] if self.config.observation == "state" else [latent]
-        if self.config.observation != "latent":
-            state = (self.cell.scene().vector() - self.state_mean) / self.state_scale
-            parts.append(np.clip(state, -STATE_CLIP, STATE_CLIP))
-        return np.concatenate(parts).astype(np.float32)
-
-    def _feature_dim(self) -> int:
-        if self.config.observation != "latent":
-            self.state_mean, self.state_scale = self._state_statistics()
-        self.cell.reset(self.config.task, 0)
-        return len(self._features(np.zeros(self.bundle.config.latent_dim, np.float32)))
-
-    def _state_statistics(self, episodes: int = 3) -> tuple[np.ndarray, np.ndarray]:
-        """Per-dimension mean and spread of the privileged state over a few scripted-expert
-        episodes on layouts of their own, so every input varies on the same scale (as
-        state-based SAC normalises its observations)."""
-        cell, rows = self.cell, []
-        for i in range(episodes):
-            cell.reset(self.config.task, STATE_STATISTICS_SEED + i)
-            for _ in range(round(cell.task.episode_seconds / 0.1)):
-                scene = cell.scene()
-                rows.append(scene.vector())
-                try:
-                    cell.step(np.asarray(cell.task.expert(scene), float))
-                except cell.Unstable:
-                    break
-                if cell.status().success or cell.status().failure:
-                    break
-        rows = np.asarray(rows)
-        return rows.mean(0), np.maximum(rows.std(0), STATE_MIN_SCALE)
 
     @staticmethod
     def _proprio(observation) -> np.ndarray:
