@@ -175,20 +175,22 @@ def test_ctrl_c_mid_episode_keeps_the_recording_and_the_learners_data(tmp_path, 
          f"recordings:={recordings}", "policy:=learned", f"learner_dir:={learner_dir}"],
         tmp_path / "launch.log",
     )  # fmt: skip
-    goal = None
+    goal, goal_log = None, tmp_path / "send_goal.log"
     try:
         for line in ("ready: uniintervene/arbitrate takes episodes", "loaded critic from",
                      "learning pick_eggplant"):  # fmt: skip
             cell.wait_for(line, timeout=90)
-        goal = subprocess.Popen(
-            [ROS2, "action", "send_goal", "/uniintervene/arbitrate",
-             "uniintervene_msgs/action/Arbitrate",
-             "{task: pick_eggplant, max_ticks: 3000, autonomous_intervention: true}"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
+        with goal_log.open("w") as log:
+            goal = subprocess.Popen(
+                [ROS2, "action", "send_goal", "/uniintervene/arbitrate",
+                 "uniintervene_msgs/action/Arbitrate",
+                 "{task: pick_eggplant, max_ticks: 3000, autonomous_intervention: true}"],
+                stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        # on two loaded cores the CLI's start, discovery and the reset take tens of seconds
+        deadline = time.monotonic() + 120
         while not list(recordings.glob("*.mcap")):
-            assert time.monotonic() < deadline, cell.output()[-3000:]
+            assert time.monotonic() < deadline, (goal_log.read_text(), cell.output()[-3000:])
             time.sleep(0.5)
         time.sleep(5.0)  # ~50 ticks into the episode
         code = cell.interrupt([signal.SIGINT])

@@ -99,6 +99,10 @@ class ArbitrateEpisodes:
                 handle.abort()
                 return Arbitrate.Result(outcome="fault", recording=problem)
         path = self.begin_episode(handle, goal, seed)
+        self.get_logger().info(
+            f"episode {self.episode_count - 1}: {goal.task or 'current task'} (seed {seed})"
+            + (f", recording {path}" if path else "")
+        )
         await self.episode.finished
         with self.lock:
             episode, self.episode = self.episode, None
