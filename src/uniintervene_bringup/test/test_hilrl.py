@@ -1,5 +1,5 @@
 """`uniintervene hilrl`'s loop on tiny models (a short run: the wiring, the buffers and the
-summary are checked here; whether a policy learns is test_sac's and the README's)."""
+summary are checked here; whether a policy learns is test_sac's and docs/learner.md's)."""
 
 import json
 from copy import deepcopy

@@ -164,6 +164,9 @@ def main(argv=None) -> int:
     specs = load_graph(args.graph, **options)
     namespace = options.get("namespace", "").strip("/")
     exits = args.log_dir / (f"{namespace}.{EXITS}" if namespace else EXITS)
+    # A parent started from a shell without job control (`cmd &`, nohup, CI) hands SIGINT
+    # down ignored, and Python keeps it so: launch would never hear stop()'s SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     service = LaunchService(argv=[])
     service.include_launch_description(description(specs, args.log_dir, exits))
     return service.run()
