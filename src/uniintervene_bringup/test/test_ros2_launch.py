@@ -144,11 +144,6 @@ def test_ctrl_c_ends_every_node_cleanly(sim_cell):
     assert output.count("process has finished cleanly") == len(SIM_NODES), output[-3000:]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="open (issue 29): about one run in two a node is still running 30 s after SIGTERM "
-    "to the process group; not yet found which or why",
-)
 def test_sigterm_ends_every_node_without_a_traceback(sim_cell):
     """SIGTERM to the process group (a service manager's stop): upstream launch cancels
     itself without waiting for its processes, so each node must end on its own."""

@@ -301,6 +301,11 @@ def build_parser() -> argparse.ArgumentParser:
         "critic_actor_ratio, initial_temperature, target_entropy_scale, learning_rate, tau)",
     )  # fmt: skip
     hil.add_argument(
+        "--action-settings", nargs="+", default=[], metavar="KEY=VALUE",
+        help="override the task's action space (action_spaces.yaml: linear_scale, "
+        "angular_scale, gripper_binary 1/0: the gripper fully open or closed, or continuous)",
+    )  # fmt: skip
+    hil.add_argument(
         "--recovery-stall-ticks", type=int, default=0,
         help="ticks without a value gain that end a recovery; 0: recovery.yaml's stall_ticks",
     )  # fmt: skip

@@ -91,7 +91,9 @@ def run_from_cli(args) -> int:
         recovery_updates_per_step=args.recovery_updates_per_step,
         recovery_stall_ticks=args.recovery_stall_ticks,
         observation=args.observation,
-        action=task_action_space(args.task),
+        action=override_fields(
+            task_action_space(args.task), args.action_settings, "--action-settings"
+        ),
         control_rates=control_rates,
     )
     config.sac = override_fields(

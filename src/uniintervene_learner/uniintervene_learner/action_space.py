@@ -19,6 +19,10 @@ class ActionSpaceConfig:
     linear_scale: float = 0.1  # m/s at action 1
     angular_scale: float = 0.5  # rad/s at action 1
     gripper: bool = True  # the last action dimension opens (-1) or closes (+1) the gripper
+    # The gripper action's sign opens or closes it fully: a parallel gripper is used open or
+    # closed, and a Gaussian policy's mean near 0 would otherwise half-close it on the
+    # object (HiL-SERL gives the grasp a discrete head for the same reason).
+    gripper_binary: bool = True
 
     def __post_init__(self):
         unknown = set(self.axes) - set(AXES)
@@ -41,7 +45,12 @@ class ActionSpace:
         action = np.clip(np.asarray(action, float), -1.0, 1.0)
         command = np.zeros(7)
         command[self.indices] = action[: len(self.indices)] * self.scales
-        command[6] = (action[-1] + 1.0) / 2.0 if self.config.gripper else gripper_now
+        if not self.config.gripper:
+            command[6] = gripper_now
+        elif self.config.gripper_binary:
+            command[6] = float(action[-1] > 0.0)
+        else:
+            command[6] = (action[-1] + 1.0) / 2.0
         return command
 
     def from_command(self, command) -> np.ndarray:
