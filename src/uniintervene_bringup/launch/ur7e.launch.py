@@ -6,7 +6,7 @@
         [wrist_camera_serial:=...] [scene_camera_serial:=...]   # two RealSenses: both serials
                                                                 # (digits; the '_' is added)
 
-Checked against the Jazzy sources (see the README's real-cell checklist):
+Checked against the Jazzy sources (docs/real_cell.md):
 - ur_robot_driver 3.8 launch/ur_control.launch.py: ur_type ur7e (with its update-rate
   file since 3.5.0), forward_position_controller for Servo's Float64MultiArray output;
 - ur_moveit_config (jazzy) launch/ur_moveit.launch.py: Servo gets MoveItConfigsBuilder's

@@ -105,7 +105,7 @@ def test_sim_launch_brings_the_cell_up_and_the_ros2_verbs_watch_it(sim_cell):
     assert "Setting parameter failed" in refused and "0.0" in refused, refused
     accepted = ros2("param", "set", "/supervisor_node", "max_linear_speed", "0.2")
     assert "Set parameter successful" in accepted, accepted
-    # an episode through the launched graph, as the README sends it
+    # an episode through the launched graph, as the README's quick start sends it
     result = ros2("action", "send_goal", "/uniintervene/arbitrate",
                   "uniintervene_msgs/action/Arbitrate",
                   "{task: pick_eggplant, max_ticks: 20, autonomous_intervention: true}",

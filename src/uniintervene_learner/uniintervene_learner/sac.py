@@ -11,7 +11,7 @@ Every choice is a `SACConfig` field with HiL-SERL's value as the default:
 - RLPD's symmetric sampling (`rlpd.sample_symmetric`): half of every batch from the prior
   buffer (demonstrations and every intervention), half from the online buffer.
 Deviation: observations are the frozen encoder's latent plus proprioception (a vector),
-not images, because the encoder is frozen and shared with the critic (see the README).
+not images, because the encoder is frozen and shared with the critic (docs/learner.md).
 """
 
 import math
