@@ -303,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     hil.add_argument(
         "--action-settings", nargs="+", default=[], metavar="KEY=VALUE",
         help="override the task's action space (action_spaces.yaml: linear_scale, "
-        "angular_scale, gripper_binary 1/0: the gripper fully open or closed, or continuous)",
+        "angular_scale, gripper_binary=1: the gripper fully open or closed by the sign)",
     )  # fmt: skip
     hil.add_argument(
         "--recovery-stall-ticks", type=int, default=0,

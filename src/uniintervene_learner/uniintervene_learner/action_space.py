@@ -19,10 +19,10 @@ class ActionSpaceConfig:
     linear_scale: float = 0.1  # m/s at action 1
     angular_scale: float = 0.5  # rad/s at action 1
     gripper: bool = True  # the last action dimension opens (-1) or closes (+1) the gripper
-    # The gripper action's sign opens or closes it fully: a parallel gripper is used open or
-    # closed, and a Gaussian policy's mean near 0 would otherwise half-close it on the
-    # object (HiL-SERL gives the grasp a discrete head for the same reason).
-    gripper_binary: bool = True
+    # True: the gripper action's sign opens or closes it fully (HiL-SERL gives the grasp a
+    # discrete head). Off by default: on pick_eggplant it learned worse than the continuous
+    # command (docs/learner.md), as exploration noise around 0 flips it open and shut.
+    gripper_binary: bool = False
 
     def __post_init__(self):
         unknown = set(self.axes) - set(AXES)

@@ -4,8 +4,9 @@ lay it down on the other half and let go.
 The towel is a MuJoCo flex cloth (a 7 x 3 grid of vertices, 27 x 9 cm) lying on the
 table at a random pose; the fold line crosses it at a random offset from the middle and a
 random side moves. The gripper holds cloth by pinching (`pinch.Pinch`). The cloth does
-not collide with itself (what that would cost, and why it is left out, is in docs/simulated_cell.md):
-the folded half lies in the plane of the other, and only the corners' xy positions count.
+not collide with itself (what that would cost, and why it is left out:
+docs/simulated_cell.md): the folded half lies in the plane of the other, and only the
+corners' xy positions count.
 """
 
 import numpy as np
