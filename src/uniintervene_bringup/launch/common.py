@@ -8,6 +8,7 @@ from launch_ros.actions import Node
 
 from uniintervene_bringup.graph import load_graph
 from uniintervene_bringup.launched_graph import launch_node
+from uniintervene_common.topics import POLICY_WEIGHTS
 
 
 def graph_nodes(graph: str, context):
@@ -93,7 +94,7 @@ def graph_launch(graph: str) -> list:
         ),
         DeclareLaunchArgument(
             "weights_topic",
-            default_value="uniintervene/policy/weights",
+            default_value=POLICY_WEIGHTS,
             description="the actor's weights (absolute for a learner shared by several cells)",
         ),
         OpaqueFunction(function=lambda context: graph_nodes(graph, context)),

@@ -17,6 +17,7 @@ import sys
 from uniintervene_bringup import training_runs
 from uniintervene_bringup.demo import demo_main, print_live
 from uniintervene_bringup.experiment import evaluate
+from uniintervene_common.topics import POLICY_WEIGHTS
 from uniintervene_critic.cli import add_encoder_arguments, encoder_arguments
 
 TASKS = "pick_eggplant,tube_insertion,ram_insertion,wipe,fold_towel"
@@ -223,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--learner-dir", type=pathlib.Path, default=pathlib.Path("learner"))
     run.add_argument(
         "--weights-topic",
-        default="uniintervene/policy/weights",
+        default=POLICY_WEIGHTS,
         help="the actor's weights (absolute for a learner shared by several cells)",
     )
     live = _command(

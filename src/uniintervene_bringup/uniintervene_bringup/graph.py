@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import yaml
 from ament_index_python.packages import get_package_prefix, get_package_share_directory
 
+from uniintervene_common.topics import POLICY_WEIGHTS
+
 
 @dataclass
 class NodeSpec:
@@ -65,7 +67,7 @@ def load_graph(
     policy: str = "",
     task: str = "pick_eggplant",
     learner_dir: str = "learner",
-    weights_topic: str = "uniintervene/policy/weights",
+    weights_topic: str = POLICY_WEIGHTS,
 ) -> list[NodeSpec]:
     """The graph's nodes; `memory` '' means the one trained with the models. With
     `mock_hardware` (ros2_control's mock instead of the arm) the supervisor does not wait

@@ -2,6 +2,7 @@
 The SAC defaults are HiL-SERL's (uniintervene_learner.sac.SACConfig)."""
 
 from uniintervene_common.params import Param
+from uniintervene_common.topics import POLICY_WEIGHTS
 from uniintervene_learner.learner import LearnerConfig
 from uniintervene_learner.sac import SACConfig
 
@@ -15,7 +16,7 @@ LEARNER_NODE = (
         ["uniintervene/transitions"],
         "transition topics to learn from (one per cell, e.g. /cell_1/uniintervene/transitions)",
     ),
-    Param("weights_topic", "uniintervene/policy/weights", "where the actor's weights go"),
+    Param("weights_topic", POLICY_WEIGHTS, "where the actor's weights go"),
     Param("latent_dim", _learner.latent_dim, "encoder latent size", 1, 65536),
     Param("proprio_dim", _learner.proprio_dim, "proprioception size (6 joints + gripper)", 1, 64),
     Param("capacity", _learner.capacity, "transitions per buffer", 1000, 100_000_000),
@@ -57,7 +58,7 @@ ACTOR_NODE = (
     Param("rate", 10.0, "Hz of policy commands", 1.0, 100.0),
     Param("input_timeout", 0.5, "s before the latent or joint states are stale", 0.01, 5.0),
     Param("explore", True, "sample actions (training); false: the mean action", read_only=False),
-    Param("weights_topic", "uniintervene/policy/weights", "the learner's weights"),
+    Param("weights_topic", POLICY_WEIGHTS, "the learner's weights"),
     Param("gripper_open_width", 0.09, "m between the fingers when open", 0.01, 0.5),
     Param("base_frame", "base_link", "frame of the commanded twist"),
 )
