@@ -19,6 +19,8 @@ import json
 import pathlib
 import re
 import shlex
+import shutil
+import subprocess
 
 import pytest
 
@@ -265,6 +267,25 @@ def test_every_relative_link_reaches_a_file_and_heading():
                 if anchor not in {_slug(h) for h in headings}:
                     problems.append(f"{path.relative_to(ROOT)}: {target}: no such heading")
     assert not problems, "broken links:\n" + "\n".join(problems)
+
+
+@pytest.mark.skipif(
+    shutil.which("git") is None or not (ROOT / ".git").exists(), reason="not a git checkout"
+)
+def test_no_linked_file_is_ignored_by_git():
+    """A linked file that .gitignore hides exists here and nowhere else: a clean
+    checkout (CI, a user's clone) has a broken link. `hilrl/` once hid docs/hilrl/v4."""
+    linked = set()
+    for path in DOCS:
+        text = re.sub(r"```.*?```", "", path.read_text(), flags=re.S)
+        for target in re.findall(r"\]\(([^)\s#]+)", text):
+            if not re.match(r"^[a-z]+:", target) and (path.parent / target).exists():
+                linked.add(str((path.parent / target).resolve().relative_to(ROOT)))
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *sorted(linked)],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    ).stdout.split()  # fmt: skip
+    assert not ignored, f"linked but ignored by git: {ignored}"
 
 
 def test_every_command_help_says_what_it_writes_and_how_long_it_takes():

@@ -23,8 +23,10 @@ def parameters(ros, node: str) -> dict:
     """Every parameter of a running node, name -> value, read over its services."""
     client = AsyncParameterClient(ros.node, node)
     ros.spin_until(client.services_are_ready, 60.0, f"{node}'s parameter services")
-    names = ros.wait_future(client.list_parameters(), timeout=30.0).result.names
-    values = ros.wait_future(client.get_parameters(names), timeout=30.0).values
+    names = ros.call_until_answered(client.list_parameters, what=f"{node} list").result.names
+    values = ros.call_until_answered(
+        lambda: client.get_parameters(names), what=f"{node} get"
+    ).values
     fields = {
         ParameterType.PARAMETER_BOOL: "bool_value",
         ParameterType.PARAMETER_INTEGER: "integer_value",

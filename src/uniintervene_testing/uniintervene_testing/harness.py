@@ -89,6 +89,23 @@ class RosHarness:
         self.spin_until(future.done, timeout, what)
         return future.result()
 
+    def call_until_answered(
+        self, send, timeout: float = 60.0, attempt: float = 10.0, what: str = "service call"
+    ):
+        """`send()` returns a new request future; re-send when no answer came within
+        `attempt` s. A server seen by the graph may not yet have matched this client's
+        request writer, and a request sent into that gap is dropped, never answered
+        (seen in CI with 14 nodes starting on two cores)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            future = send()
+            remaining = deadline - time.monotonic()
+            try:
+                return self.wait_future(future, min(attempt, max(remaining, 0.0)), what)
+            except WaitTimeout:
+                if time.monotonic() >= deadline:
+                    raise WaitTimeout(f"no answer within {timeout:.1f} s to {what}") from None
+
     def wait_for_subscribers(self, publisher, count: int = 1, timeout: float = 10.0) -> None:
         self.spin_until(
             lambda: publisher.get_subscription_count() >= count,
