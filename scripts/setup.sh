@@ -61,29 +61,34 @@ export PATH="$VENV/bin:$PATH"
 if [ "$ROS_SOURCE" = "wheels" ]; then
   export AMENT_PREFIX_PATH="$VENV" CMAKE_PREFIX_PATH="$VENV"
 fi
-# The ROS 2 command-line and launch tools (ros2, launch, launch_ros, launch_testing,
-# launch_pytest) are not among the PyPI wheels: built from their upstream sources into an
-# underlay (ros_tools/) that scripts/env.sh sources before the workspace. A sourced ROS
-# install has them already.
+# Not among the PyPI wheels, so built from source into an underlay (ros_tools/) that
+# scripts/env.sh sources before the workspace; a sourced ROS install has them already:
+# - the ROS 2 command-line and launch tools (ros2, launch, launch_ros, launch_testing,
+#   launch_pytest), from their upstream sources (UNIINTERVENE_ROS_TOOLS);
+# - the upstream interfaces the real cell talks to (interfaces/upstream: MoveIt Servo's
+#   status and command type, the controller manager's list and switch).
 ROS_TOOLS_SRC="${UNIINTERVENE_ROS_TOOLS:-$ROOT/../shared/vendor/ros2}"
 ROS_TOOLS="$ROOT/ros_tools"
 if [ "$ROS_SOURCE" = "wheels" ]; then
+  TOOLS_PATHS=("$ROOT/interfaces/upstream")
   if [ -d "$ROS_TOOLS_SRC" ]; then
-    TOOLS_STAMP="$ROS_TOOLS/.sources.sha256"
-    TOOLS_WANTED="$( (cd "$ROS_TOOLS_SRC" && find . -type f -printf '%P %s\n' | sort; echo "$WANTED") | sha256sum | cut -d' ' -f1)"
-    if [ "$(cat "$TOOLS_STAMP" 2>/dev/null)" != "$TOOLS_WANTED" ] || [ ! -f "$ROS_TOOLS/install/local_setup.bash" ]; then
-      echo "==> building the ROS 2 tools (ros2, launch, launch_pytest) from $ROS_TOOLS_SRC"
-      # no --symlink-install: the sources may be read-only and must stay untouched
-      colcon --log-base "$ROS_TOOLS/log" build --base-paths "$ROS_TOOLS_SRC" \
-        --build-base "$ROS_TOOLS/build" --install-base "$ROS_TOOLS/install" \
-        --cmake-args -DPython3_EXECUTABLE="$VENV/bin/python" -DBUILD_TESTING=OFF \
-        --event-handlers console_direct- >/dev/null
-      echo "$TOOLS_WANTED" > "$TOOLS_STAMP"
-    else
-      echo "==> ROS 2 tools up to date ($ROS_TOOLS)"
-    fi
+    TOOLS_PATHS+=("$ROS_TOOLS_SRC")
   else
     echo "note: no ROS 2 tools (ros2, ros2 launch, launch_pytest): install ROS 2 Jazzy, use docker/, or set UNIINTERVENE_ROS_TOOLS to their sources; launch tests will skip" >&2
+  fi
+  TOOLS_STAMP="$ROS_TOOLS/.sources.sha256"
+  TOOLS_WANTED="$(for path in "${TOOLS_PATHS[@]}"; do (cd "$path" && find . -type f -printf '%P %s\n' | sort); done; echo "${TOOLS_PATHS[*]} $WANTED")"
+  TOOLS_WANTED="$(echo "$TOOLS_WANTED" | sha256sum | cut -d' ' -f1)"
+  if [ "$(cat "$TOOLS_STAMP" 2>/dev/null)" != "$TOOLS_WANTED" ] || [ ! -f "$ROS_TOOLS/install/local_setup.bash" ]; then
+    echo "==> building the ROS 2 tools and upstream interfaces from ${TOOLS_PATHS[*]}"
+    # no --symlink-install: the sources may be read-only and must stay untouched
+    colcon --log-base "$ROS_TOOLS/log" build --base-paths "${TOOLS_PATHS[@]}" \
+      --build-base "$ROS_TOOLS/build" --install-base "$ROS_TOOLS/install" \
+      --cmake-args -DPython3_EXECUTABLE="$VENV/bin/python" -DBUILD_TESTING=OFF \
+      --event-handlers console_direct- >/dev/null
+    echo "$TOOLS_WANTED" > "$TOOLS_STAMP"
+  else
+    echo "==> ROS 2 tools and upstream interfaces up to date ($ROS_TOOLS)"
   fi
 fi
 

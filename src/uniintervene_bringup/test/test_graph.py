@@ -33,6 +33,8 @@ def test_overrides_are_filled_in_and_rendered_as_ros_arguments():
         "reset_service": "",
         "servo_switch_to_twist": True,
         "servo_twist_at_flange": True,
+        "watch_command_controller": True,
+        "watch_servo_status": True,
         "require_robot_program": True,
     }
     arguments = ros_arguments(supervisor)

@@ -90,6 +90,33 @@ def test_servo_not_in_twist_mode_holds_with_its_reason():
     assert decision.mode == Mode.HOLD and "switch_command_type" in decision.reason
 
 
+def test_an_inactive_command_controller_holds_even_the_human_and_ends_in_a_fault():
+    c = core()
+    human = {"human": (np.array([0.02, 0, 0, 0, 0, 0, 1.0]), 0.0)}
+    fault = "forward_position_controller is inactive, not active"
+    decision = c.step(inputs(commands=human, human_engaged=True, engaged_age=0.0,
+                             controller_fault=fault))  # fmt: skip
+    assert (decision.mode, decision.reason) == (Mode.HOLD, fault)
+    assert ("fault", f"HOLD: {fault}") in decision.events
+    assert not np.any(decision.command[:6])
+    for _ in range(c.config.fault_abort_ticks - 1):
+        decision = c.step(inputs(controller_fault=fault))
+    assert decision.outcome == "fault"
+
+
+def test_a_servo_halt_holds_the_policy_but_the_human_may_steer_out():
+    c = core()
+    halt = "MoveIt Servo halted: HALT_FOR_SINGULARITY"
+    decision = c.step(inputs([0.02, 0, 0, 0, 0, 0, 1], servo_halt=halt))
+    assert (decision.mode, decision.reason) == (Mode.HOLD, halt)
+    human = {"human": (np.array([0, 0.02, 0, 0, 0, 0, 1.0]), 0.0)}
+    decision = c.step(inputs(commands=human, human_engaged=True, engaged_age=0.0, servo_halt=halt))
+    assert decision.mode == Mode.HUMAN and decision.command[1] > 0
+    for _ in range(c.config.fault_abort_ticks + 5):  # not a robot fault: the episode goes on
+        decision = c.step(inputs(servo_halt=halt))
+    assert decision.outcome == ""
+
+
 def test_a_recovery_that_stops_publishing_is_lost_and_cancelled():
     c = core()
     first = c.step(inputs(risk_trigger=True, risk_reason="stagnation"))

@@ -2,9 +2,11 @@
 
 Per tick, highest first: HUMAN (teleop engaged) > HOLD (a fault) > RECOVERY (a Recover
 goal is active) > POLICY. Two kinds of fault make HOLD: *robot* faults (stale joint
-states, the robot program not running, a safety mode other than NORMAL) hold even over the
+states, the robot program not running, a safety mode other than NORMAL, the command
+controller inactive) hold even over the
 human, because the robot cannot be commanded safely or at all; *supervision* faults
-(operator hold, a recovery server that vanished mid-recovery) are preempted by the human.
+(operator hold, a recovery server that vanished mid-recovery, a MoveIt Servo halt) are
+preempted by the human.
 A risk trigger starts a recovery only in POLICY, with autonomous intervention on, fresh
 critic output, and the cooldown since the last intervention elapsed. A human takeover or
 a fault cancels an active recovery. Every tick is attributed to exactly one source.

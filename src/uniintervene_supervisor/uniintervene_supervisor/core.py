@@ -81,6 +81,8 @@ class SupervisorInputs:
     robot_program_running: bool | None = None
     safety_normal: bool = True  # the UR safety mode is one the cell may move in
     servo_ready: bool = True  # MoveIt Servo accepts twists (real cell; always in the sim)
+    controller_fault: str = ""  # why the command controller is not active ('' if it is)
+    servo_halt: str = ""  # MoveIt Servo reported a halt lately (the human may still drive)
     operator_hold: bool = False
     task_success: bool = False  # the task state of this episode says so
     task_failure: bool = False
@@ -155,7 +157,7 @@ class SupervisorCore:
             return "robot safety mode not NORMAL or REDUCED"
         if not inputs.servo_ready:
             return "MoveIt Servo not accepting twists (switch_command_type)"
-        return ""
+        return inputs.controller_fault
 
     def human_engaged(self, inputs: SupervisorInputs) -> bool:
         return inputs.human_engaged and inputs.engaged_age <= self.config.human_timeout
@@ -219,7 +221,7 @@ class SupervisorCore:
                 ran=False,
             )
         events = []
-        supervision = "operator hold" if inputs.operator_hold else ""
+        supervision = "operator hold" if inputs.operator_hold else inputs.servo_halt
         if arbiter.tick < self.lost_recovery_until:
             supervision = "recovery server lost"
         _, recovery_age = inputs.commands.get("recovery", (None, np.inf))

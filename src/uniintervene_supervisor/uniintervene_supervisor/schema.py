@@ -108,6 +108,32 @@ SUPERVISOR_NODE = (
         "keep MoveIt Servo in TWIST (switch_command_type, retried) and HOLD until it is",
     ),
     Param(
+        "watch_command_controller",
+        False,
+        "HOLD unless controller_manager lists command_controller active (real cell)",
+    ),
+    Param("command_controller", "forward_position_controller", "the controller Servo feeds"),
+    Param(
+        "activate_command_controller",
+        True,
+        "while an episode runs, activate command_controller (switch_controller, STRICT), "
+        "deactivating the active controllers that claim its joints",
+        read_only=False,
+    ),
+    Param(
+        "watch_servo_status",
+        False,
+        "a MoveIt Servo halt (servo_node/status) HOLDs the policy and recovery (real cell)",
+    ),
+    Param(
+        "servo_halt_hold",
+        1.0,
+        "s of HOLD after Servo's last halt report",
+        0.0,
+        60.0,
+        read_only=False,
+    ),
+    Param(
         "servo_twist_at_flange",
         False,
         "shift TCP twists to the flange before sending (MoveIt Servo moves tool0)",

@@ -1,6 +1,7 @@
 """What supervisor_node watches of the robot beyond joint states, and what it shows of it:
 the UR safety mode (where ur_dashboard_msgs exists), MoveIt Servo's command type (kept at
-TWIST), and the RViz status text above the gripper."""
+TWIST) and status (halts), the controller Servo feeds (kept active), and the RViz status
+text above the gripper."""
 
 import numpy as np
 from visualization_msgs.msg import Marker
@@ -57,6 +58,65 @@ def watch_servo_command_type(node, group) -> None:
             )
 
     node.create_timer(0.5, step, callback_group=group)
+
+
+def watch_command_controller(node, group) -> None:
+    """List the controller manager's controllers each second; HOLD while the command
+    controller is not active, and activate it while an episode runs (command_path)."""
+    try:
+        from controller_manager_msgs.srv import ListControllers, SwitchController
+    except ImportError:  # HOLD with the reason: nothing can tell whether the arm will move
+        node.controller_watch.problem = (
+            "controller_manager_msgs is missing: install ros-jazzy-controller-manager-msgs"
+        )
+        node.get_logger().error(node.controller_watch.problem)
+        return
+    list_client = node.create_client(ListControllers, topics.LIST_CONTROLLERS, callback_group=group)
+    switch_client = node.create_client(
+        SwitchController, topics.SWITCH_CONTROLLER, callback_group=group
+    )
+
+    def switch(activate, deactivate):
+        request = SwitchController.Request(
+            activate_controllers=activate,
+            deactivate_controllers=deactivate,
+            strictness=SwitchController.Request.STRICT,
+        )
+        request.timeout.sec = 2
+        node.get_logger().info(f"switch_controller: activate {activate}, deactivate {deactivate}")
+        return switch_client.call_async(request)
+
+    def step():
+        watch = node.controller_watch
+        watch.activate = node.p.activate_command_controller
+        was = watch.fault
+        watch.step(
+            node.now(),
+            list_client.service_is_ready() and switch_client.service_is_ready(),
+            lambda: list_client.call_async(ListControllers.Request()),
+            switch,
+            wanted=node.episode is not None,
+        )
+        if watch.fault != was:
+            node.get_logger().info(
+                f"{watch.controller} is active" if not watch.fault else watch.fault
+            )
+
+    node.create_timer(0.25, step, callback_group=group)
+
+
+def watch_servo_status(node, group) -> None:
+    """MoveIt Servo's halts (singularity, collision, joint bound) become HOLDs."""
+    try:
+        from moveit_msgs.msg import ServoStatus
+    except ImportError:
+        node.get_logger().error("watch_servo_status is set but moveit_msgs is missing")
+        return
+
+    def on_status(msg: ServoStatus):
+        node.servo_halt.on_status(msg.code, msg.message, node.now())
+
+    node.create_subscription(ServoStatus, topics.SERVO_STATUS, on_status, 10, callback_group=group)
 
 
 def status_marker(mode, value, risk, tcp, frame: str, stamp) -> Marker:

@@ -42,14 +42,17 @@ from uniintervene_msgs.msg import (
 )
 from uniintervene_msgs.srv import ResetTask
 from uniintervene_supervisor.arbitration import Mode
+from uniintervene_supervisor.command_path import ControllerWatch, ServoHalt
 from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore, SupervisorInputs
 from uniintervene_supervisor.nodes.arbitrate_episodes import ArbitrateEpisodes, Latest
 from uniintervene_supervisor.nodes.episode_recording import EpisodeRecording
 from uniintervene_supervisor.nodes.learner_stream import LearnerStream
 from uniintervene_supervisor.nodes.recovery_goals import RecoveryGoals
 from uniintervene_supervisor.nodes.robot_state import (
+    watch_command_controller,
     watch_safety_mode,
     watch_servo_command_type,
+    watch_servo_status,
 )
 from uniintervene_supervisor.nodes.supervisor_outputs import SupervisorOutputs
 from uniintervene_supervisor.schema import SUPERVISOR_NODE
@@ -92,6 +95,12 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         self.program_running = None
         self.safety_normal = True
         self.servo_switch = CommandTypeSwitch() if self.p.servo_switch_to_twist else None
+        self.controller_watch = (
+            ControllerWatch(self.p.command_controller, self.p.activate_command_controller)
+            if self.p.watch_command_controller
+            else None
+        )
+        self.servo_halt = ServoHalt(self.p.servo_halt_hold) if self.p.watch_servo_status else None
         self.operator_hold = False
         self.rejected = {source: 0 for source in topics.COMMAND}
         self.rejected_inputs = {"joint_states": 0, "latents": 0}
@@ -157,6 +166,10 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         self.create_timer(1.0, self.publish_diagnostics, callback_group=group)
         if self.servo_switch is not None:
             watch_servo_command_type(self, group)
+        if self.controller_watch is not None:
+            watch_command_controller(self, group)
+        if self.servo_halt is not None:
+            watch_servo_status(self, group)
         self.publish_mode(Mode.HOLD, "idle", 0)
         self.get_logger().info(f"ready: {topics.ARBITRATE} takes episodes; holding until one")
 
@@ -184,6 +197,8 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
     def on_parameters(self, names) -> None:
         with self.lock:
             self.core.configure(SupervisorConfig.from_params(self.p))
+            if self.servo_halt is not None:
+                self.servo_halt.hold_seconds = self.p.servo_halt_hold
 
     # -- inputs ---------------------------------------------------------------------------
     def record(self, topic: str, msg, raw: bytes | None = None) -> None:
@@ -297,6 +312,8 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
             robot_program_running=self.program_running,
             safety_normal=self.safety_normal,
             servo_ready=self.servo_switch is None or self.servo_switch.switched,
+            controller_fault=self.controller_watch.fault if self.controller_watch else "",
+            servo_halt=self.servo_halt.fault(now) if self.servo_halt else "",
             operator_hold=self.operator_hold,
             task_success=bool(fresh_task and task.success) or classified or self.marked_success,
             task_failure=bool(fresh_task and task.failure),

@@ -122,11 +122,13 @@ class SupervisorOutputs:
             "servo_accepts_twists": "n/a"
             if self.servo_switch is None
             else self.servo_switch.switched,
+            **command_path_values(self.controller_watch, self.servo_halt),
             "episodes": self.episode_count,
             **{f"faults_{name}": n for name, n in self.callback_faults.items()},
         }
-        level = "WARN" if fault or rejected else "OK"
-        message = fault or ("in episode" if self.episode else "idle")
+        halt = self.servo_halt.fault(self.now()) if self.servo_halt else ""
+        level = "WARN" if fault or rejected or halt else "OK"
+        message = fault or halt or ("in episode" if self.episode else "idle")
         if not self.safety_mode_watched and self.p.require_robot_program and level == "OK":
             level, message = "WARN", f"{message}; UR safety mode not watched (no ur_dashboard_msgs)"
         faults = sum(self.callback_faults.values())
@@ -136,3 +138,18 @@ class SupervisorOutputs:
         self.diag_pub.publish(
             diagnostics(self, "uniintervene_supervisor", level, message, values, "supervisor")
         )
+
+
+def command_path_values(watch, halt) -> dict:
+    """The command controller's and MoveIt Servo's state, for the diagnostics."""
+    values = {}
+    if watch is not None:
+        values |= {
+            "command_controller": watch.controller,
+            "command_controller_active": watch.active,
+            "controller_switches": watch.switches,
+        }
+    if halt is not None:
+        values |= {f"servo_{name.lower()}": n for name, n in sorted(halt.counts.items())}
+        values["servo_last_halt"] = halt.last or "none"
+    return values
