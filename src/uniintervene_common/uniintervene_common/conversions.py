@@ -3,6 +3,7 @@ simulator: unit-testable and installable on the robot computer)."""
 
 import numpy as np
 from builtin_interfaces.msg import Time
+from geometry_msgs.msg import TwistStamped
 from sensor_msgs.msg import CameraInfo, Image, JointState
 
 from uniintervene_common.kinematics import JOINT_NAMES
@@ -107,11 +108,23 @@ def action_command_msg(
     msg = ActionCommand()
     msg.header.stamp, msg.header.frame_id = stamp, frame_id
     msg.source = source
-    t = msg.twist
-    t.linear.x, t.linear.y, t.linear.z, t.angular.x, t.angular.y, t.angular.z = (
-        float(v) for v in action[:6]
-    )
+    set_twist(msg.twist, action)
     msg.gripper = float(action[6])
+    return msg
+
+
+def set_twist(twist, values) -> None:
+    """Fill a geometry_msgs Twist from [vx, vy, vz, wx, wy, wz] (more values ignored)."""
+    t = twist
+    t.linear.x, t.linear.y, t.linear.z, t.angular.x, t.angular.y, t.angular.z = (
+        float(v) for v in values[:6]
+    )
+
+
+def twist_stamped_msg(values, stamp: Time, frame_id: str) -> TwistStamped:
+    msg = TwistStamped()
+    msg.header.stamp, msg.header.frame_id = stamp, frame_id
+    set_twist(msg.twist, values)
     return msg
 
 

@@ -28,6 +28,7 @@ COMMAND = {
 }
 HUMAN_ENGAGED = "uniintervene/human/engaged"
 EXECUTED = "uniintervene/command"
+MEASURED_TWIST = "uniintervene/measured_twist"  # the TCP twist the arm made, from joint states
 GRIPPER = "uniintervene/gripper/command"
 VALUE = "uniintervene/critic/value"
 RISK = "uniintervene/critic/risk"

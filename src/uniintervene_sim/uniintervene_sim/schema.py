@@ -27,6 +27,15 @@ SIM_NODE = (
         5.0,
         read_only=False,
     ),
+    Param(
+        "twist_tracking",
+        1.0,
+        "fraction of the commanded twist the arm makes (< 1: a lagging controller, as MoveIt "
+        "Servo's Float64MultiArray output on a real arm)",
+        0.0,
+        1.0,
+        read_only=False,
+    ),
     Param("base_frame", "base_link", "frame of twists and poses"),
     Param("camera_frame", "camera_color_optical_frame", "frame_id of the images"),
 )

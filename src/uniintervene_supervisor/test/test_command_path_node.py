@@ -140,3 +140,62 @@ def test_the_supervisor_holds_until_the_command_controller_is_active_and_through
     assert values["servo_halt_for_singularity"] == "1"
     assert values["servo_last_halt"] == "HALT_FOR_SINGULARITY (Very close to a singularity)"
     ros.wait_future(handle.cancel_goal_async())
+
+
+def test_an_arm_that_lags_the_commanded_twist_is_a_warning_and_the_learner_gets_what_it_did(
+    ros, start_node, tmp_path
+):
+    """The simulated arm makes half of each twist (sim_node twist_tracking 0.5, as MoveIt
+    Servo's Float64MultiArray output slows a real arm): the supervisor measures it from
+    the joint states, WARNs on /diagnostics, publishes the measured twist, and the
+    learner's transitions carry the twist made, not the one commanded."""
+    from geometry_msgs.msg import TwistStamped
+
+    from uniintervene_common import qos
+    from uniintervene_msgs.msg import Latent, Transition
+
+    policy_pub = ros.node.create_publisher(ActionCommand, "/uniintervene/policy/command", 10)
+    latent_pub = ros.node.create_publisher(Latent, "/uniintervene/critic/latent", 10)
+
+    def publish():
+        msg = ActionCommand(source=ActionCommand.POLICY, gripper=1.0)
+        msg.twist.linear.x = 0.02
+        policy_pub.publish(msg)
+        latent_pub.publish(Latent(encoder="sim_cnn", data=[0.0] * 8))
+
+    ros.node.create_timer(0.1, publish)
+    diagnostics = ros.probe(DiagnosticArray, "/diagnostics")
+    measured = ros.probe(TwistStamped, "/uniintervene/measured_twist")
+    transitions = ros.probe(Transition, "/uniintervene/transitions", qos.TRANSITIONS)
+    sim = {"task": "tube_insertion", "image_width": 64, "image_height": 64, "twist_tracking": 0.5}
+    start_node("uniintervene_sim", "sim_node", params=sim)
+    start_node(
+        "uniintervene_supervisor",
+        "supervisor_node",
+        params={"recording_dir": str(tmp_path / "rec"), "joint_state_timeout": 0.5},
+    )
+    client = ActionClient(ros.node, Arbitrate, "/uniintervene/arbitrate")
+    ros.wait_for_action_server(client, timeout=30.0)
+    ros.wait_for_subscribers(latent_pub)
+    ros.spin_for(0.5)
+    goal = Arbitrate.Goal(max_ticks=40, autonomous_intervention=False)
+    handle = ros.wait_future(client.send_goal_async(goal))
+    result = ros.wait_future(handle.get_result_async(), timeout=30.0).result
+    assert result.outcome == "timeout"
+
+    def lag_warning():
+        return [
+            status.message
+            for msg in diagnostics.messages
+            for status in msg.status
+            if status.name == "uniintervene_supervisor: supervisor_node"
+            and "of the commanded TCP speed" in status.message
+        ]
+
+    (message, *_) = ros.spin_until(lag_warning, 5.0, "the lag warning")
+    made = float(message.split("the arm makes ")[1].split("%")[0]) / 100
+    assert made == pytest.approx(0.5, abs=0.1)
+    speeds = [m.twist.linear.x for m in measured.messages]
+    assert len(speeds) >= 30 and sorted(speeds)[len(speeds) // 2] == pytest.approx(0.01, abs=0.002)
+    policy = [t.executed.twist.linear.x for t in transitions.messages if t.executed.source == 0]
+    assert len(policy) >= 30 and sorted(policy)[len(policy) // 2] == pytest.approx(0.01, abs=0.002)

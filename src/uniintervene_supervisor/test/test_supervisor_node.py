@@ -426,7 +426,10 @@ def test_every_tick_becomes_a_transition_for_the_learner(ros, cell):
     assert not any(t.done or t.truncated or t.reward for t in got[:-1])
     policy_ticks = [t for t in got if t.executed.source == ActionCommand.POLICY]
     assert len(policy_ticks) >= 20
-    assert all(t.executed.twist.linear.x == pytest.approx(0.02, abs=1e-6) for t in policy_ticks)
+    # the action is the twist the arm made (joint states + kinematics), here the commanded
+    assert np.median([t.executed.twist.linear.x for t in policy_ticks]) == pytest.approx(
+        0.02, abs=0.002
+    )
     assert all(len(t.latent) == DIM and len(t.next_latent) == DIM for t in got)
     assert all(len(t.proprio) == 7 and np.all(np.isfinite(t.proprio)) for t in got)
     # the arm moved along +x: the next observation is the one after the executed command

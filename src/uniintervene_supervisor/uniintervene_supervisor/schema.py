@@ -134,6 +134,14 @@ SUPERVISOR_NODE = (
         read_only=False,
     ),
     Param(
+        "tracking_tolerance",
+        0.3,
+        "WARN when the arm makes less than 1 - this of the commanded TCP speed",
+        0.0,
+        1.0,
+        read_only=False,
+    ),
+    Param(
         "servo_twist_at_flange",
         False,
         "shift TCP twists to the flange before sending (MoveIt Servo moves tool0)",

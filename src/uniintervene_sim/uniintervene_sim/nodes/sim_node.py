@@ -119,7 +119,8 @@ class SimNode(GuardedNode):
 
     def tick(self) -> None:
         started = time.monotonic()
-        twist = np.zeros(6) if self.commands_stale() else self.twist
+        # twist_tracking < 1 plays a controller that lags (MoveIt Servo's Float64MultiArray)
+        twist = np.zeros(6) if self.commands_stale() else self.twist * self.p.twist_tracking
         self.cell.step(np.concatenate([twist, [self.gripper]]))
         self.sim_time += CONTROL_PERIOD
         stamp = conv.time_msg(self.sim_time)

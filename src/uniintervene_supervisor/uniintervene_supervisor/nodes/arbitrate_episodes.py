@@ -87,6 +87,7 @@ class ArbitrateEpisodes:
             path = self.recording.open(goal.task, seed)
             self.marked_success = False
             self.learner.start_episode(self.episode_count, goal.task)
+            self.tracker.reset()
         return path
 
     async def execute(self, handle):

@@ -22,16 +22,19 @@ class LearnerStream:
     def start_episode(self, number: int, task: str) -> None:
         self.stream.start_episode(f"{self.stream.stream}/{number}", task)
 
-    def tick(self, decision) -> None:
-        """A tick ran: publish the previous tick's transition."""
+    def tick(self, decision, measured=None) -> None:
+        """A tick ran: publish the previous tick's transition (its action the twist the
+        arm made, where measured)."""
         observation = self.observation()
         self.publish(
-            self.stream.tick(decision.tick, observation, decision.command, int(decision.mode))
+            self.stream.tick(
+                decision.tick, observation, decision.command, int(decision.mode), measured
+            )
         )
 
-    def end(self, success: bool, failure: bool) -> None:
+    def end(self, success: bool, failure: bool, measured=None) -> None:
         """The episode ended before this tick: publish its last transition."""
-        self.publish(self.stream.end(success, failure, self.observation()))
+        self.publish(self.stream.end(success, failure, self.observation(), measured))
 
     def observation(self) -> Observation | None:
         """The learner's observation now: the critic's latent and proprioception, both

@@ -57,6 +57,7 @@ from uniintervene_supervisor.nodes.robot_state import (
 from uniintervene_supervisor.nodes.supervisor_outputs import SupervisorOutputs
 from uniintervene_supervisor.schema import SUPERVISOR_NODE
 from uniintervene_supervisor.servo_switch import CommandTypeSwitch
+from uniintervene_supervisor.tracking import TwistTracker
 
 EVENT_KINDS = {
     "trigger": InterventionEvent.TRIGGER,
@@ -71,6 +72,7 @@ RECORDED = {  # topic -> type recorded with each episode
     **{topic: "uniintervene_msgs/msg/ActionCommand" for topic in topics.COMMAND.values()},
     topics.HUMAN_ENGAGED: "std_msgs/msg/Bool",
     topics.EXECUTED: "uniintervene_msgs/msg/ActionCommand",
+    topics.MEASURED_TWIST: "geometry_msgs/msg/TwistStamped",
     topics.VALUE: "uniintervene_msgs/msg/ValueEstimate",
     topics.RISK: "uniintervene_msgs/msg/RiskState",
     topics.CONTROL_MODE: "uniintervene_msgs/msg/ControlMode",
@@ -101,6 +103,7 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
             else None
         )
         self.servo_halt = ServoHalt(self.p.servo_halt_hold) if self.p.watch_servo_status else None
+        self.tracker = TwistTracker(self.p.tool_offset, self.p.tracking_tolerance)
         self.operator_hold = False
         self.rejected = {source: 0 for source in topics.COMMAND}
         self.rejected_inputs = {"joint_states": 0, "latents": 0}
@@ -115,6 +118,7 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         self.servo_pub = self.create_publisher(TwistStamped, topics.SERVO_TWIST, qos.COMMANDS)
         self.gripper_pub = self.create_publisher(Float64, topics.GRIPPER, qos.COMMANDS)
         self.command_pub = self.create_publisher(ActionCommand, topics.EXECUTED, qos.COMMANDS)
+        self.measured_pub = self.create_publisher(TwistStamped, topics.MEASURED_TWIST, 10)
         self.mode_pub = self.create_publisher(ControlMode, topics.CONTROL_MODE, qos.LATCHED)
         self.event_pub = self.create_publisher(InterventionEvent, topics.EVENTS, 10)
         self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
@@ -199,6 +203,7 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
             self.core.configure(SupervisorConfig.from_params(self.p))
             if self.servo_halt is not None:
                 self.servo_halt.hold_seconds = self.p.servo_halt_hold
+            self.tracker.tolerance = self.p.tracking_tolerance
 
     # -- inputs ---------------------------------------------------------------------------
     def record(self, topic: str, msg, raw: bytes | None = None) -> None:
@@ -336,14 +341,15 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
                 return
             decision = self.core.step(inputs)
             self.last_decision = decision
+            measured = self.measure(inputs, decision.command)
             if decision.cancel_recovery:
                 self.cancel_recovery()
             if not decision.ran:  # the episode ended before this tick: stop the arm now
                 self.servo_pub.publish(self.twist_msg(decision.command))
-                self.learner.end(inputs.task_success, inputs.task_failure)
+                self.learner.end(inputs.task_success, inputs.task_failure, measured)
                 episode.end(decision.outcome)
                 return
-            self.learner.tick(decision)
+            self.learner.tick(decision, measured)
             for kind, detail in decision.events:
                 self.event(EVENT_KINDS[kind], detail)
             if decision.start_recovery:
@@ -353,6 +359,18 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
             self.publish_feedback(episode)
             if decision.outcome:
                 episode.end(decision.outcome)
+
+    def measure(self, inputs: SupervisorInputs, command) -> np.ndarray | None:
+        """The TCP twist the arm made since the last tick (published and recorded beside
+        the command); `command` is this tick's, compared at the next."""
+        joints_at = self.now() - inputs.joints_age
+        measured = self.tracker.tick(inputs.joints, joints_at, command)
+        if measured is not None:
+            stamp = self.get_clock().now().to_msg()
+            msg = conv.twist_stamped_msg(measured, stamp, self.p.base_frame)
+            self.measured_pub.publish(msg)
+            self.record(topics.MEASURED_TWIST, msg)
+        return measured
 
     def start_recovery(self, reason: str) -> None:
         value = self.inputs["value"].value

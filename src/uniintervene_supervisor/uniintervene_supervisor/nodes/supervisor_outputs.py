@@ -5,11 +5,12 @@ import numpy as np
 from geometry_msgs.msg import TwistStamped
 from std_msgs.msg import Float64
 
+from uniintervene_common import conversions as conv
 from uniintervene_common import topics
 from uniintervene_common.kinematics import tcp_pose, twist_at_flange
 from uniintervene_common.node import diagnostics
 from uniintervene_msgs.action import Arbitrate
-from uniintervene_msgs.msg import ActionCommand, ControlMode, InterventionEvent
+from uniintervene_msgs.msg import ControlMode, InterventionEvent
 from uniintervene_supervisor.arbitration import Mode
 from uniintervene_supervisor.episode import Episode
 from uniintervene_supervisor.nodes.robot_state import status_marker
@@ -37,14 +38,7 @@ class SupervisorOutputs:
         joints = self.inputs["joints"].value
         if self.p.servo_twist_at_flange and joints is not None and np.any(command[3:6]):
             command = np.r_[twist_at_flange(command[:6], joints, self.p.tool_offset), command[6]]
-        twist = TwistStamped()
-        twist.header.stamp = self.get_clock().now().to_msg()
-        twist.header.frame_id = self.p.base_frame
-        t = twist.twist
-        t.linear.x, t.linear.y, t.linear.z, t.angular.x, t.angular.y, t.angular.z = (
-            float(v) for v in command[:6]
-        )
-        return twist
+        return conv.twist_stamped_msg(command, self.get_clock().now().to_msg(), self.p.base_frame)
 
     def publish_command(self, command: np.ndarray, mode: Mode) -> None:
         twist = self.twist_msg(command)
@@ -52,11 +46,8 @@ class SupervisorOutputs:
         self.output_at = self.now()
         if np.isfinite(command[6]):  # NaN: no gripper command known yet, leave it alone
             self.gripper_pub.publish(Float64(data=float(command[6])))
-        executed = ActionCommand(source=int(mode), gripper=float(command[6]))
-        t = executed.twist  # the TCP twist: what the critic and the learner see
-        t.linear.x, t.linear.y, t.linear.z, t.angular.x, t.angular.y, t.angular.z = (
-            float(v) for v in command[:6]
-        )
+        # the TCP twist: what the critic and the learner see
+        executed = conv.action_command_msg(command, int(mode), twist.header.stamp)
         executed.header = twist.header
         self.command_pub.publish(executed)
         self.record(topics.EXECUTED, executed)
@@ -123,12 +114,19 @@ class SupervisorOutputs:
             if self.servo_switch is None
             else self.servo_switch.switched,
             **command_path_values(self.controller_watch, self.servo_halt),
+            "twist_tracking": "n/a" if self.tracker.ratio is None else f"{self.tracker.ratio:.2f}",
             "episodes": self.episode_count,
             **{f"faults_{name}": n for name, n in self.callback_faults.items()},
         }
         halt = self.servo_halt.fault(self.now()) if self.servo_halt else ""
-        level = "WARN" if fault or rejected or halt else "OK"
-        message = fault or halt or ("in episode" if self.episode else "idle")
+        lag = ""
+        if self.tracker.lagging:
+            lag = (
+                f"the arm makes {self.tracker.ratio:.0%} of the commanded TCP speed "
+                "(a lagging controller? docs/real_cell.md)"
+            )
+        level = "WARN" if fault or rejected or halt or lag else "OK"
+        message = fault or halt or lag or ("in episode" if self.episode else "idle")
         if not self.safety_mode_watched and self.p.require_robot_program and level == "OK":
             level, message = "WARN", f"{message}; UR safety mode not watched (no ur_dashboard_msgs)"
         faults = sum(self.callback_faults.values())

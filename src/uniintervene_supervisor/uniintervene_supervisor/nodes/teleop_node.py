@@ -8,6 +8,7 @@ from geometry_msgs.msg import Twist
 from sensor_msgs.msg import Joy
 from std_msgs.msg import Bool
 
+from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
 from uniintervene_common.node import GuardedNode, run
 from uniintervene_common.params import declare_parameters, fields_of
@@ -46,13 +47,8 @@ class TeleopNode(GuardedNode):
         engaged = self.mapper.engaged(time.monotonic())
         if engaged:
             command = self.mapper.command()
-            msg = ActionCommand(source=ActionCommand.HUMAN, gripper=float(command[6]))
-            msg.header.stamp = self.get_clock().now().to_msg()
-            msg.header.frame_id = self.frame_id
-            t = msg.twist
-            t.linear.x, t.linear.y, t.linear.z, t.angular.x, t.angular.y, t.angular.z = (
-                float(v) for v in command[:6]
-            )
+            stamp = self.get_clock().now().to_msg()
+            msg = conv.action_command_msg(command, ActionCommand.HUMAN, stamp, self.frame_id)
             self.command_pub.publish(msg)
         self.engaged_pub.publish(Bool(data=engaged))
 
