@@ -14,6 +14,7 @@ setup(
             [
                 "config/graph.yaml",
                 "config/servo.yaml",
+                "config/domain_bridge_cell.yaml",
                 "config/diagnostics.yaml",
                 "config/uniintervene.perspective",
             ],

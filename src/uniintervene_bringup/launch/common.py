@@ -56,6 +56,15 @@ def aggregator_node(bringup):
 
 def graph_launch(graph: str) -> list:
     """The arguments every cell takes, then the graph's nodes built from them."""
+    return [*graph_arguments(), graph_nodes_action(graph)]
+
+
+def graph_nodes_action(graph: str) -> OpaqueFunction:
+    return OpaqueFunction(function=lambda context: graph_nodes(graph, context))
+
+
+def graph_arguments() -> list:
+    """The launch arguments every cell takes."""
     return [
         DeclareLaunchArgument(
             "models", default_value="models", description="folder with critic/ and recovery/"
@@ -71,7 +80,8 @@ def graph_launch(graph: str) -> list:
         DeclareLaunchArgument(
             "namespace",
             default_value="",
-            description="the cell's namespace ('' = the root; cell_2 runs a second cell)",
+            description="the cell's namespace ('' = the root; cell_2 runs a second simulated "
+            "cell; real cells: one ROS_DOMAIN_ID each)",
         ),
         DeclareLaunchArgument(
             "autonomous_intervention",
@@ -97,5 +107,4 @@ def graph_launch(graph: str) -> list:
             default_value=POLICY_WEIGHTS,
             description="the actor's weights (absolute for a learner shared by several cells)",
         ),
-        OpaqueFunction(function=lambda context: graph_nodes(graph, context)),
     ]

@@ -2,7 +2,7 @@
 
     ros2 launch uniintervene_bringup ur7e.launch.py robot_ip:=192.168.56.101 \
         models:=/data/models autonomous_intervention:=true [use_mock_hardware:=true] \
-        [memory:=/data/memory.safetensors] [recordings:=/data/recordings] [namespace:=cell_2]
+        [memory:=/data/memory.safetensors] [recordings:=/data/recordings]
         [wrist_camera_serial:=...] [scene_camera_serial:=...]   # two RealSenses: both serials
                                                                 # (digits; the '_' is added)
 
@@ -41,7 +41,7 @@ from launch.utilities import perform_substitutions
 from launch_ros.actions import Node
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import aggregator_node, graph_launch  # noqa: E402
+from common import aggregator_node, graph_arguments, graph_nodes_action  # noqa: E402
 
 
 def include(package: str, launch_file: str, arguments: dict, condition=None):
@@ -99,6 +99,22 @@ def check_camera_serials(context):
     return []
 
 
+def refuse_a_namespace(context):
+    """`namespace:=` would namespace only our nodes: ur_control.launch.py's controller
+    spawners name /controller_manager absolutely, so the driver, Servo and the cameras
+    stay at the root, and a second cell on the same domain would command the first
+    cell's arm. Several real cells run on one ROS_DOMAIN_ID each
+    (docs/real_cell.md#several-real-cells)."""
+    if LaunchConfiguration("namespace").perform(context):
+        raise RuntimeError(
+            "namespace:= is for simulated cells: on a real cell the UR driver, MoveIt Servo "
+            "and the cameras stay at the root, so a second cell on this domain would command "
+            "this cell's arm. Give each real cell its own ROS_DOMAIN_ID (a learner serves "
+            "them all through domain_bridge: docs/real_cell.md#several-real-cells)"
+        )
+    return []
+
+
 def servo_node(bringup: Path) -> Node:
     """MoveIt Servo with the UR's SRDF and kinematics, as ur_moveit_config starts it."""
     from moveit_configs_utils import MoveItConfigsBuilder
@@ -143,6 +159,8 @@ def generate_launch_description():
                 "(empty: no scene camera)",
             ),
             OpaqueFunction(function=check_camera_serials),  # before anything starts
+            *graph_arguments(),
+            OpaqueFunction(function=refuse_a_namespace),
             include(
                 "ur_robot_driver",
                 "ur_control.launch.py",
@@ -174,6 +192,6 @@ def generate_launch_description():
                 name="rviz2",
                 arguments=["-d", str(bringup / "rviz" / "uniintervene.rviz")],
             ),
-            *graph_launch("real"),
+            graph_nodes_action("real"),
         ]
     )

@@ -107,3 +107,26 @@ def test_the_learner_observes_the_latent_of_the_critic_it_is_given(tmp_path, tin
         if s.executable == "learner_node"
     ]
     assert fallback.overrides["latent_dim"] == 64  # learner.yaml's
+
+
+def test_the_domain_bridge_of_a_real_cell_carries_what_a_shared_learner_needs():
+    """Several real cells run on one ROS_DOMAIN_ID each (ur7e.launch.py refuses a
+    namespace); config/domain_bridge_cell.yaml bridges a cell's transitions to the
+    learner's domain and the weights back, with the topics and types of the contract."""
+    import pathlib
+
+    import yaml
+
+    from uniintervene_common import topics
+    from uniintervene_testing.interfaces import import_interface
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "config" / "domain_bridge_cell.yaml"
+    bridge = yaml.safe_load(path.read_text())
+    assert bridge["from_domain"] != bridge["to_domain"]
+    bridged = bridge["topics"]
+    assert set(bridged) == {topics.TRANSITIONS, topics.POLICY_WEIGHTS}
+    for spec in bridged.values():
+        import_interface(spec["type"])  # a type that exists
+    assert not bridged[topics.TRANSITIONS].get("reversed", False)  # cell -> learner
+    weights = bridged[topics.POLICY_WEIGHTS]
+    assert weights["reversed"] and weights["qos"]["durability"] == "transient_local"

@@ -300,3 +300,18 @@ def test_ur7e_launch_refuses_a_scene_camera_without_the_wrist_cameras_serial(tmp
     assert "give both serials" in done.stdout + done.stderr
     for started in ("ur_robot_driver", "realsense2_camera"):  # nothing started
         assert not standins.records(tmp_path / "standins", started)
+
+
+def test_ur7e_launch_refuses_a_namespace_that_would_leave_the_driver_shared(tmp_path):
+    """namespace:= moves only our nodes: the driver's spawners name /controller_manager,
+    so Servo and the driver stay at the root, and a second cell would command this arm."""
+    env = standins.make_prefix(tmp_path / "standins")
+    done = subprocess.run(
+        [ROS2, "launch", "uniintervene_bringup", "ur7e.launch.py", "robot_ip:=10.0.0.2",
+         "namespace:=cell_2"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, **env}, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "Give each real cell its own ROS_DOMAIN_ID" in done.stdout + done.stderr
+    for started in ("ur_robot_driver", "realsense2_camera", "moveit_servo"):
+        assert not standins.records(tmp_path / "standins", started)
