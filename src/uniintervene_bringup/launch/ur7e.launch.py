@@ -4,11 +4,15 @@
         models:=/data/models autonomous_intervention:=true [use_mock_hardware:=true] \
         [memory:=/data/memory.safetensors] [recordings:=/data/recordings]
         [wrist_camera_serial:=...] [scene_camera_serial:=...]   # two RealSenses: both serials
+        [kinematics_params_file:=/data/ur7e_calibration.yaml]   # from ur_calibration
                                                                 # (digits; the '_' is added)
 
 Checked against the Jazzy sources (docs/real_cell.md):
 - ur_robot_driver 3.8 launch/ur_control.launch.py: ur_type ur7e (with its update-rate
   file since 3.5.0), forward_position_controller for Servo's Float64MultiArray output;
+  kinematics_params_file (ur_rsp.launch.py; default ur_description's
+  config/ur7e/default_kinematics.yaml), the arm's own calibration as ur_calibration's
+  calibration_correction.launch.py extracts it (ur_calibration/doc/usage.rst);
 - ur_moveit_config (jazzy) launch/ur_moveit.launch.py: Servo gets MoveItConfigsBuilder's
   SRDF and kinematics (the ur_manipulator group) and starts once the driver's robot
   description exists (ur_robot_driver's wait_for_robot_description);
@@ -36,9 +40,10 @@ from launch.conditions import IfCondition
 from launch.event_handlers import OnProcessExit
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 from launch.substitution import Substitution
-from launch.substitutions import LaunchConfiguration, PythonExpression
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution, PythonExpression
 from launch.utilities import perform_substitutions
 from launch_ros.actions import Node
+from launch_ros.substitutions import FindPackageShare
 
 sys.path.insert(0, str(Path(__file__).parent))
 from common import aggregator_node, graph_arguments, graph_nodes_action  # noqa: E402
@@ -95,6 +100,19 @@ def check_camera_serials(context):
         raise RuntimeError(
             "scene_camera_serial is given without wrist_camera_serial: with two RealSenses "
             "the wrist node would take whichever comes first; give both serials"
+        )
+    return []
+
+
+def check_calibration(context):
+    """A calibration file that is not there would fail inside the driver, after the
+    cameras and our nodes started: refuse it first."""
+    path = LaunchConfiguration("kinematics_params_file").perform(context)
+    if not Path(path).is_file():
+        raise RuntimeError(
+            f"kinematics_params_file {path} not found: extract the arm's calibration with "
+            "'ros2 launch ur_calibration calibration_correction.launch.py robot_ip:=<ip> "
+            "target_filename:=<file>' (docs/real_cell.md#a-dry-run-without-the-arm)"
         )
     return []
 
@@ -158,7 +176,21 @@ def generate_launch_description():
                 description="scene RealSense serial: the second view of a two-view critic "
                 "(empty: no scene camera)",
             ),
+            DeclareLaunchArgument(
+                "kinematics_params_file",
+                default_value=PathJoinSubstitution(
+                    [
+                        FindPackageShare("ur_description"),
+                        "config",
+                        "ur7e",
+                        "default_kinematics.yaml",
+                    ]
+                ),  # fmt: skip
+                description="the arm's calibration (ur_calibration); default: the factory "
+                "kinematics of a UR7e (ur_description), as ur_control.launch.py",
+            ),
             OpaqueFunction(function=check_camera_serials),  # before anything starts
+            OpaqueFunction(function=check_calibration),
             *graph_arguments(),
             OpaqueFunction(function=refuse_a_namespace),
             include(
@@ -169,6 +201,7 @@ def generate_launch_description():
                     "robot_ip": LaunchConfiguration("robot_ip"),
                     "use_mock_hardware": LaunchConfiguration("use_mock_hardware"),
                     "initial_joint_controller": "forward_position_controller",
+                    "kinematics_params_file": LaunchConfiguration("kinematics_params_file"),
                     "launch_rviz": "false",
                 },
             ),

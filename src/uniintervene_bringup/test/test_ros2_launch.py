@@ -254,6 +254,10 @@ def test_ur7e_launch_hands_the_driver_the_servo_and_the_camera_what_they_need(
     assert driver["ur_type"] == "ur7e" and driver["robot_ip"] == "192.168.56.101"
     assert driver["use_mock_hardware"] == "true" and driver["launch_rviz"] == "false"
     assert driver["initial_joint_controller"] == "forward_position_controller"
+    # ur_control.launch.py's own default: the UR7e's factory kinematics
+    assert driver["kinematics_params_file"].endswith(
+        "ur_description/config/ur7e/default_kinematics.yaml"
+    )
     (camera,) = standins.records(root, "realsense2_camera")  # no scene serial: one camera
     assert camera["camera_name"] == "camera" and camera["enable_depth"] == "false"
     assert camera["rgb_camera.color_profile"] == "640,480,30" and camera["serial_no"] == "''"
@@ -315,3 +319,21 @@ def test_ur7e_launch_refuses_a_namespace_that_would_leave_the_driver_shared(tmp_
     assert "Give each real cell its own ROS_DOMAIN_ID" in done.stdout + done.stderr
     for started in ("ur_robot_driver", "realsense2_camera", "moveit_servo"):
         assert not standins.records(tmp_path / "standins", started)
+
+
+def test_ur7e_launch_hands_the_driver_the_arms_calibration_and_refuses_a_missing_one(
+    tmp_path, tiny_model_dir
+):
+    calibration = tmp_path / "ur7e_calibration.yaml"
+    calibration.write_text("kinematics: {hash: calib_12345}\n")
+    root = launch_ur7e(tmp_path, tiny_model_dir, f"kinematics_params_file:={calibration}")
+    (driver,) = standins.records(root, "ur_robot_driver")
+    assert driver["kinematics_params_file"] == str(calibration)
+    env = standins.make_prefix(tmp_path / "missing")
+    done = subprocess.run(
+        [ROS2, "launch", "uniintervene_bringup", "ur7e.launch.py", "robot_ip:=10.0.0.2",
+         f"kinematics_params_file:={tmp_path / 'nowhere.yaml'}"],
+        capture_output=True, text=True, timeout=60, env={**os.environ, **env}, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0 and "calibration_correction.launch.py" in done.stdout + done.stderr
+    assert not standins.records(tmp_path / "missing", "ur_robot_driver")

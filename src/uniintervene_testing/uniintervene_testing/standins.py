@@ -1,7 +1,7 @@
 """Stand-ins for the real cell's upstream packages, so `ur7e.launch.py` can be executed
 on a machine without them: an ament prefix with `ur_robot_driver`, `realsense2_camera`,
-`moveit_servo`, `spacenav`, `rviz2` and `diagnostic_aggregator`, whose launch files and
-executables record what they were given (JSON lines in a record folder) instead of
+`moveit_servo`, `spacenav`, `rviz2`, `diagnostic_aggregator` and `ur_description`, whose
+launch files and executables record what they were given (JSON lines in a record folder) instead of
 driving hardware, and a `moveit_configs_utils` module with the one builder chain the
 launch file uses. What reaches them is what would reach the real packages.
 """
@@ -103,6 +103,11 @@ def make_prefix(root: pathlib.Path) -> dict:
             )
             path.chmod(path.stat().st_mode | stat.S_IXUSR)
     (python / "moveit_configs_utils.py").write_text(MOVEIT_CONFIGS_UTILS)
+    # ur_description's factory kinematics: the default of ur_control's kinematics_params_file
+    (index / "ur_description").write_text("")
+    kinematics = prefix / "share" / "ur_description" / "config" / "ur7e"
+    kinematics.mkdir(parents=True, exist_ok=True)
+    (kinematics / "default_kinematics.yaml").write_text("kinematics: {}  # stand-in\n")
     return {
         "AMENT_PREFIX_PATH": f"{prefix}{os.pathsep}{os.environ.get('AMENT_PREFIX_PATH', '')}",
         "PYTHONPATH": f"{python}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
