@@ -23,8 +23,9 @@ NAME = "20261125-120000_tube_insertion_7.mcap"
 
 
 def write_real_cell_recording(
-    path, ticks=30, human_from=20, outcome="timeout", encoding="bgr8", scene_from=None
-):
+    path, ticks=30, human_from=20, outcome="timeout", encoding="bgr8", scene_from=None,
+    made=None,
+):  # fmt: skip
     recorder = EpisodeRecorder(path)
     stamp = conv.time_msg(0.0)
 
@@ -47,6 +48,9 @@ def write_real_cell_recording(
             joints.name = joints.name[:6]  # the UR driver publishes no finger joints
             write("/joint_states", joints, t + 0.01)
         write("/uniintervene/human/engaged", Bool(data=source == HUMAN), t + 0.02)
+        if made is not None and tick > 0:  # the arm made this much of the last command
+            twist = conv.twist_stamped_msg(made * 0.01 * (tick - 1) * np.eye(6)[0], stamp, "b")
+            write("/uniintervene/measured_twist", twist, t + 0.04)
         write("/uniintervene/command", conv.action_command_msg(command, source, stamp), t + 0.05)
     write("/uniintervene/control_mode", ControlMode(reason=f"episode ended: {outcome}"), 9.0)
     recorder.close()
@@ -121,3 +125,16 @@ def test_import_command_keeps_the_good_recordings_and_reports_the_bad(tmp_path, 
     assert "skipped" in capsys.readouterr().out
     labels.write_text("[not, a, mapping]")
     assert main(["import", str(folder), "--out", str(out), "--labels", str(labels)]) == 2
+
+
+@pytest.mark.parametrize("made", [0.4, 1.0])
+def test_import_draws_the_commanded_and_made_speed_of_an_episode_whose_arm_lagged(
+    tmp_path, capsys, made
+):
+    write_real_cell_recording(tmp_path / NAME, made=made)
+    assert main(["import", str(tmp_path / NAME), "--out", str(tmp_path / "episodes")]) == 0
+    figure = tmp_path / "episodes" / NAME.replace(".mcap", "_tracking.png")
+    assert figure.exists() == (made < 0.7)
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert ("made 40% of the commanded speed" in said) == (made < 0.7)

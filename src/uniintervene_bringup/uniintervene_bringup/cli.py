@@ -29,6 +29,7 @@ def import_recordings(args) -> int:
     from tqdm import tqdm
 
     from uniintervene_bringup.recordings import RecordingError, episode_from_recording
+    from uniintervene_bringup.tracking_report import report_lag
     from uniintervene_critic.dataset import save_episode
 
     labels = {}
@@ -55,6 +56,10 @@ def import_recordings(args) -> int:
             tqdm.write(f"skipped {error}")
             continue
         save_episode(episode, args.out / f"{path.stem}.safetensors")
+        figure = args.out / f"{path.stem}_tracking.png"
+        ratio = report_lag(path, figure, args.tracking_tolerance)
+        if ratio is not None and ratio < 1.0 - args.tracking_tolerance:
+            tqdm.write(f"{path.name}: the arm made {ratio:.0%} of the commanded speed: {figure}")
     print(f"imported {len(paths) - failed} of {len(paths)} recordings into {args.out}")
     return 1 if failed else 0
 
@@ -144,7 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
         commands,
         "import",
         "turn supervisor MCAP recordings into training episodes",
-        "Writes one safetensors file per usable recording into --out. 2 recordings (7 MB) "
+        "Writes one safetensors file per usable recording into --out (and a tracking figure "
+        "for an episode whose arm lagged the command). 2 recordings (7 MB) "
         "took 1.3 s on 2 cores.",
     )
     imp.add_argument("recordings", nargs="+", type=pathlib.Path, help=".mcap files or folders")
@@ -160,6 +166,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=20,
         help="ticks before a human takeover labelled unproductive (real cell)",
+    )
+    imp.add_argument(
+        "--tracking-tolerance",
+        type=float,
+        default=0.3,
+        help="an episode whose arm made less than 1 - this of the commanded speed gets "
+        "a figure (<episode>_tracking.png)",
     )
     train = _command(
         commands,

@@ -39,6 +39,16 @@ def _half_turn(rotation: np.ndarray) -> np.ndarray:
     return np.pi * axis / np.linalg.norm(axis)
 
 
+def speed_along(commanded, executed, min_speed: float = 0.01) -> float | None:
+    """The executed linear speed along the commanded direction, as a fraction of the
+    commanded speed (None when the command stands still or is not finite)."""
+    commanded = np.asarray(commanded[:3], float)
+    speed = np.linalg.norm(commanded)
+    if not np.isfinite(speed) or speed < min_speed:
+        return None
+    return float(np.asarray(executed[:3], float) @ commanded) / speed**2
+
+
 class TwistTracker:
     """Feed it the joint angles each tick with the twist commanded for the next one;
     it returns the twist executed since the previous tick and keeps a running ratio of
@@ -73,11 +83,9 @@ class TwistTracker:
         return executed
 
     def _compare(self, commanded, executed) -> None:
-        if commanded is None or not np.all(np.isfinite(commanded)):
-            return
-        speed = np.linalg.norm(commanded[:3])
-        if speed >= self.min_speed:  # the executed speed along the commanded direction
-            self.ratios.append(float(executed[:3] @ commanded[:3]) / speed**2)
+        ratio = None if commanded is None else speed_along(commanded, executed, self.min_speed)
+        if ratio is not None:
+            self.ratios.append(ratio)
 
     @property
     def ratio(self) -> float | None:
