@@ -95,7 +95,9 @@ def sim_cell(tmp_path, tiny_model_dir):
 def test_sim_launch_brings_the_cell_up_and_the_ros2_verbs_watch_it(sim_cell):
     sim_cell.wait_for("ready: uniintervene/arbitrate takes episodes", timeout=90)
     sim_cell.wait_for("simulating pick_eggplant", timeout=60)
-    echoed = ros2("topic", "echo", "--once", "/joint_states", timeout=60)
+    # with its type it waits for the topic; without, it fails at once if discovery lags
+    echoed = ros2("topic", "echo", "--once", "/joint_states", "sensor_msgs/msg/JointState",
+                  timeout=60)  # fmt: skip
     assert "shoulder_pan_joint" in echoed and "position:" in echoed
     wait_for_nodes(SIM_NODES)
     actions = ros2("action", "list", "-t")

@@ -140,6 +140,8 @@ def test_the_supervisor_holds_until_the_command_controller_is_active_and_through
     assert values["servo_halt_for_singularity"] == "1"
     assert values["servo_last_halt"] == "HALT_FOR_SINGULARITY (Very close to a singularity)"
     ros.wait_future(handle.cancel_goal_async())
+    problems = ros.wait_future(handle.get_result_async(), timeout=10.0).result.problems
+    assert f"HOLD: {halt}" in problems and f"HOLD: {FPC} is inactive, not active" in problems
 
 
 def test_an_arm_that_lags_the_commanded_twist_is_a_warning_and_the_learner_gets_what_it_did(

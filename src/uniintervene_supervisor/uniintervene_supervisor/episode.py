@@ -11,10 +11,14 @@ class Episode:
     def __init__(self, handle, started_at: float, task: str = ""):
         self.handle = handle
         self.task = task  # what its recoveries and transitions belong to
-        self.problems: list[str] = []  # faults supervision survived (said in the result)
+        self.problems: list[str] = []  # faults and HOLDs it survived (said in the result)
         self.started_at = started_at  # task states older than this belong to another episode
         self.finished = Future()  # awaited by the Arbitrate execute coroutine
         self.outcome = ""
+
+    def note_problem(self, problem: str) -> None:
+        if problem not in self.problems:
+            self.problems.append(problem)
 
     @property
     def success(self) -> bool:

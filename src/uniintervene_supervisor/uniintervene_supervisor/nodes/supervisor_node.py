@@ -188,8 +188,8 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         problem = f"{name} failed: {type(error).__name__}: {error}"
         self.last_problem = problem
         with self.lock:
-            if self.episode is not None and problem not in self.episode.problems:
-                self.episode.problems.append(problem)
+            if self.episode is not None:
+                self.episode.note_problem(problem)
         self.event(EVENT_KINDS["fault"], problem)
 
     def count_fault(self, name: str, error: Exception) -> None:
@@ -352,6 +352,8 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
             self.learner.tick(decision, measured)
             for kind, detail in decision.events:
                 self.event(EVENT_KINDS[kind], detail)
+                if detail.startswith("HOLD: ") and detail != "HOLD: operator hold":
+                    episode.note_problem(detail)  # said in the result
             if decision.start_recovery:
                 self.start_recovery(decision.start_recovery)
             self.publish_command(decision.command, decision.mode)
