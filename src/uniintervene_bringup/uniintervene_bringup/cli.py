@@ -16,7 +16,6 @@ import sys
 
 from uniintervene_bringup import training_runs
 from uniintervene_bringup.demo import demo_main, print_live
-from uniintervene_bringup.experiment import evaluate
 from uniintervene_common.topics import POLICY_WEIGHTS
 from uniintervene_critic.cli import add_encoder_arguments, encoder_arguments
 
@@ -100,26 +99,24 @@ def run_graph(args) -> int:
 
 
 # What each command writes and how long it took, measured on the 2-core development machine
-# (where each figure was measured is in docs/; import, report and train-reward were timed
-# on 2026-12-04 beside other work; "not measured" where none was).
-EPILOG = """what each command writes, and its time on 2 cores:
-  collect       DIR/*.safetensors, one per episode; 600 episodes in 7 min
-  import        DIR/*.safetensors, one per recording; 2 recordings (7 MB) in 1.3 s
-  train         MODELS/critic/, MODELS/recovery/; critic 4 min on 200 episodes
-  eval          OUT/results.json; 250 episodes in 11 min
-  report        RESULTS/results.md and 2 plots; 2 s
-  hilrl         OUT/summary.json, learning_curve.png, buffers, checkpoint; 30k steps 33-35 min
-  experiment    OUT/runs/, results.json, results.md, 3 plots; 42 runs in 103 min
-  train-reward  MODELS/reward/; 50 episodes, 2000 steps in 5 s
-  run, live     logs/, recordings/*.mcap; run until Ctrl-C; live not measured alone
-  demo          data/, models/, results/, hilrl/, recordings/, logs/; 7 min 54 s
-Details: docs/README.md."""
+# (where each figure was measured is in docs/); its --help and the top-level epilog both
+# come from the one `_command` call that adds it.
+EPILOG_HEADER = "what each command writes, and its time on 2 cores:"
 
 
-def _command(commands, name: str, summary: str, writes_and_time: str):
-    """A subcommand whose --help says what it does, what it writes and how long it takes."""
-    description = f"{summary[0].upper()}{summary[1:]}. {writes_and_time}"
-    return commands.add_parser(name, help=summary, description=description)
+def _command(commands, name: str, summary: str, writes: str, took: str, handler, details=""):
+    """A subcommand whose --help says what it does, what it writes (`writes`) and how long
+    it takes (`took`, on 2 cores; `details` for the longer story), run by `handler(args)`."""
+    description = f"{summary[0].upper()}{summary[1:]}. Writes {writes}. {details or took}."
+    parser = commands.add_parser(name, help=summary, description=description)
+    parser.set_defaults(handler=handler)
+    parser.epilog_line = f"  {name:<13} {writes}; {took}"
+    return parser
+
+
+def _epilog(commands) -> str:
+    lines = [parser.epilog_line for parser in commands.choices.values()]
+    return "\n".join([EPILOG_HEADER, *lines, "Details: docs/README.md."])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -127,17 +124,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="uniintervene",
         description=__doc__.split("\n\n")[0],
-        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    adders = (
+        _add_collect, _add_import, _add_train, _add_eval, _add_run, _add_live, _add_demo,
+        _add_hilrl, _add_experiment, _add_train_reward, _add_report,
+    )  # fmt: skip
+    for add in adders:
+        add(commands)
+    parser.epilog = _epilog(commands)
+    return parser
+
+
+def _add_collect(commands) -> None:
     collect = _command(
-        commands,
-        "collect",
-        "record sim episodes (base policy + operator)",
-        "Writes one safetensors file per episode into --out. 600 episodes (120 per task) "
-        "took 7 min on 2 cores.",
-    )
+        commands, "collect", "record sim episodes (base policy + operator)",
+        "DIR/*.safetensors, one per episode", "600 episodes in 7 min", collect_episodes,
+        details="600 episodes (120 per task) took 7 min on 2 cores",
+    )  # fmt: skip
     collect.add_argument("--tasks", default=TASKS)
     collect.add_argument("--episodes", type=int, default=30, help="per task")
     collect.add_argument("--seed", type=int, default=0)
@@ -145,14 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument(
         "--cameras", default="wrist", choices=["wrist", "both"], help="both: wrist + scene"
     )
+
+
+def _add_import(commands) -> None:
     imp = _command(
-        commands,
-        "import",
-        "turn supervisor MCAP recordings into training episodes",
-        "Writes one safetensors file per usable recording into --out (and a tracking figure "
-        "for an episode whose arm lagged the command). 2 recordings (7 MB) "
-        "took 1.3 s on 2 cores.",
-    )
+        commands, "import", "turn supervisor MCAP recordings into training episodes",
+        "DIR/*.safetensors, one per recording", "2 recordings (7 MB) in 1.3 s",
+        import_recordings,
+        details="With --out DIR, and DIR/<episode>_tracking.png for an episode whose arm "
+        "lagged the command. 2 recordings (7 MB) took 1.3 s on 2 cores",
+    )  # fmt: skip
     imp.add_argument("recordings", nargs="+", type=pathlib.Path, help=".mcap files or folders")
     imp.add_argument("--out", type=pathlib.Path, default=pathlib.Path("data/episodes"))
     imp.add_argument(
@@ -174,25 +181,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="an episode whose arm made less than 1 - this of the commanded speed gets "
         "a figure (<episode>_tracking.png)",
     )
+
+
+def _add_train(commands) -> None:
     train = _command(
-        commands,
-        "train",
-        "train the critic, then the recovery",
-        "Writes MODELS/critic/ (bundle, training report, loss plot) and MODELS/recovery/ "
-        "(policy, memory, report). The critic took 4 min on 200 episodes and 17 to 29 min on "
-        "600 (2 cores); the recovery's time was not measured on its own.",
-    )
+        commands, "train", "train the critic, then the recovery",
+        "MODELS/critic/, MODELS/recovery/", "critic 4 min on 200 episodes", train_models,
+        details="The critic's bundle, training report and loss plot; the recovery's policy, "
+        "memory and report. The critic took 4 min on 200 episodes and 17 to 29 min on 600 "
+        "(2 cores); the recovery's time was not measured on its own",
+    )  # fmt: skip
     train.add_argument("--data", type=pathlib.Path, default=pathlib.Path("data/episodes"))
     train.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     train.add_argument("--seed", type=int, default=0)
     add_encoder_arguments(train)
+
+
+def _add_eval(commands) -> None:
     ev = _command(
-        commands,
-        "eval",
-        "the supervised-episode experiment on the simulated cell",
-        "Writes OUT/results.json. 250 episodes (10 per task and system) took 11 min on 2 "
-        "cores beside two training runs.",
-    )
+        commands, "eval", "the supervised-episode experiment on the simulated cell",
+        "OUT/results.json", "250 episodes in 11 min", evaluate_systems,
+        details="250 episodes (10 per task and system) took 11 min on 2 cores beside two "
+        "training runs",
+    )  # fmt: skip
     ev.add_argument("--tasks", default=TASKS)
     ev.add_argument("--episodes", type=int, default=20, help="per task and system")
     ev.add_argument("--seed", type=int, default=0)
@@ -205,13 +216,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="comma list (default: the baselines and controls, plus --ablations), e.g. "
         "uniintervene_learned_risk,uniintervene_rule_risk to compare the value-risk triggers",
     )
+
+
+def _add_run(commands) -> None:
     run = _command(
-        commands,
-        "run",
-        "start a node graph (sim or real), Ctrl-C stops it",
-        "Writes a log per node into --logs, one MCAP recording per episode into --recordings, "
-        "and the learner's buffers and checkpoints into --learner-dir. Runs until Ctrl-C.",
-    )
+        commands, "run", "start a node graph (sim or real), Ctrl-C stops it",
+        "logs/, recordings/*.mcap, learner/", "runs until Ctrl-C", run_graph,
+        details="A log per node into --logs, one MCAP recording per episode into --recordings, "
+        "the learner's buffers and checkpoints into --learner-dir. Runs until Ctrl-C",
+    )  # fmt: skip
     run.add_argument("--graph", default="sim", choices=["sim", "real"])
     run.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     run.add_argument(
@@ -240,24 +253,27 @@ def build_parser() -> argparse.ArgumentParser:
         default=POLICY_WEIGHTS,
         help="the actor's weights (absolute for a learner shared by several cells)",
     )
+
+
+def _add_live(commands) -> None:
     live = _command(
-        commands,
-        "live",
-        "one Arbitrate episode through the sim graph",
-        "Writes the episode's MCAP recording into --recordings and a log per node into "
-        "--logs. Time not measured on its own (part of make demo's 7 min 54 s).",
-    )
+        commands, "live", "one Arbitrate episode through the sim graph",
+        "recordings/*.mcap, logs/", "not measured alone (part of make demo's 7 min 54 s)",
+        lambda args: print_live(args.models, args.recordings, args.logs, args.task),
+    )  # fmt: skip
     live.add_argument("--task", default="tube_insertion")
     live.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     live.add_argument("--recordings", type=pathlib.Path, default=pathlib.Path("recordings"))
     live.add_argument("--logs", type=pathlib.Path, default=pathlib.Path("logs"))
+
+
+def _add_demo(commands) -> None:
     demo = _command(
-        commands,
-        "demo",
-        "collect, train, eval, report, a short HiL-RL run, one live episode",
-        "Writes data/episodes/, models/, results/, hilrl/, recordings/ and logs/ under "
-        "--workdir. make demo took 7 min 54 s on a fresh clone with 2 cores, setup included.",
-    )
+        commands, "demo", "collect, train, eval, report, a short HiL-RL run, one live episode",
+        "data/, models/, results/, hilrl/, recordings/, logs/",
+        "7 min 54 s", demo_main,
+        details="make demo took 7 min 54 s on a fresh clone with 2 cores, setup included",
+    )  # fmt: skip
     demo.add_argument("--episodes", type=int, default=20, help="collected per task")
     demo.add_argument("--eval-episodes", type=int, default=5, help="per task and system")
     demo.add_argument("--seed", type=int, default=0)
@@ -265,95 +281,40 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--hilrl-steps", type=int, default=8000, help="the short training run's env steps"
     )
+
+
+def _add_hilrl(commands) -> None:
+    from uniintervene_bringup import hilrl_command
+
     hil = _command(
-        commands,
-        "hilrl",
-        "train a policy by HiL-RL on the simulated cell",
-        "Writes OUT/summary.json, OUT/learning_curve.png, the buffers and "
-        "learner.safetensors. 30 000 steps at the defaults took 33 to 35 min (two runs side "
-        "by side on 2 cores); 10 000 steps with --hidden 128 128 --batch-size 128 "
-        "--updates-per-step 1 took 2.4 to 3.6 min.",
-    )
-    hil.add_argument("--task", default="pick_eggplant")
-    hil.add_argument(
-        "--system",
-        default="uniintervene",
-        help="hil_serl, failure_prediction, uniintervene; controls zero_recovery, "
-        "periodic_trigger (need --reference); uniintervene_no_recovery_data; the ablations; "
-        "oracle_recovery, oracle_trigger, oracle (sim-only ceilings)",
-    )
-    hil.add_argument(
-        "--reference", type=pathlib.Path, help="the controls: a UniIntervene run's summary.json"
-    )
-    hil.add_argument("--steps", type=int, default=30_000, help="environment steps of training")
-    hil.add_argument("--seed", type=int, default=0)
-    hil.add_argument("--demos", type=int, default=20, help="scripted-expert demonstrations")
-    hil.add_argument(
-        "--updates-per-step",
-        type=int,
-        default=2,
-        help="learner iterations per environment step (each: 2 critic + 1 actor update); "
-        "2 is HiL-SERL's learner at ~20 it/s beside a 10 Hz robot",
-    )
-    hil.add_argument("--eval-every", type=int, default=2_000)
-    hil.add_argument("--eval-episodes", type=int, default=10, help="per point of the curve")
-    hil.add_argument("--final-eval-episodes", type=int, default=20, help="held-out layouts")
-    hil.add_argument("--hidden", type=int, nargs="+", default=[256, 256], help="SAC MLP widths")
-    hil.add_argument("--batch-size", type=int, default=256)
-    hil.add_argument(
-        "--recovery-max-ticks", type=int, default=training_runs.RECOVERY_MAX_TICKS,
-        help="a recovery's time cap, ticks; 0: supervisor.yaml's recovery_max_ticks",
+        commands, "hilrl", "train a policy by HiL-RL on the simulated cell",
+        "OUT/summary.json, learning_curve.png, buffers, checkpoint",
+        "30k steps in 33-35 min", hilrl_command.run_from_cli,
+        details="30 000 steps at the defaults took 33 to 35 min (two runs side by side on 2 "
+        "cores); 10 000 steps with --hidden 128 128 --batch-size 128 --updates-per-step 1 took "
+        "2.4 to 3.6 min",
     )  # fmt: skip
-    hil.add_argument(
-        "--trigger-settings", nargs="+", default=[], metavar="KEY=VALUE",
-        help="override the rule trigger's settings (critic.json's risk: stagnation_limit, "
-        "min_duration, gain_epsilon, drawdown_limit, smoothing, warmup)",
-    )  # fmt: skip
-    hil.add_argument(
-        "--sac-settings", nargs="+", default=[], metavar="KEY=VALUE",
-        help="override the learner's SAC settings (discount, num_critics, critic_subsample, "
-        "critic_actor_ratio, initial_temperature, target_entropy_scale, learning_rate, tau)",
-    )  # fmt: skip
-    hil.add_argument(
-        "--action-settings", nargs="+", default=[], metavar="KEY=VALUE",
-        help="override the task's action space (action_spaces.yaml: linear_scale, "
-        "angular_scale, gripper_binary=1: the gripper fully open or closed by the sign)",
-    )  # fmt: skip
-    hil.add_argument(
-        "--recovery-stall-ticks", type=int, default=0,
-        help="ticks without a value gain that end a recovery; 0: recovery.yaml's stall_ticks",
-    )  # fmt: skip
-    hil.add_argument(
-        "--recovery-updates-per-step", type=int, default=1,
-        help="recovery-policy gradient steps per env step on the memory's segments (0: frozen)",
-    )  # fmt: skip
-    hil.add_argument(
-        "--observation", default="latent", choices=["latent", "state", "latent_state"],
-        help="what the learner sees beside the joints: the frozen encoder's latent (as "
-        "deployed), the simulator's privileged object poses (a ceiling), or both",
-    )  # fmt: skip
-    hil.add_argument(
-        "--threads", type=int, default=1,
-        help="CPU threads of this run (torch, OpenMP, BLAS); 1 lets one run per core go "
-        "side by side at full speed",
-    )  # fmt: skip
-    hil.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
-    hil.add_argument("--out", type=pathlib.Path, required=True)
+    hilrl_command.add_arguments(hil)
+
+
+def _add_experiment(commands) -> None:
     experiment = _command(
-        commands,
-        "experiment",
-        "the paper's table as HiL-RL training runs, with controls",
-        "Writes OUT/runs/<task>/<system>/seed<k>/ per run, OUT/results.json, OUT/results.md "
-        "and three plots. 42 runs of 10 000 steps took 55 + 48 min on 2 cores (--jobs 2).",
-    )
+        commands, "experiment", "the paper's table as HiL-RL training runs, with controls",
+        "OUT/runs/, results.json, results.md, 3 plots", "42 runs in 103 min", training_runs.main,
+        details="OUT/runs/<task>/<system>/seed<k>/ per run. 42 runs of 10 000 steps took "
+        "55 + 48 min on 2 cores (--jobs 2)",
+    )  # fmt: skip
     training_runs.add_arguments(experiment)
+
+
+def _add_train_reward(commands) -> None:
+    from uniintervene_bringup.reward_training import train_reward_from_cli
+
     rew = _command(
-        commands,
-        "train-reward",
-        "the real cell's success classifier from labelled episodes",
-        "Writes the classifier into --out, where reward_node loads it. 50 episodes and 2000 "
-        "steps took 5 s on 2 cores.",
-    )
+        commands, "train-reward", "the real cell's success classifier from labelled episodes",
+        "MODELS/reward/ (--out), where reward_node loads it", "50 episodes in 5 s",
+        train_reward_from_cli, details="50 episodes and 2000 steps took 5 s on 2 cores",
+    )  # fmt: skip
     rew.add_argument("--episodes", type=pathlib.Path, required=True, help="uniintervene import's")
     rew.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     rew.add_argument("--out", type=pathlib.Path, default=pathlib.Path("models/reward"))
@@ -363,14 +324,66 @@ def build_parser() -> argparse.ArgumentParser:
     rew.add_argument("--consecutive", type=int, default=3, help="frames above it for success")
     rew.add_argument("--steps", type=int, default=2000, help="gradient steps (batch 128)")
     rew.add_argument("--seed", type=int, default=0)
+
+
+def _add_report(commands) -> None:
     rep = _command(
-        commands,
-        "report",
-        "results.md and plots from results.json",
-        "Writes RESULTS/results.md, ir_sr_bars.png and value_risk_episode.png. 2 s on 2 cores.",
-    )
+        commands, "report", "results.md and plots from results.json",
+        "RESULTS/results.md and 2 plots", "2 s", write_report,
+        details="results.md, ir_sr_bars.png and value_risk_episode.png into --results. 2 s "
+        "on 2 cores",
+    )  # fmt: skip
     rep.add_argument("--results", type=pathlib.Path, default=pathlib.Path("results"))
-    return parser
+
+
+# -- the commands ---------------------------------------------------------------------------
+def collect_episodes(args) -> int:
+    from uniintervene_bringup.collect import collect
+
+    paths = collect(args.out, args.tasks.split(","), args.episodes, args.seed, cameras=args.cameras)
+    print(f"wrote {len(paths)} episodes to {args.out}")
+    return 0
+
+
+def train_models(args) -> int:
+    """The critic, then the recovery on the critic's latents (each package's own trainer)."""
+    from uniintervene_critic.cli import main as critic_cli
+    from uniintervene_recovery.cli import main as recovery_cli
+
+    critic = ["train", "--data", str(args.data), "--out", str(args.models / "critic"),
+              "--seed", str(args.seed), *encoder_arguments(args)]  # fmt: skip
+    recovery = ["train", "--data", str(args.data), "--critic", str(args.models / "critic"),
+                "--out", str(args.models / "recovery"), "--seed", str(args.seed),
+                *(["--device", args.device] if args.device else [])]  # fmt: skip
+    return critic_cli(critic) or recovery_cli(recovery)
+
+
+def write_report(args) -> int:
+    from uniintervene_bringup.report import write_report as write
+
+    for path in write(args.results):
+        print(f"wrote {path}")
+    return 0
+
+
+def evaluate_systems(args) -> int:
+    from uniintervene_bringup.experiment import evaluate
+    from uniintervene_bringup.report import SYSTEMS
+
+    results = evaluate(
+        args.tasks.split(","), args.episodes, args.seed, args.models, args.out, args.ablations,
+        args.failure_rate, args.systems.split(",") if args.systems else None,
+    )  # fmt: skip
+    for system in (s for s in SYSTEMS if s in results):
+        a = results[system]["average"]
+        f1 = results[system]["trigger_f1"]
+        print(
+            f"{system:<26} SR {a['success_rate']:.2f}  IR {a['human_intervention_rate']:.3f}"
+            f"  autonomous {a['autonomous_interventions']:.2f}/episode"
+            f"  trigger F1 {'-' if f1 is None else f'{f1:.2f}'}"
+        )
+    print(f"results written to {args.out / 'results.json'}")
+    return 0
 
 
 def main(argv=None) -> int:
@@ -380,102 +393,14 @@ def main(argv=None) -> int:
     from uniintervene_recovery.memory import MemoryFileError
 
     try:
-        if args.command == "collect":
-            from uniintervene_bringup.collect import collect
-
-            paths = collect(
-                args.out, args.tasks.split(","), args.episodes, args.seed, cameras=args.cameras
-            )
-            print(f"wrote {len(paths)} episodes to {args.out}")
-            return 0
-        if args.command == "train":
-            from uniintervene_critic.cli import main as critic_cli
-            from uniintervene_recovery.cli import main as recovery_cli
-
-            code = critic_cli(
-                [
-                    "train",
-                    "--data",
-                    str(args.data),
-                    "--out",
-                    str(args.models / "critic"),
-                    "--seed",
-                    str(args.seed),
-                    *encoder_arguments(args),
-                ]
-            )
-            return code or recovery_cli(
-                [
-                    "train",
-                    "--data",
-                    str(args.data),
-                    "--critic",
-                    str(args.models / "critic"),
-                    "--out",
-                    str(args.models / "recovery"),
-                    "--seed",
-                    str(args.seed),
-                    *(["--device", args.device] if args.device else []),
-                ]
-            )
-        if args.command == "import":
-            return import_recordings(args)
-        if args.command == "run":
-            return run_graph(args)
-        if args.command == "train-reward":
-            from uniintervene_bringup.reward_training import train_reward_from_cli
-
-            return train_reward_from_cli(args)
-        if args.command == "hilrl":
-            from uniintervene_bringup.hilrl_command import run_from_cli
-
-            return run_from_cli(args)
-        if args.command == "experiment":
-            return training_runs.main(args)
-        if args.command == "live":
-            return print_live(args.models, args.recordings, args.logs, args.task)
-        if args.command == "demo":
-            return demo_main(args)
-        if args.command == "report":
-            from uniintervene_bringup.report import write_report
-
-            for path in write_report(args.results):
-                print(f"wrote {path}")
-            return 0
-        results = evaluate(
-            args.tasks.split(","),
-            args.episodes,
-            args.seed,
-            args.models,
-            args.out,
-            args.ablations,
-            args.failure_rate,
-            args.systems.split(",") if args.systems else None,
-        )
-        from uniintervene_bringup.report import SYSTEMS
-
-        for system in (s for s in SYSTEMS if s in results):
-            a = results[system]["average"]
-            f1 = results[system]["trigger_f1"]
-            print(
-                f"{system:<26} SR {a['success_rate']:.2f}  IR {a['human_intervention_rate']:.3f}"
-                f"  autonomous {a['autonomous_interventions']:.2f}/episode"
-                f"  trigger F1 {'-' if f1 is None else f'{f1:.2f}'}"
-            )
-        print(f"results written to {args.out / 'results.json'}")
-    except (
-        EpisodeFileError,
-        ModelFileError,
-        MemoryFileError,
-        FileNotFoundError,
-        ValueError,
-    ) as error:
+        return args.handler(args)
+    except (EpisodeFileError, ModelFileError, MemoryFileError, FileNotFoundError,
+            ValueError) as error:  # fmt: skip
         print(f"error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    return 0
 
 
 if __name__ == "__main__":

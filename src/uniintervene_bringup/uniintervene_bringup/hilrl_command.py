@@ -7,6 +7,7 @@ from dataclasses import fields, replace
 
 from uniintervene_bringup.controls import CONTROLS
 from uniintervene_bringup.hilrl import SYSTEMS, HilRLConfig, HilRLRun
+from uniintervene_bringup.training_runs import RECOVERY_MAX_TICKS
 from uniintervene_learner.action_space import task_action_space
 
 
@@ -118,3 +119,76 @@ def run_from_cli(args) -> int:
         f"{args.out}/summary.json, learning_curve.png"
     )
     return 0
+
+
+def add_arguments(parser) -> None:
+    """`uniintervene hilrl`'s options: the run, then the learner's and trigger's settings."""
+    parser.add_argument("--task", default="pick_eggplant")
+    parser.add_argument(
+        "--system",
+        default="uniintervene",
+        help="hil_serl, failure_prediction, uniintervene; controls zero_recovery, "
+        "periodic_trigger (need --reference); uniintervene_no_recovery_data; the ablations; "
+        "oracle_recovery, oracle_trigger, oracle (sim-only ceilings)",
+    )
+    parser.add_argument(
+        "--reference", type=pathlib.Path, help="the controls: a UniIntervene run's summary.json"
+    )
+    parser.add_argument("--steps", type=int, default=30_000, help="environment steps of training")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--demos", type=int, default=20, help="scripted-expert demonstrations")
+    parser.add_argument(
+        "--updates-per-step",
+        type=int,
+        default=2,
+        help="learner iterations per environment step (each: 2 critic + 1 actor update); "
+        "2 is HiL-SERL's learner at ~20 it/s beside a 10 Hz robot",
+    )
+    parser.add_argument("--eval-every", type=int, default=2_000)
+    parser.add_argument("--eval-episodes", type=int, default=10, help="per point of the curve")
+    parser.add_argument("--final-eval-episodes", type=int, default=20, help="held-out layouts")
+    add_setting_arguments(parser)
+
+
+def add_setting_arguments(parser) -> None:
+    parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256], help="SAC MLP widths")
+    parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument(
+        "--recovery-max-ticks", type=int, default=RECOVERY_MAX_TICKS,
+        help="a recovery's time cap, ticks; 0: supervisor.yaml's recovery_max_ticks",
+    )  # fmt: skip
+    parser.add_argument(
+        "--trigger-settings", nargs="+", default=[], metavar="KEY=VALUE",
+        help="override the rule trigger's settings (critic.json's risk: stagnation_limit, "
+        "min_duration, gain_epsilon, drawdown_limit, smoothing, warmup)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--sac-settings", nargs="+", default=[], metavar="KEY=VALUE",
+        help="override the learner's SAC settings (discount, num_critics, critic_subsample, "
+        "critic_actor_ratio, initial_temperature, target_entropy_scale, learning_rate, tau)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--action-settings", nargs="+", default=[], metavar="KEY=VALUE",
+        help="override the task's action space (action_spaces.yaml: linear_scale, "
+        "angular_scale, gripper_binary=1: the gripper fully open or closed by the sign)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--recovery-stall-ticks", type=int, default=0,
+        help="ticks without a value gain that end a recovery; 0: recovery.yaml's stall_ticks",
+    )  # fmt: skip
+    parser.add_argument(
+        "--recovery-updates-per-step", type=int, default=1,
+        help="recovery-policy gradient steps per env step on the memory's segments (0: frozen)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--observation", default="latent", choices=["latent", "state", "latent_state"],
+        help="what the learner sees beside the joints: the frozen encoder's latent (as "
+        "deployed), the simulator's privileged object poses (a ceiling), or both",
+    )  # fmt: skip
+    parser.add_argument(
+        "--threads", type=int, default=1,
+        help="CPU threads of this run (torch, OpenMP, BLAS); 1 lets one run per core go "
+        "side by side at full speed",
+    )  # fmt: skip
+    parser.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
+    parser.add_argument("--out", type=pathlib.Path, required=True)
