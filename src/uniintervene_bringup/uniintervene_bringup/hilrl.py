@@ -80,6 +80,17 @@ class HilRLConfig:
     action: ActionSpaceConfig = field(default_factory=ActionSpaceConfig)
 
 
+def graph_settings(config: HilRLConfig) -> GraphSettings:
+    """The graph's settings (supervisor.yaml, recovery.yaml) with the run's recovery
+    overrides."""
+    settings = GraphSettings.load()
+    if config.recovery_max_ticks:
+        settings.recovery = replace(settings.recovery, max_ticks=config.recovery_max_ticks)
+    if config.recovery_stall_ticks:
+        settings.recovery = replace(settings.recovery, stall_ticks=config.recovery_stall_ticks)
+    return settings
+
+
 class LearnedPolicy:
     """The SAC actor as a command source: observation = latent + proprioception."""
 
@@ -117,15 +128,7 @@ class HilRLRun:
         self.recovery_outcomes = Counter()
         # the recovery's twist against the scripted expert's on the same ticks (diagnostic)
         self.expert_agreement = ExpertAgreement()
-        self.settings = GraphSettings.load()
-        if config.recovery_max_ticks:
-            self.settings.recovery = replace(
-                self.settings.recovery, max_ticks=config.recovery_max_ticks
-            )
-        if config.recovery_stall_ticks:
-            self.settings.recovery = replace(
-                self.settings.recovery, stall_ticks=config.recovery_stall_ticks
-            )
+        self.settings = graph_settings(config)
         if (self.out / "prior").exists():
             raise FileExistsError(f"{self.out} holds a previous run; choose another --out")
         self.features = LearnerObservation(
@@ -170,23 +173,17 @@ class HilRLRun:
         )  # fmt: skip
         corrections = CorrectionRecorder() if learn and self.memory is not None else None
         self.timing.reset()
-        executed = np.zeros(7, np.float32)
         stats = dict.fromkeys(("ticks", "human_ticks", "policy_ticks", "recovery_ticks"), 0)
         stats |= {"success": False, "autonomous": 0}
-        step = runtime.step_observation(observation, self._proprio(observation), executed)
+        step = runtime.step_observation(
+            observation, self._proprio(observation), np.zeros(7, np.float32)
+        )
         while True:
             proprio = self._proprio(observation)
             obs = np.r_[self.features(step.latent), proprio].astype(np.float32)
             scene, status = cell.scene(), cell.status()
-            if demo:
-                proposal = np.asarray(cell.task.expert(scene), float)
-            else:
-                proposal = self.policy.command(obs, float(observation["gripper"][0]), learn)
-            commands = {"policy": (proposal, 0.0)}
-            human = self.operator.step(cell.time, status, scene, cell.task.expert)
-            engaged = operator and human.engaged
-            if engaged:
-                commands["human"] = (human.action, 0.0)
+            commands, engaged = self._proposals(obs, observation, scene, status, learn, operator,
+                                                demo)  # fmt: skip
             supervision.propose(commands, step, proprio)
             _, decision, started = supervision.decide(observation, status, commands, engaged, step)
             if not decision.ran:
@@ -207,17 +204,9 @@ class HilRLRun:
             next_step = runtime.step_observation(
                 next_observation, self._proprio(next_observation), executed
             )
-            next_status = cell.status()
-            reward = float(next_status.success)
-            done = next_status.success or next_status.failure
-            keep = not (c.system == NO_RECOVERY_DATA and mode == Mode.RECOVERY)
-            if (learn or demo) and keep:
-                next_obs = np.r_[self.features(next_step.latent), self._proprio(next_observation)]
-                self.learner.store(obs, executed, int(mode), reward, next_obs, done, demo)
-            stats["ticks"] += 1
-            stats["human_ticks"] += mode == Mode.HUMAN
-            stats["policy_ticks"] += mode == Mode.POLICY
-            stats["recovery_ticks"] += mode == Mode.RECOVERY
+            if learn or demo:
+                self._store(obs, executed, mode, next_step, next_observation, demo)
+            self._count(stats, mode)
             if learn and mode == Mode.RECOVERY:
                 self.expert_agreement.add(decision.command, cell.task.expert(scene))
             observation, step = next_observation, next_step
@@ -230,6 +219,37 @@ class HilRLRun:
         if learn:
             self.recovery_outcomes.update(supervision.recovery.outcomes)
         return stats
+
+    def _proposals(self, obs, observation, scene, status, learn: bool, operator: bool,
+                   demo: bool) -> tuple[dict, bool]:  # fmt: skip
+        """This tick's commands (the policy's, or the expert's in a demonstration, and the
+        operator's when engaged) and whether the operator is engaged."""
+        if demo:
+            proposal = np.asarray(self.cell.task.expert(scene), float)
+        else:
+            proposal = self.policy.command(obs, float(observation["gripper"][0]), learn)
+        commands = {"policy": (proposal, 0.0)}
+        human = self.operator.step(self.cell.time, status, scene, self.cell.task.expert)
+        engaged = operator and human.engaged
+        if engaged:
+            commands["human"] = (human.action, 0.0)
+        return commands, engaged
+
+    def _store(self, obs, executed, mode, next_step, next_observation, demo: bool) -> None:
+        """The tick's transition into the learner's buffers (reward: the task's success)."""
+        if self.config.system == NO_RECOVERY_DATA and mode == Mode.RECOVERY:
+            return  # what the recovery's data is worth: none of it
+        status = self.cell.status()
+        next_obs = np.r_[self.features(next_step.latent), self._proprio(next_observation)]
+        done = status.success or status.failure
+        self.learner.store(obs, executed, int(mode), float(status.success), next_obs, done, demo)
+
+    @staticmethod
+    def _count(stats: dict, mode) -> None:
+        stats["ticks"] += 1
+        stats["human_ticks"] += mode == Mode.HUMAN
+        stats["policy_ticks"] += mode == Mode.POLICY
+        stats["recovery_ticks"] += mode == Mode.RECOVERY
 
     def _observe_correction(self, corrections, human: bool, step, proprio, command, seed,
                             time) -> None:  # fmt: skip
