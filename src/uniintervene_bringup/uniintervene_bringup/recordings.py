@@ -74,48 +74,8 @@ def episode_from_recording(
     takeover_window: int = 20,
 ) -> Episode:
     path = pathlib.Path(path)
-    latest = {topic: None for topic in TYPES}
-    ticks = []  # (command, newest image, joint state and task state before it)
-    outcome = ""
-    for recorded, _, cdr, _ in read_recording(path):
-        topic = relative_name(recorded)
-        if topic is None:
-            continue
-        msg = deserialize_message(cdr, TYPES[topic])
-        latest[topic] = msg
-        if topic == topics.CONTROL_MODE and msg.reason.startswith("episode ended: "):
-            outcome = msg.reason.removeprefix("episode ended: ")
-        elif topic == topics.EXECUTED:
-            ticks.append(
-                [msg, latest[topics.IMAGE], latest[topics.JOINT_STATES], latest[topics.TASK_STATE]]
-                + [latest[topics.SCENE_IMAGE]]
-            )
-    for column, what in ((1, "camera frame"), (2, "joint state")):
-        if not ticks or all(row[column] is None for row in ticks):
-            raise RecordingError(f"{path}: {len(ticks)} control ticks and no {what}")
-    for column in (1, 2, 3, 4):  # ticks before a stream's first message take that message
-        first = next((row[column] for row in ticks if row[column] is not None), None)
-        for row in ticks:
-            row[column] = first if row[column] is None else row[column]
-            first = row[column]
-    rows = {k: [] for k in ("images", "scene_images", "joint_pos", "gripper", "actions", "sources")}
-    for command, image, joint_state, _, scene in ticks:
-        arm = conv.arm_positions_from_joint_state(joint_state)
-        if arm is None:
-            raise RecordingError(f"{path}: joint states without the UR arm's joints")
-        closure = conv.gripper_closure_from_joint_state(joint_state, gripper_open_width)
-        action = np.r_[conv.twist_to_array(command.twist), command.gripper]
-        if closure is None:
-            closure = action[6] if np.isfinite(action[6]) else 0.0
-        if not np.isfinite(action[6]):  # no gripper command known: it stayed put
-            action[6] = closure
-        rows["images"].append(resized_frame(path, image, image_size, "camera frame"))
-        if scene is not None:
-            rows["scene_images"].append(resized_frame(path, scene, image_size, "scene frame"))
-        rows["joint_pos"].append(arm)
-        rows["gripper"].append([closure])
-        rows["actions"].append(np.nan_to_num(action))
-        rows["sources"].append(command.source)
+    ticks, outcome = recorded_ticks(path)
+    rows = tick_rows(path, ticks, image_size, gripper_open_width)
     tasks = [row[3] for row in ticks]
     task = tasks[-1]
     sources = np.array(rows["sources"], np.uint8)
@@ -145,3 +105,57 @@ def episode_from_recording(
         success=bool(success),
         failure_reason="" if success else (outcome or "labelled failure"),
     )
+
+
+def recorded_ticks(path: pathlib.Path) -> tuple[list, str]:
+    """One row per executed command: [command, newest image, joint state, task state and
+    scene image before it] (a tick before a stream's first message takes that message),
+    and the recorded outcome ('' when none)."""
+    latest = {topic: None for topic in TYPES}
+    ticks = []
+    outcome = ""
+    for recorded, _, cdr, _ in read_recording(path):
+        topic = relative_name(recorded)
+        if topic is None:
+            continue
+        msg = deserialize_message(cdr, TYPES[topic])
+        latest[topic] = msg
+        if topic == topics.CONTROL_MODE and msg.reason.startswith("episode ended: "):
+            outcome = msg.reason.removeprefix("episode ended: ")
+        elif topic == topics.EXECUTED:
+            ticks.append(
+                [msg, latest[topics.IMAGE], latest[topics.JOINT_STATES], latest[topics.TASK_STATE]]
+                + [latest[topics.SCENE_IMAGE]]
+            )
+    for column, what in ((1, "camera frame"), (2, "joint state")):
+        if not ticks or all(row[column] is None for row in ticks):
+            raise RecordingError(f"{path}: {len(ticks)} control ticks and no {what}")
+    for column in (1, 2, 3, 4):  # ticks before a stream's first message take that message
+        first = next((row[column] for row in ticks if row[column] is not None), None)
+        for row in ticks:
+            row[column] = first if row[column] is None else row[column]
+            first = row[column]
+    return ticks, outcome
+
+
+def tick_rows(path, ticks: list, image_size: int, gripper_open_width: float) -> dict:
+    """The episode's arrays, row by row: frames, joints, gripper closure, actions, sources."""
+    rows = {k: [] for k in ("images", "scene_images", "joint_pos", "gripper", "actions", "sources")}
+    for command, image, joint_state, _, scene in ticks:
+        arm = conv.arm_positions_from_joint_state(joint_state)
+        if arm is None:
+            raise RecordingError(f"{path}: joint states without the UR arm's joints")
+        closure = conv.gripper_closure_from_joint_state(joint_state, gripper_open_width)
+        action = np.r_[conv.twist_to_array(command.twist), command.gripper]
+        if closure is None:
+            closure = action[6] if np.isfinite(action[6]) else 0.0
+        if not np.isfinite(action[6]):  # no gripper command known: it stayed put
+            action[6] = closure
+        rows["images"].append(resized_frame(path, image, image_size, "camera frame"))
+        if scene is not None:
+            rows["scene_images"].append(resized_frame(path, scene, image_size, "scene frame"))
+        rows["joint_pos"].append(arm)
+        rows["gripper"].append([closure])
+        rows["actions"].append(np.nan_to_num(action))
+        rows["sources"].append(command.source)
+    return rows

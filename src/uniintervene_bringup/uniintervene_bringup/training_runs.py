@@ -134,44 +134,14 @@ def run_all(specs, out: pathlib.Path, options: list[str], jobs: int,
     pending = [s for s in specs if not finished(out, s, settings)]
     print(f"{len(specs)} runs planned, {len(specs) - len(pending)} already finished, "
           f"{len(pending)} to run")  # fmt: skip
-    logs = out / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    (out / "logs").mkdir(parents=True, exist_ok=True)
     running: dict[RunSpec, subprocess.Popen] = {}
     failures, started = [], time.monotonic()
-    environment = {**os.environ, "OMP_NUM_THREADS": "1"}  # one core per run
     try:
         while pending or running:
-            for spec, process in list(running.items()):
-                if process.poll() is None:
-                    continue
-                del running[spec]
-                ok = process.returncode == 0 and finished(out, spec)
-                if not ok:
-                    failures.append(spec.name)
-                elapsed = (time.monotonic() - started) / 60
-                print(f"[{elapsed:6.1f} min] {'done' if ok else 'FAILED'} {spec.name}", flush=True)
-            for spec in list(pending):
-                if len(running) >= jobs:
-                    break
-                reference = spec.reference()
-                if reference is not None and not finished(out, reference):
-                    if reference.name in failures or reference not in specs:
-                        pending.remove(spec)
-                        failures.append(f"{spec.name} (no UniIntervene reference)")
-                    continue  # waits for its reference run
-                pending.remove(spec)
-                folder = spec.folder(out)
-                if folder.exists():  # an unfinished run: start it again
-                    shutil.rmtree(folder)
-                log = logs / f"{spec.name.replace('/', '_')}.log"
-                with open(log, "w") as stream:  # the child keeps its own handle
-                    running[spec] = subprocess.Popen(
-                        hilrl_command(spec, out, options),
-                        stdout=stream,
-                        stderr=subprocess.STDOUT,
-                        env=environment,
-                    )
-                print(f"started {spec.name} (log {log})", flush=True)
+            collect_finished(running, out, failures, started)
+            for spec in ready(pending, specs, out, failures, jobs - len(running)):
+                running[spec] = start_run(spec, out, options)
             time.sleep(1.0)
     except KeyboardInterrupt:
         print("stopped: finished runs are kept, unfinished ones restart on the next call")
@@ -185,6 +155,56 @@ def run_all(specs, out: pathlib.Path, options: list[str], jobs: int,
             except subprocess.TimeoutExpired:
                 process.kill()
     return failures
+
+
+def collect_finished(running: dict, out: pathlib.Path, failures: list, started: float) -> None:
+    """Take the runs whose process ended out of `running`, a failure where it did not
+    finish (its summary with a final success rate)."""
+    for spec, process in list(running.items()):
+        if process.poll() is None:
+            continue
+        del running[spec]
+        ok = process.returncode == 0 and finished(out, spec)
+        if not ok:
+            failures.append(spec.name)
+        elapsed = (time.monotonic() - started) / 60
+        print(f"[{elapsed:6.1f} min] {'done' if ok else 'FAILED'} {spec.name}", flush=True)
+
+
+def ready(pending: list, specs, out: pathlib.Path, failures: list, free: int) -> list:
+    """Up to `free` pending runs that may start now (taken out of `pending`): a control
+    waits for its UniIntervene reference run, and fails when that failed or is absent."""
+    chosen = []
+    for spec in list(pending):
+        if len(chosen) >= free:
+            break
+        reference = spec.reference()
+        if reference is not None and not finished(out, reference):
+            if reference.name in failures or reference not in specs:
+                pending.remove(spec)
+                failures.append(f"{spec.name} (no UniIntervene reference)")
+            continue  # waits for its reference run
+        pending.remove(spec)
+        chosen.append(spec)
+    return chosen
+
+
+def start_run(spec: RunSpec, out: pathlib.Path, options: list[str]) -> subprocess.Popen:
+    """One `uniintervene hilrl` process on one core, its output to logs/<run>.log; an
+    unfinished run's folder is started again from nothing."""
+    folder = spec.folder(out)
+    if folder.exists():
+        shutil.rmtree(folder)
+    log = out / "logs" / f"{spec.name.replace('/', '_')}.log"
+    with open(log, "w") as stream:  # the child keeps its own handle
+        process = subprocess.Popen(
+            hilrl_command(spec, out, options),
+            stdout=stream,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "OMP_NUM_THREADS": "1"},  # one core per run
+        )
+    print(f"started {spec.name} (log {log})", flush=True)
+    return process
 
 
 def add_arguments(parser) -> None:
