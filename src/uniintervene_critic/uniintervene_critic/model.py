@@ -197,37 +197,8 @@ class CriticBundle:
         on latents alone (the recovery learner): V-JEPA 2 is not loaded, and the bundle's
         encoder is an untrained stand-in that must not embed frames."""  # fmt: skip
         directory = pathlib.Path(directory)
-        try:
-            raw = json.loads((directory / CONFIG).read_text())
-        except FileNotFoundError as error:
-            raise ModelFileError(f"no critic model at {directory} ({CONFIG} missing)") from error
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            raise ModelFileError(f"{directory / CONFIG} is corrupt: {error}") from error
-        if raw.pop("version", None) != BUNDLE_VERSION:
-            raise ModelFileError(f"{directory / CONFIG}: bundle version is not {BUNDLE_VERSION}")
-        try:
-            risk = RiskConfig(**raw.pop("risk"))
-            failure_trigger = raw.pop("failure_trigger", None)
-            risk_head, firing = raw.pop("risk_head", None), raw.pop("firing", None)
-            config = CriticConfig(
-                risk=risk,
-                **raw,
-                failure_trigger=failure_trigger and FailureTriggerConfig(**failure_trigger),
-                risk_head=risk_head and RiskHeadConfig(**risk_head),
-                firing=firing and FiringConfig(**firing),
-            )
-        except (TypeError, KeyError) as error:
-            raise ModelFileError(
-                f"{directory / CONFIG} does not match this code: {error}"
-            ) from error
-        if config.encoder not in ENCODERS:
-            raise ModelFileError(f"{directory / CONFIG}: unknown encoder {config.encoder!r}")
-        try:
-            tensors = load_file(str(directory / WEIGHTS))
-        except FileNotFoundError as error:
-            raise ModelFileError(f"{directory / WEIGHTS} is missing") from error
-        except (SafetensorError, OSError) as error:
-            raise ModelFileError(f"{directory / WEIGHTS} is corrupt: {error}") from error
+        config = read_config(directory)
+        tensors = read_weights(directory)
         if config.views not in (1, 2) or config.latent_dim % config.views:
             raise ModelFileError(f"{directory / CONFIG}: views {config.views} do not fit")
         encoder = SimCNNEncoder(config.latent_dim // config.views, config.image_size)
@@ -243,18 +214,61 @@ class CriticBundle:
             model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
         except RuntimeError as error:
             raise ModelFileError(f"{directory / WEIGHTS} does not fit {CONFIG}: {error}") from error
-        failure = None
-        failure_weights = {k[8:]: v for k, v in tensors.items() if k.startswith("failure.")}
-        if failure_weights:
-            failure = FailurePredictor(config.latent_dim, config.proprio_dim)
-            try:
-                failure.load_state_dict(failure_weights)
-            except RuntimeError as error:
-                raise ModelFileError(f"{directory / WEIGHTS}: failure head: {error}") from error
-            failure.eval()
+        failure = load_failure_head(config, tensors, directory)
         if config.encoder == "vjepa2" and not heads_only:  # last: heads checked before a download
             encoder = load_video_encoder(config, directory, encoder_source, device, compile_encoder)
         return cls(config, encoder.eval(), model.eval(), failure, load_risk_head(config, tensors))
+
+
+def read_config(directory: pathlib.Path) -> CriticConfig:
+    """critic.json as a CriticConfig; ModelFileError when missing, corrupt, of another
+    bundle version or another code's fields."""
+    try:
+        raw = json.loads((directory / CONFIG).read_text())
+    except FileNotFoundError as error:
+        raise ModelFileError(f"no critic model at {directory} ({CONFIG} missing)") from error
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ModelFileError(f"{directory / CONFIG} is corrupt: {error}") from error
+    if raw.pop("version", None) != BUNDLE_VERSION:
+        raise ModelFileError(f"{directory / CONFIG}: bundle version is not {BUNDLE_VERSION}")
+    try:
+        risk = RiskConfig(**raw.pop("risk"))
+        failure_trigger = raw.pop("failure_trigger", None)
+        risk_head, firing = raw.pop("risk_head", None), raw.pop("firing", None)
+        config = CriticConfig(
+            risk=risk,
+            **raw,
+            failure_trigger=failure_trigger and FailureTriggerConfig(**failure_trigger),
+            risk_head=risk_head and RiskHeadConfig(**risk_head),
+            firing=firing and FiringConfig(**firing),
+        )
+    except (TypeError, KeyError) as error:
+        raise ModelFileError(f"{directory / CONFIG} does not match this code: {error}") from error
+    if config.encoder not in ENCODERS:
+        raise ModelFileError(f"{directory / CONFIG}: unknown encoder {config.encoder!r}")
+    return config
+
+
+def read_weights(directory: pathlib.Path) -> dict:
+    try:
+        return load_file(str(directory / WEIGHTS))
+    except FileNotFoundError as error:
+        raise ModelFileError(f"{directory / WEIGHTS} is missing") from error
+    except (SafetensorError, OSError) as error:
+        raise ModelFileError(f"{directory / WEIGHTS} is corrupt: {error}") from error
+
+
+def load_failure_head(config: CriticConfig, tensors: dict, directory) -> "FailurePredictor | None":
+    """The failure-prediction baseline's head, where the bundle has one."""
+    weights = {k[8:]: v for k, v in tensors.items() if k.startswith("failure.")}
+    if not weights:
+        return None
+    failure = FailurePredictor(config.latent_dim, config.proprio_dim)
+    try:
+        failure.load_state_dict(weights)
+    except RuntimeError as error:
+        raise ModelFileError(f"{directory / WEIGHTS}: failure head: {error}") from error
+    return failure.eval()
 
 
 def load_risk_head(config: CriticConfig, tensors: dict) -> RiskHead | None:
