@@ -74,8 +74,15 @@ def _commands_in(tokens: list[str]):
 
 def quoted_commands(path: pathlib.Path):
     """(line number, text, argument list, inline) for every command quoted in a file."""
-    lines = path.read_text().split("\n")
-    in_block, pending, first, prose = False, "", 0, []
+    prose = []  # (line number, text) outside code blocks
+    yield from _block_commands(path.read_text().split("\n"), prose)
+    yield from _inline_commands(prose)
+
+
+def _block_commands(lines: list[str], prose: list):
+    """Commands in code blocks (a trailing backslash continues a line); the lines outside
+    them go to `prose`."""
+    in_block, pending, first = False, "", 0
     for number, line in enumerate(lines, 1):
         if FENCE.match(line):
             in_block, pending = not in_block, ""
@@ -98,7 +105,11 @@ def quoted_commands(path: pathlib.Path):
             continue  # not shell
         for argv in _commands_in(tokens):
             yield first, " ".join(text.split()), argv, False
-    # inline code may run over a line break inside a paragraph; a blank line ends it
+
+
+def _inline_commands(prose: list):
+    """Commands in inline code, which may run over a line break inside a paragraph (a
+    blank line ends it)."""
     for paragraph in _paragraphs(prose):
         joined = " ".join(text for _, text in paragraph)
         starts = [0]

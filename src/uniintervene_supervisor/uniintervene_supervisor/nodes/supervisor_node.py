@@ -92,6 +92,17 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         self.inputs.update(
             {name: Latest() for name in ("value", "risk", "task", "latent", "success")}
         )
+        self._init_state()
+
+        group = ReentrantCallbackGroup()
+        self._create_outputs()
+        self._subscribe(group)
+        self._serve(group)
+        self.publish_mode(Mode.HOLD, "idle", 0)
+        self.get_logger().info(f"ready: {topics.ARBITRATE} takes episodes; holding until one")
+
+    def _init_state(self) -> None:
+        """What the node tracks between callbacks (inputs, watches, counts)."""
         self.marked_success = False  # the operator's success button, this episode
         self.proprio = None
         self.program_running = None
@@ -114,7 +125,7 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         self.faults_reported, self.last_problem = 0, ""
         self.output_at = -np.inf  # when a twist last went to the robot (acceleration limit)
 
-        group = ReentrantCallbackGroup()
+    def _create_outputs(self) -> None:
         self.servo_pub = self.create_publisher(TwistStamped, topics.SERVO_TWIST, qos.COMMANDS)
         self.gripper_pub = self.create_publisher(Float64, topics.GRIPPER, qos.COMMANDS)
         self.command_pub = self.create_publisher(ActionCommand, topics.EXECUTED, qos.COMMANDS)
@@ -126,6 +137,7 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         self.recording = EpisodeRecording(self, RECORDED)
         self.learner = LearnerStream(self)
 
+    def _subscribe(self, group) -> None:
         def subscribe(msg_type, topic, callback, profile=qos.COMMAND_INPUTS, **kwargs):
             self.create_subscription(
                 msg_type, topic, callback, profile, callback_group=group, **kwargs
@@ -145,6 +157,10 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         subscribe(Bool, topics.PROGRAM_RUNNING, self.on_program, qos.LATCHED)
         subscribe(Image, topics.IMAGE, self.on_image, qos.SENSOR, raw=True)
         subscribe(Image, topics.SCENE_IMAGE, self.on_scene_image, qos.SENSOR, raw=True)
+
+    def _serve(self, group) -> None:
+        """Services, the Arbitrate action, the control and diagnostics timers and the
+        real cell's watches."""
         self.safety_mode_watched = watch_safety_mode(self, group)
         self.create_service(Trigger, topics.HOLD, self.on_hold)
         self.create_service(Trigger, topics.RESUME, self.on_resume)
@@ -174,8 +190,6 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
             watch_command_controller(self, group)
         if self.servo_halt is not None:
             watch_servo_status(self, group)
-        self.publish_mode(Mode.HOLD, "idle", 0)
-        self.get_logger().info(f"ready: {topics.ARBITRATE} takes episodes; holding until one")
 
     def on_callback_fault(self, name: str, error: Exception) -> None:
         """A guarded callback failed (GuardedNode): a failed tick stops the arm first."""
