@@ -1,6 +1,7 @@
 """`uniintervene demo` (`make demo`): collect, train, evaluate, report, a short HiL-RL
 training run with its learning curve, then one live episode through the ROS graph."""
 
+import shlex
 import shutil
 import sys
 
@@ -24,77 +25,26 @@ def demo_main(args) -> int:
 
     work = args.workdir
     data, models, results = work / "data" / "episodes", work / "models", work / "results"
-    steps = [
-        (
-            "collect",
-            [
-                "collect",
-                "--episodes",
-                str(args.episodes),
-                "--seed",
-                str(args.seed),
-                "--out",
-                str(data),
-            ],
-        ),
-        (
-            "train",
-            ["train", "--data", str(data), "--models", str(models), "--seed", str(args.seed)],
-        ),
-        (
-            "eval",
-            [
-                "eval",
-                "--episodes",
-                str(args.eval_episodes),
-                "--seed",
-                str(args.seed),
-                "--models",
-                str(models),
-                "--out",
-                str(results),
-                "--ablations",
-            ],
-        ),
-        ("report", ["report", "--results", str(results)]),
-        (
-            "a short HiL-RL training run (the learning curve)",
-            [
-                "hilrl",
-                "--task",
-                "ram_insertion",
-                "--system",
-                "uniintervene",
-                "--steps",
-                str(args.hilrl_steps),
-                "--seed",
-                str(args.seed),
-                "--updates-per-step",
-                "1",
-                "--hidden",
-                "128",
-                "128",
-                "--batch-size",
-                "128",
-                "--demos",
-                "10",
-                "--eval-every",
-                str(max(args.hilrl_steps // 3, 1)),
-                "--eval-episodes",
-                "5",
-                "--final-eval-episodes",
-                "10",
-                "--models",
-                str(models),
-                "--out",
-                str(work / "hilrl"),
-            ],
-        ),  # fmt: skip
-    ]
+    seed, hilrl_steps = args.seed, args.hilrl_steps
+    # the folders as the shell would quote them: a --workdir may have spaces
+    data_q, models_q, results_q, hilrl_q = (shlex.quote(str(p)) for p in
+                                            (data, models, results, work / "hilrl"))  # fmt: skip
+    steps = [  # (what, the uniintervene command line)
+        ("collect", f"collect --episodes {args.episodes} --seed {seed} --out {data_q}"),
+        ("train", f"train --data {data_q} --models {models_q} --seed {seed}"),
+        ("eval", f"eval --episodes {args.eval_episodes} --seed {seed} --models {models_q} "
+                 f"--out {results_q} --ablations"),
+        ("report", f"report --results {results_q}"),
+        ("a short HiL-RL training run (the learning curve)",
+         f"hilrl --task ram_insertion --system uniintervene --steps {hilrl_steps} --seed {seed} "
+         "--updates-per-step 1 --hidden 128 128 --batch-size 128 --demos 10 "
+         f"--eval-every {max(hilrl_steps // 3, 1)} --eval-episodes 5 --final-eval-episodes 10 "
+         f"--models {models_q} --out {hilrl_q}"),
+    ]  # fmt: skip
     shutil.rmtree(work / "hilrl", ignore_errors=True)  # the demo's own previous run
-    for name, argv in steps:
+    for name, command in steps:
         print(f"\n=== demo: {name} ===", flush=True)
-        code = cli_main(argv)
+        code = cli_main(shlex.split(command))
         if code:
             print(f"demo stopped: {name} failed", file=sys.stderr)
             return code

@@ -55,52 +55,15 @@ def run_from_cli(args) -> int:
     if args.threads < 1:
         raise ValueError("--threads must be at least 1")
     limit_threads(args.threads)
-    from uniintervene_critic.model import CriticBundle
     from uniintervene_critic.views import camera_mount
-    from uniintervene_recovery.memory import InterventionMemory
-    from uniintervene_recovery.policy import RecoveryPolicy
     from uniintervene_sim.cell import SimCell
     from uniintervene_sim.model import CameraConfig
     from uniintervene_sim.operator import SimulatedOperator
 
-    bundle = CriticBundle.load(args.models / "critic")
-    bundle.config.risk = override_fields(
-        bundle.config.risk, args.trigger_settings, "--trigger-settings"
-    )
-    report = json.loads((args.models / "critic" / "training_report.json").read_text())
-    memory = recovery_policy = control_rates = None
     if args.system not in SYSTEMS:
         raise ValueError(f"--system must be one of {', '.join(SYSTEMS)}")
-    if args.system != "hil_serl":  # every trigger recovers the same way (controls aside)
-        recovery_policy = RecoveryPolicy.load(args.models / "recovery")
-        memory = InterventionMemory.load(
-            args.models / "recovery" / "memory.safetensors", bundle.config.latent_dim
-        )
-    if args.system in CONTROLS:
-        control_rates = reference_rates(args.reference, args.task)
-    config = HilRLConfig(
-        task=args.task,
-        system=args.system,
-        steps=args.steps,
-        seed=args.seed,
-        demos=args.demos,
-        updates_per_step=args.updates_per_step,
-        eval_every=args.eval_every,
-        eval_episodes=args.eval_episodes,
-        final_eval_episodes=args.final_eval_episodes,
-        recovery_max_ticks=args.recovery_max_ticks,
-        recovery_updates_per_step=args.recovery_updates_per_step,
-        recovery_stall_ticks=args.recovery_stall_ticks,
-        observation=args.observation,
-        action=override_fields(
-            task_action_space(args.task), args.action_settings, "--action-settings"
-        ),
-        control_rates=control_rates,
-    )
-    config.sac = override_fields(
-        replace(config.sac, seed=args.seed, hidden=tuple(args.hidden), batch_size=args.batch_size),
-        args.sac_settings, "--sac-settings",
-    )  # fmt: skip
+    bundle, report, memory, recovery_policy = load_models(args)
+    config = config_from_args(args)
     # the cameras the critic's training episodes were recorded with; no camera images
     # where nothing reads them (HiL-SERL, no trigger, learning from the privileged state)
     cell = SimCell(
@@ -119,6 +82,56 @@ def run_from_cli(args) -> int:
         f"{args.out}/summary.json, learning_curve.png"
     )
     return 0
+
+
+def load_models(args):
+    """The critic (its trigger settings overridden), its training report, and for every
+    system but HiL-SERL the recovery policy and the memory."""
+    from uniintervene_critic.model import CriticBundle
+    from uniintervene_recovery.memory import InterventionMemory
+    from uniintervene_recovery.policy import RecoveryPolicy
+
+    bundle = CriticBundle.load(args.models / "critic")
+    bundle.config.risk = override_fields(
+        bundle.config.risk, args.trigger_settings, "--trigger-settings"
+    )
+    report = json.loads((args.models / "critic" / "training_report.json").read_text())
+    memory = recovery_policy = None
+    if args.system != "hil_serl":  # every trigger recovers the same way (controls aside)
+        recovery_policy = RecoveryPolicy.load(args.models / "recovery")
+        memory = InterventionMemory.load(
+            args.models / "recovery" / "memory.safetensors", bundle.config.latent_dim
+        )
+    return bundle, report, memory, recovery_policy
+
+
+def config_from_args(args) -> HilRLConfig:
+    config = HilRLConfig(
+        task=args.task,
+        system=args.system,
+        steps=args.steps,
+        seed=args.seed,
+        demos=args.demos,
+        updates_per_step=args.updates_per_step,
+        eval_every=args.eval_every,
+        eval_episodes=args.eval_episodes,
+        final_eval_episodes=args.final_eval_episodes,
+        recovery_max_ticks=args.recovery_max_ticks,
+        recovery_updates_per_step=args.recovery_updates_per_step,
+        recovery_stall_ticks=args.recovery_stall_ticks,
+        observation=args.observation,
+        action=override_fields(
+            task_action_space(args.task), args.action_settings, "--action-settings"
+        ),
+        control_rates=reference_rates(args.reference, args.task)
+        if args.system in CONTROLS
+        else None,
+    )
+    config.sac = override_fields(
+        replace(config.sac, seed=args.seed, hidden=tuple(args.hidden), batch_size=args.batch_size),
+        args.sac_settings, "--sac-settings",
+    )  # fmt: skip
+    return config
 
 
 def add_arguments(parser) -> None:
