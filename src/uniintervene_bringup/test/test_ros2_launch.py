@@ -295,32 +295,31 @@ def test_ur7e_launch_starts_the_scene_camera_where_its_serial_is_given(tmp_path,
     assert topics.SCENE_IMAGE == f"camera/{cameras['scene']['camera_name']}/color/image_raw"
 
 
-def test_ur7e_launch_refuses_a_scene_camera_without_the_wrist_cameras_serial(tmp_path):
-    env = standins.make_prefix(tmp_path / "standins")
+def refused_ur7e(root, *arguments: str) -> str:
+    """ur7e.launch.py with stand-ins and `arguments`, which it must refuse before any
+    upstream package starts; returns what it said."""
+    env = standins.make_prefix(root)
     done = subprocess.run(
         [ROS2, "launch", "uniintervene_bringup", "ur7e.launch.py", "robot_ip:=10.0.0.2",
-         "scene_camera_serial:=938422070187"],
+         *arguments],
         capture_output=True, text=True, timeout=60, env={**os.environ, **env}, check=False,
     )  # fmt: skip
     assert done.returncode != 0
-    assert "give both serials" in done.stdout + done.stderr
-    for started in ("ur_robot_driver", "realsense2_camera"):  # nothing started
-        assert not standins.records(tmp_path / "standins", started)
+    for started in ("ur_robot_driver", "realsense2_camera", "moveit_servo"):
+        assert not standins.records(root, started)
+    return done.stdout + done.stderr
+
+
+def test_ur7e_launch_refuses_a_scene_camera_without_the_wrist_cameras_serial(tmp_path):
+    said = refused_ur7e(tmp_path / "standins", "scene_camera_serial:=938422070187")
+    assert "give both serials" in said
 
 
 def test_ur7e_launch_refuses_a_namespace_that_would_leave_the_driver_shared(tmp_path):
     """namespace:= moves only our nodes: the driver's spawners name /controller_manager,
     so Servo and the driver stay at the root, and a second cell would command this arm."""
-    env = standins.make_prefix(tmp_path / "standins")
-    done = subprocess.run(
-        [ROS2, "launch", "uniintervene_bringup", "ur7e.launch.py", "robot_ip:=10.0.0.2",
-         "namespace:=cell_2"],
-        capture_output=True, text=True, timeout=60, env={**os.environ, **env}, check=False,
-    )  # fmt: skip
-    assert done.returncode != 0
-    assert "Give each real cell its own ROS_DOMAIN_ID" in done.stdout + done.stderr
-    for started in ("ur_robot_driver", "realsense2_camera", "moveit_servo"):
-        assert not standins.records(tmp_path / "standins", started)
+    said = refused_ur7e(tmp_path / "standins", "namespace:=cell_2")
+    assert "Give each real cell its own ROS_DOMAIN_ID" in said
 
 
 def test_ur7e_launch_hands_the_driver_the_arms_calibration_and_refuses_a_missing_one(
@@ -331,11 +330,5 @@ def test_ur7e_launch_hands_the_driver_the_arms_calibration_and_refuses_a_missing
     root = launch_ur7e(tmp_path, tiny_model_dir, f"kinematics_params_file:={calibration}")
     (driver,) = standins.records(root, "ur_robot_driver")
     assert driver["kinematics_params_file"] == str(calibration)
-    env = standins.make_prefix(tmp_path / "missing")
-    done = subprocess.run(
-        [ROS2, "launch", "uniintervene_bringup", "ur7e.launch.py", "robot_ip:=10.0.0.2",
-         f"kinematics_params_file:={tmp_path / 'nowhere.yaml'}"],
-        capture_output=True, text=True, timeout=60, env={**os.environ, **env}, check=False,
-    )  # fmt: skip
-    assert done.returncode != 0 and "calibration_correction.launch.py" in done.stdout + done.stderr
-    assert not standins.records(tmp_path / "missing", "ur_robot_driver")
+    said = refused_ur7e(tmp_path / "missing", f"kinematics_params_file:={tmp_path / 'none.yaml'}")
+    assert "calibration_correction.launch.py" in said
