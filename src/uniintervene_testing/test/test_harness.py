@@ -104,7 +104,7 @@ def test_processes_are_stopped_when_a_test_fails(pytester, tmp_path):
         "-p", "uniintervene_testing.plugin", "-p", "no:cacheprovider"
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*output of <NodeProcess uniintervene_testing/interface_relay*"])
+    result.stderr.fnmatch_lines(["*output of <NodeProcess uniintervene_testing/interface_relay*"])
     pid = int(pid_file.read_text())
     assert not _pid_exists(pid)
 
@@ -133,7 +133,7 @@ def test_a_failed_fixture_shows_its_nodes_output_and_no_log_is_left(pytester, tm
         "-p", "uniintervene_testing.plugin", "-p", "no:cacheprovider"
     )
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines(["*output of <NodeProcess uniintervene_testing/interface_relay*"])
+    result.stderr.fnmatch_lines(["*output of <NodeProcess uniintervene_testing/interface_relay*"])
     result.stdout.fnmatch_lines(["*no_such*"])  # the node's own words
     assert not pathlib.Path(log_file.read_text()).exists()
 
@@ -157,3 +157,35 @@ def test_children_die_with_a_killed_test_runner(pytester, tmp_path):
     if _pid_exists(pid):
         os.kill(pid, signal.SIGKILL)
         pytest.fail("node process outlived its SIGKILLed test runner")
+
+
+def test_a_test_hung_beyond_any_signal_is_ended_and_rerun_once(pytester, tmp_path):
+    """The first attempt blocks SIGALRM (pytest-timeout's signal, as a C++ call holding
+    the GIL would never see it) and sleeps: the watchdog must print its stack and end the
+    worker, and pytest-xdist must rerun the test on a new worker, where it passes. A
+    plain failure beside it is not rerun."""
+    attempts = tmp_path / "attempts"
+    pytester.makeini("[pytest]\ntimeout = 1\nhang_grace = 1\n")
+    pytester.makepyfile(f"""
+        import pathlib, signal, time
+
+        def test_hangs_once():
+            attempts = pathlib.Path({str(attempts)!r})
+            attempts.write_text(attempts.read_text() + "x" if attempts.exists() else "x")
+            if attempts.read_text() == "x":
+                signal.pthread_sigmask(signal.SIG_BLOCK, {{signal.SIGALRM}})
+                time.sleep(60)
+
+        def test_fails():
+            assert False, "deliberate failure"
+    """)
+    started = time.monotonic()
+    result = pytester.runpytest_subprocess(
+        "-p", "uniintervene_testing.plugin", "-p", "no:cacheprovider",
+        "-n", "1", "--reruns", "1", "--only-rerun", "NO_FAILURE_MATCHES_THIS",
+    )  # fmt: skip
+    assert time.monotonic() - started < 45.0  # not the 60 s sleep
+    outcomes = result.parseoutcomes()
+    assert (outcomes["passed"], outcomes["failed"], outcomes["rerun"]) == (1, 1, 1), outcomes
+    assert attempts.read_text() == "xx"
+    result.stderr.fnmatch_lines(["*Timeout*", "*in test_hangs_once*"])
