@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from uniintervene_bringup import runs_report, training_runs
+from uniintervene_bringup import run_executors, runs_report
+from uniintervene_bringup.run_executors import LocalExecutor
 from uniintervene_bringup.training_runs import RunSpec, finished, plan, run_all, run_settings
 
 
@@ -58,7 +59,7 @@ def test_finished_runs_are_kept_unfinished_ones_restart_controls_wait(tmp_path, 
     (partial / "prior").mkdir(parents=True)  # a run stopped half way
     started = []
 
-    def stand_in(spec, out, options):
+    def stand_in(spec, out, options, models):
         started.append(spec.system)
         if spec.system == "zero_recovery":  # its reference is finished by now
             assert finished(out, spec.reference())
@@ -69,11 +70,12 @@ def test_finished_runs_are_kept_unfinished_ones_restart_controls_wait(tmp_path, 
         )
         return [sys.executable, "-c", script, str(spec.folder(out)), text]
 
-    monkeypatch.setattr(training_runs, "hilrl_command", stand_in)
-    assert run_all(specs, tmp_path, [], jobs=2) == []
+    monkeypatch.setattr(run_executors, "hilrl_argv", stand_in)
+    local = LocalExecutor(tmp_path, [], tmp_path / "models", jobs=2)
+    assert run_all(specs, tmp_path, local) == []
     assert started == ["uniintervene", "zero_recovery"]  # hil_serl was finished
     assert all(finished(tmp_path, s) for s in specs)
-    assert run_all(specs, tmp_path, [], jobs=2) == [] and len(started) == 2
+    assert run_all(specs, tmp_path, local) == [] and len(started) == 2
 
 
 def test_aggregate_reports_the_spread_over_seeds_and_the_targets(tmp_path):

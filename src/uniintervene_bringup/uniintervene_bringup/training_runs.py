@@ -4,23 +4,21 @@ For every task, system and training seed, one `uniintervene hilrl` run in its ow
 (same demonstrations, seeds and budget; the simulated operator), then the trained policy
 alone on 20 held-out layouts. Runs live in DIR/runs/<task>/<system>/seed<k>/; a finished
 one (its summary.json has a final success rate) is never rerun, an unfinished one is
-started again from scratch, so an experiment can be stopped (Ctrl-C), resumed, or split
-over machines (copy the run folders into one DIR, then `--aggregate-only`).
+started again from scratch, so an experiment can be stopped (Ctrl-C), resumed, run on a
+Ray cluster (`--executor ray`, run_executors.py), or split over machines by hand (copy the
+run folders into one DIR, then `--aggregate-only`).
 
 The controls fire at the rate, and recover for the length, that UniIntervene's run of the
 same task and seed measured, so they wait for it.
 """
 
 import json
-import os
 import pathlib
-import shutil
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 
 from uniintervene_bringup.controls import CONTROLS
+from uniintervene_bringup.run_executors import EXECUTORS, LocalExecutor, RayExecutor
 
 ABLATION_TASKS = ("pick_eggplant", "ram_insertion")  # as the paper's ablation table
 # a training run's recovery time cap, ticks (4 s): the graph's 3 ticks were tuned for the
@@ -117,58 +115,30 @@ def run_settings(options: list[str]) -> dict:
     }
 
 
-def hilrl_command(spec: RunSpec, out: pathlib.Path, options: list[str]) -> list[str]:
-    command = [
-        sys.executable, "-m", "uniintervene_bringup.cli", "hilrl",
-        "--task", spec.task, "--system", spec.system, "--seed", str(spec.seed),
-        "--out", str(spec.folder(out)), *options,
-    ]  # fmt: skip
-    if spec.reference() is not None:
-        command += ["--reference", str(spec.reference().folder(out) / "summary.json")]
-    return command
-
-
-def run_all(specs, out: pathlib.Path, options: list[str], jobs: int,
-            settings: dict | None = None) -> list[str]:  # fmt: skip
-    """Run what is not finished, `jobs` processes at a time; returns the failures."""
-    pending = [s for s in specs if not finished(out, s, settings)]
-    print(f"{len(specs)} runs planned, {len(specs) - len(pending)} already finished, "
-          f"{len(pending)} to run")  # fmt: skip
-    (out / "logs").mkdir(parents=True, exist_ok=True)
-    running: dict[RunSpec, subprocess.Popen] = {}
+def run_all(specs, out: pathlib.Path, executor, settings: dict | None = None) -> list[str]:
+    """Run what is not finished on `executor` (run_executors); returns the failures."""
     failures, started = [], time.monotonic()
     try:
-        while pending or running:
-            collect_finished(running, out, failures, started)
-            for spec in ready(pending, specs, out, failures, jobs - len(running)):
-                running[spec] = start_run(spec, out, options)
+        pending = [s for s in specs if not finished(out, s, settings)]
+        print(f"{len(specs)} runs planned, {len(specs) - len(pending)} already finished, "
+              f"{len(pending)} to run")  # fmt: skip
+        (out / "logs").mkdir(parents=True, exist_ok=True)
+        while pending or executor.running:
+            for spec, exited_cleanly in executor.ended():
+                ok = exited_cleanly and finished(out, spec)
+                if not ok:
+                    failures.append(spec.name)
+                elapsed = (time.monotonic() - started) / 60
+                print(f"[{elapsed:6.1f} min] {'done' if ok else 'FAILED'} {spec.name}", flush=True)
+            for spec in ready(pending, specs, out, failures, executor.free()):
+                executor.start(spec)
             time.sleep(1.0)
     except KeyboardInterrupt:
         print("stopped: finished runs are kept, unfinished ones restart on the next call")
         raise
     finally:
-        for process in running.values():
-            process.terminate()
-        for process in running.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        executor.stop()
     return failures
-
-
-def collect_finished(running: dict, out: pathlib.Path, failures: list, started: float) -> None:
-    """Take the runs whose process ended out of `running`, a failure where it did not
-    finish (its summary with a final success rate)."""
-    for spec, process in list(running.items()):
-        if process.poll() is None:
-            continue
-        del running[spec]
-        ok = process.returncode == 0 and finished(out, spec)
-        if not ok:
-            failures.append(spec.name)
-        elapsed = (time.monotonic() - started) / 60
-        print(f"[{elapsed:6.1f} min] {'done' if ok else 'FAILED'} {spec.name}", flush=True)
 
 
 def ready(pending: list, specs, out: pathlib.Path, failures: list, free: int) -> list:
@@ -189,22 +159,12 @@ def ready(pending: list, specs, out: pathlib.Path, failures: list, free: int) ->
     return chosen
 
 
-def start_run(spec: RunSpec, out: pathlib.Path, options: list[str]) -> subprocess.Popen:
-    """One `uniintervene hilrl` process on one core, its output to logs/<run>.log; an
-    unfinished run's folder is started again from nothing."""
-    folder = spec.folder(out)
-    if folder.exists():
-        shutil.rmtree(folder)
-    log = out / "logs" / f"{spec.name.replace('/', '_')}.log"
-    with open(log, "w") as stream:  # the child keeps its own handle
-        process = subprocess.Popen(
-            hilrl_command(spec, out, options),
-            stdout=stream,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "OMP_NUM_THREADS": "1"},  # one core per run
-        )
-    print(f"started {spec.name} (log {log})", flush=True)
-    return process
+def make_executor(args, options: list[str]):
+    if args.executor == "ray":
+        return RayExecutor(args.out, options, args.models, args.address)
+    if args.address:
+        raise SystemExit("--address is the Ray cluster's: use it with --executor ray")
+    return LocalExecutor(args.out, options, args.models, args.jobs)
 
 
 def add_arguments(parser) -> None:
@@ -234,7 +194,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--final-eval-episodes", type=int, default=20)
     parser.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     parser.add_argument("--out", type=pathlib.Path, required=True)
-    parser.add_argument("--jobs", type=int, default=2, help="runs at once (one core each)")
+    parser.add_argument(
+        "--executor", default="local", choices=EXECUTORS,
+        help="local: processes on this computer (--jobs); ray: Ray tasks of one CPU each on "
+        "the cluster at --address (none: a Ray started here), run folders gathered here",
+    )  # fmt: skip
+    parser.add_argument("--address", help="the Ray cluster's head, e.g. 10.0.0.5:6379")
+    parser.add_argument("--jobs", type=int, default=2, help="local runs at once (one core each)")
     parser.add_argument(
         "--aggregate-only", action="store_true", help="only (re)write the results from DIR/runs"
     )
@@ -257,9 +223,10 @@ def main(args) -> int:
             "--demos", str(args.demos), "--eval-every", str(args.eval_every),
             "--recovery-max-ticks", str(args.recovery_max_ticks),
             "--observation", args.observation, "--eval-episodes", str(args.eval_episodes),
-            "--final-eval-episodes", str(args.final_eval_episodes), "--models", str(args.models),
+            "--final-eval-episodes", str(args.final_eval_episodes),
         ]  # fmt: skip
-        failures = run_all(specs, args.out, options, args.jobs, run_settings(options))
+        settings = run_settings(options)
+        failures = run_all(specs, args.out, make_executor(args, options), settings)
         if failures:
             print(f"{len(failures)} runs failed (see {args.out / 'logs'}): {', '.join(failures)}")
     results = write(args.out)
