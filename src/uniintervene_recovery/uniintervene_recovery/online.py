@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.nn import functional as F
 
 from uniintervene_recovery.memory import InterventionMemory, Segment
-from uniintervene_recovery.policy import RecoveryPolicy
+from uniintervene_recovery.policy import RecoveryPolicy, action_loss, action_weights
 
 
 @dataclass
@@ -101,6 +100,7 @@ class OnlineRecoveryTrainer:
         self.last_loss = float("nan")
         self._seen = -1  # memory size the flat arrays were built for
         self._data = None
+        self.weights = None  # the loss's per-dimension weights, from the data
 
     def _flatten(self):
         """Every tick of the task's segments that has a later tick, with its segment's end."""
@@ -120,13 +120,16 @@ class OnlineRecoveryTrainer:
             [start + np.arange(n - 1) for start, n in zip(starts, lengths, strict=True)]
         )
         ends = np.repeat(starts + lengths, lengths - 1)
+        actions = np.concatenate([s.actions for s in segments]).astype(np.float32)
         self._data = {
             "latent": np.concatenate([s.latents for s in segments]).astype(np.float32),
             "proprio": np.concatenate([s.proprio for s in segments]).astype(np.float32),
-            "action": np.concatenate([s.actions for s in segments]).astype(np.float32),
+            "action": actions,
             "ticks": ticks,
             "ends": ends,
         }
+        standardise = self.policy.config.standardise_loss
+        self.weights = action_weights(torch.from_numpy(actions), standardise)
         return self._data
 
     def batch(self) -> dict | None:
@@ -154,8 +157,7 @@ class OnlineRecoveryTrainer:
             drop = torch.rand(len(batch["goal"]), 1, generator=self.generator)
             drop = drop < self.policy.config.goal_dropout
             goal = torch.where(drop, torch.zeros_like(batch["goal"]), batch["goal"])
-            loss = F.mse_loss(self.policy(batch["latent"], goal, batch["proprio"]),
-                              batch["action"])  # fmt: skip
+            loss = action_loss(self.policy, batch, goal, self.weights)
             self.optimiser.zero_grad()
             loss.backward()
             self.optimiser.step()

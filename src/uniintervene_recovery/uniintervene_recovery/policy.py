@@ -5,7 +5,10 @@ hindsight goal relabelling: for a tick t of a segment, the goal is the latent of
 tick of the same segment (sampled), so every segment teaches "from here, this action
 heads to there". With probability `goal_dropout` the goal is zeroed during training, so
 the same network also serves the "w/o memory goal" ablation (conditioned on no goal).
-Saved as safetensors + JSON config, atomically.
+The squared error of each action dimension is divided by that dimension's variance in the
+training data (`standardise_loss`): in raw units the gripper (0 or 1) outweighs the
+translation (a few cm/s) about a hundredfold, and the policy learned the gripper and
+barely where to go. Saved as safetensors + JSON config, atomically.
 """
 
 import json
@@ -24,6 +27,7 @@ from uniintervene_common.atomic import atomic_write
 from uniintervene_critic.model import ModelFileError
 
 LINEAR_LIMIT, ANGULAR_LIMIT = 0.25, 1.0  # m/s, rad/s: the action's range (sim/servo limits)
+MIN_ACTION_STD = 0.01  # a dimension the data never moves is not weighted beyond this
 VERSION = 1
 
 
@@ -34,6 +38,7 @@ class PolicyConfig:
     action_dim: int = 7
     hidden: int = 256
     goal_dropout: float = 0.2
+    standardise_loss: bool = True  # each action dimension's error over its data variance
     metrics: dict = field(default_factory=dict)
 
 
@@ -113,7 +118,21 @@ def relabelled_samples(segments, rng: np.random.Generator, per_tick: int = 2):
     return {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in rows.items()}
 
 
+def action_weights(actions: torch.Tensor, standardise: bool = True) -> torch.Tensor:
+    """Per action dimension, the loss weight: 1 / its variance in `actions` (or all ones)."""
+    if not standardise:
+        return torch.ones(actions.shape[-1])
+    return 1.0 / actions.var(0).clamp_min(MIN_ACTION_STD**2)
+
+
+def action_loss(policy, batch: dict, goal, weights: torch.Tensor) -> torch.Tensor:
+    """The weighted mean squared error of the policy's action on a batch."""
+    error = policy(batch["latent"], goal, batch["proprio"]) - batch["action"]
+    return (error.square() * weights).mean()
+
+
 def action_error(policy, data, drop_goal: bool = False) -> float:
+    """Unweighted action MSE (the metric, comparable across weightings)."""
     with torch.no_grad():
         goal = torch.zeros_like(data["goal"]) if drop_goal else data["goal"]
         return F.mse_loss(policy(data["latent"], goal, data["proprio"]), data["action"]).item()
@@ -136,6 +155,7 @@ def train_policy(
     generator = torch.Generator().manual_seed(seed)
     history = {"train_loss": [], "test_action_mse": []}
     n = len(train["action"])
+    weights = action_weights(train["action"], config.standardise_loss)
     for _ in tqdm(range(epochs), desc="recovery policy", disable=not progress):
         policy.train()
         order = torch.randperm(n, generator=generator)
@@ -144,7 +164,7 @@ def train_policy(
             batch = {k: v[order[start : start + batch_size]] for k, v in train.items()}
             drop = torch.rand(len(batch["goal"]), 1, generator=generator) < config.goal_dropout
             goal = torch.where(drop, torch.zeros_like(batch["goal"]), batch["goal"])
-            loss = F.mse_loss(policy(batch["latent"], goal, batch["proprio"]), batch["action"])
+            loss = action_loss(policy, batch, goal, weights)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
