@@ -1,7 +1,7 @@
 """`uniintervene experiment --executor ray`: a Ray head on the loopback address, a tiny
 sweep through it (HiL-SERL, UniIntervene and a control that waits for UniIntervene's
-run), the run folders gathered here, then a resume that runs nothing and a call with
-another budget that is refused."""
+run), the run folders gathered here, then a resume that runs nothing, a call with
+another budget that is refused, and runs that fail on their node."""
 
 import contextlib
 import json
@@ -89,3 +89,12 @@ def test_a_tiny_sweep_runs_as_ray_tasks_and_its_run_folders_come_back(tmp_path, 
         assert again.returncode == 0 and "3 already finished, 0 to run" in again.stdout
         other = experiment(address, out, tiny_model_dir, steps=80)
         assert other.returncode != 0 and "use another --out" in other.stderr, other.stderr
+
+        # runs that fail on their node are reported with their logs; the control that
+        # waits for a failed UniIntervene run fails without running
+        (tmp_path / "no_critic").mkdir()
+        broken = experiment(address, tmp_path / "broken", tmp_path / "no_critic")
+        assert "3 runs failed" in broken.stdout, broken.stdout[-3000:]
+        assert "zero_recovery/seed0 (no UniIntervene reference)" in broken.stdout
+        log = (tmp_path / "broken" / "logs" / "pick_eggplant_hil_serl_seed0.log").read_text()
+        assert "no critic model at" in log, log[-2000:]

@@ -155,6 +155,8 @@ class RayExecutor:
             import ray
         except ImportError as error:
             raise SystemExit(f"--executor ray needs Ray: {RAY_INSTALL}") from error
+        if not pathlib.Path(models).is_dir():
+            raise SystemExit(f"no models folder at {models}")
         self.ray, self.out, self.options = ray, out, options
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
         self.task = ray.remote(num_cpus=1, max_retries=0)(run_in_scratch)

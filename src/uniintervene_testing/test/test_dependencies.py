@@ -34,8 +34,14 @@ PIP_KEYS = {
     "transformers": "python3-transformers-pip",
     "catkin_pkg": "python3-catkin-pkg",
     "pytest": "python3-pytest",
+    "ray": "python3-ray-pip",  # optional: a conditional exec_depend
 }
-OUR_KEYS = {"python3-safetensors-pip", "python3-mcap-pip", "python3-mcap-ros2-support-pip"}
+OUR_KEYS = {
+    "python3-safetensors-pip",
+    "python3-mcap-pip",
+    "python3-mcap-ros2-support-pip",
+    "python3-ray-pip",
+}
 # The order of the layers (DESIGN: msgs <- common <- {sim, critic <- recovery, critic <-
 # learner, supervisor} <- bringup); a package may depend only on lower layers.
 LAYER = {
