@@ -31,7 +31,7 @@ from tqdm import tqdm
 from uniintervene_bringup.controls import CONTROLS, ControlRates
 from uniintervene_bringup.evaluation import ABLATIONS, TRIGGER_MODE, TRIGGER_VARIANTS
 from uniintervene_bringup.observations import LearnerObservation
-from uniintervene_bringup.oracles import ORACLE_RECOVERY, ORACLES, ExpertAgreement
+from uniintervene_bringup.oracles import ORACLE_RECOVERY, ORACLES, POSE_SERVO, ExpertAgreement
 from uniintervene_bringup.supervision import GraphSettings, Supervision
 from uniintervene_bringup.trigger_timing import TriggerTiming
 from uniintervene_common.atomic import atomic_write
@@ -113,7 +113,7 @@ class HilRLRun:
         # the run's own copy of the recovery policy, trained online on the memory's segments
         self.recovery_policy = deepcopy(recovery_policy)
         self.recovery_trainer = None
-        learned_recovery = config.system not in (*CONTROLS, *ORACLE_RECOVERY)
+        learned_recovery = config.system not in (*CONTROLS, *ORACLE_RECOVERY, POSE_SERVO)
         if (
             memory is not None
             and recovery_policy is not None

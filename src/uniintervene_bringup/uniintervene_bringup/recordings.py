@@ -24,6 +24,7 @@ from sensor_msgs.msg import Image, JointState
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import topics
+from uniintervene_common.params import GRIPPER_OPEN_WIDTH
 from uniintervene_critic.dataset import HUMAN, Episode
 from uniintervene_msgs.msg import ActionCommand, ControlMode, TaskState
 from uniintervene_supervisor.recorder import read_recording
@@ -70,7 +71,7 @@ def episode_from_recording(
     path,
     success: bool | None = None,
     image_size: int = 128,
-    gripper_open_width: float = 0.09,
+    gripper_open_width: float = GRIPPER_OPEN_WIDTH.default,
     takeover_window: int = 20,
 ) -> Episode:
     path = pathlib.Path(path)

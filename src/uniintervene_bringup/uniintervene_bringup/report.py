@@ -21,6 +21,7 @@ NAMES = {
     "oracle_recovery": "oracle recovery (learned trigger + scripted expert)",
     "oracle_trigger": "oracle trigger (privileged stall + learned recovery)",
     "oracle": "oracle trigger + oracle recovery",
+    "pose_servo_recovery": "learned trigger + servo to the memory target's pose",
 }
 SYSTEMS = (
     "hil_serl",

@@ -21,6 +21,7 @@ from uniintervene_bringup.controls import (
 from uniintervene_bringup.oracles import (
     ORACLE_RECOVERY,
     ORACLE_TRIGGER,
+    POSE_SERVO,
     ExpertRecoveryPolicy,
     StallTrigger,
     oracle_target,
@@ -28,6 +29,7 @@ from uniintervene_bringup.oracles import (
 from uniintervene_common.params import from_values
 from uniintervene_recovery.controller import Recovery, RecoveryConfig, start_recovery
 from uniintervene_recovery.memory import Target
+from uniintervene_recovery.pose_servo import PoseServoConfig, PoseServoPolicy
 from uniintervene_recovery.schema import RECOVERY_NODE
 from uniintervene_supervisor.arbitration import Mode
 from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore, SupervisorInputs
@@ -122,6 +124,8 @@ class InProcessRecovery:
             if cell is None:
                 raise ValueError(f"{system} drives the scripted expert: it needs the cell")
             policy = ExpertRecoveryPolicy(cell)
+        if system == POSE_SERVO:
+            policy = PoseServoPolicy(PoseServoConfig(settings.supervisor.tool_offset))
         return cls(memory, policy, settings, task, grow_memory,
                    use_memory_goal=system != "without_memory_goal")  # fmt: skip
 

@@ -26,6 +26,13 @@ class Param:
             raise ValueError(f"{self.name}={value} outside [{self.low}, {self.high}]")
 
 
+# The one home of the gripper's open width: every node that turns the finger joints into a
+# closure (0 open ... 1 closed) declares this parameter (the simulated gripper's width).
+GRIPPER_OPEN_WIDTH = Param(
+    "gripper_open_width", 0.09, "m between the fingers when open", 0.01, 0.5, read_only=False
+)
+
+
 def defaults(schema) -> SimpleNamespace:
     return SimpleNamespace(**{p.name: p.default for p in schema})
 

@@ -1,6 +1,6 @@
 """Parameter schema of critic_node (see uniintervene_common.params)."""
 
-from uniintervene_common.params import Param
+from uniintervene_common.params import GRIPPER_OPEN_WIDTH, Param
 from uniintervene_critic.runtime import TRIGGER_MODES
 
 CRITIC_NODE = (
@@ -45,7 +45,5 @@ CRITIC_NODE = (
     ),
     Param("expected_width", 0, "image width the model expects, 0 = any", 0, 8192, read_only=False),
     Param("expected_height", 0, "image height, 0 = any", 0, 8192, read_only=False),
-    Param(
-        "gripper_open_width", 0.09, "m between the fingers when open", 0.01, 0.5, read_only=False
-    ),
+    GRIPPER_OPEN_WIDTH,
 )

@@ -1,7 +1,7 @@
 """Parameter schemas of learner_node and actor_node (see uniintervene_common.params).
 The SAC defaults are HiL-SERL's (uniintervene_learner.sac.SACConfig)."""
 
-from uniintervene_common.params import Param
+from uniintervene_common.params import GRIPPER_OPEN_WIDTH, Param
 from uniintervene_common.topics import POLICY_WEIGHTS
 from uniintervene_learner.learner import LearnerConfig
 from uniintervene_learner.sac import SACConfig
@@ -59,7 +59,7 @@ ACTOR_NODE = (
     Param("input_timeout", 0.5, "s before the latent or joint states are stale", 0.01, 5.0),
     Param("explore", True, "sample actions (training); false: the mean action", read_only=False),
     Param("weights_topic", POLICY_WEIGHTS, "the learner's weights"),
-    Param("gripper_open_width", 0.09, "m between the fingers when open", 0.01, 0.5),
+    GRIPPER_OPEN_WIDTH,
     Param("base_frame", "base_link", "frame of the commanded twist"),
 )
 

@@ -31,7 +31,7 @@ class RecoveryTick:
     action: np.ndarray | None
     done: bool
     success: bool
-    outcome: str  # "running", "success", "stalled", "timeout"
+    outcome: str  # "running", "success", "stalled", "timeout", "no_pose"
     distance: float
 
 
@@ -65,6 +65,10 @@ class Recovery:
         if self.ticks >= self.max_ticks:
             return RecoveryTick(None, True, False, "timeout", distance)
         goal = self.target.latent if self.config.use_memory_goal else np.zeros_like(latent)
+        if getattr(self.policy, "goal_space", "latent") == "proprio":  # the pose servo
+            if self.target.proprio is None:
+                return RecoveryTick(None, True, False, "no_pose", distance)
+            goal = self.target.proprio
         action = np.asarray(self.policy.act(latent, goal, proprio), np.float32).copy()
         # open or closed, never in between (proprio[6] is the closure, 0 open ... 1 closed)
         closure = action[6] if self.config.use_gripper else float(np.asarray(proprio)[6])

@@ -49,6 +49,7 @@ class Target:
     value: float
     distance: float
     score: float
+    proprio: np.ndarray | None = None  # where its correction left the arm (None: unknown)
 
 
 @dataclass
@@ -176,12 +177,15 @@ class InterventionMemory:
                 scores = index.values[local] - c.distance_weight * distance
                 best = int(np.argmax(scores))
                 row = int(rows[local[best]])
+                segment = self.segments[row]
+                ticks = segment.proprio if segment is not None else ()
                 return Target(
                     self.entry_id(row),
                     self.latents[row].copy(),
                     float(self.values[row]),
                     float(distance[best]),
                     float(scores[best]),
+                    ticks[-1].copy() if len(ticks) else None,
                 ), ""
         return None, f"no better entry among the {c.candidates * 16} nearest states"
 

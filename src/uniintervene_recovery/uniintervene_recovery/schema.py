@@ -1,7 +1,7 @@
 """Parameter schema of recovery_node (see uniintervene_common.params)."""
 
 from uniintervene_common import topics
-from uniintervene_common.params import Param
+from uniintervene_common.params import GRIPPER_OPEN_WIDTH, Param
 from uniintervene_recovery.controller import RecoveryConfig
 from uniintervene_recovery.memory import RetrievalConfig
 
@@ -99,6 +99,7 @@ RECOVERY_NODE = (
         0.0,
         10.0,
     ),
+    GRIPPER_OPEN_WIDTH,
 )
 
 RECOVERY_LEARNER_NODE = (

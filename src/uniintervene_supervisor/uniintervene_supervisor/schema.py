@@ -4,7 +4,7 @@
 Run-time changes of the non-read-only supervisor parameters take effect at the next tick
 (safety limits, timeouts) or the next episode (cooldown, warm-up, recovery length)."""
 
-from uniintervene_common.params import Param
+from uniintervene_common.params import GRIPPER_OPEN_WIDTH, Param
 from uniintervene_supervisor.gripper_io import ToolGripperConfig
 from uniintervene_supervisor.teleop import TeleopConfig
 
@@ -156,9 +156,7 @@ SUPERVISOR_NODE = (
         "publish one learner transition per tick on uniintervene/transitions",
         read_only=False,
     ),
-    Param(
-        "gripper_open_width", 0.09, "m between the fingers when open", 0.01, 0.5, read_only=False
-    ),
+    GRIPPER_OPEN_WIDTH,
     Param("recording_dir", "recordings", "folder of the MCAP recordings", read_only=False),
 )
 

@@ -47,8 +47,6 @@ from uniintervene_recovery.policy import RecoveryPolicy
 from uniintervene_recovery.schema import RECOVERY_NODE
 from uniintervene_recovery.weights import RecoveryWeights, RecoveryWeightsError, unpack_recovery
 
-GRIPPER_OPEN_WIDTH = 0.09  # m between the fingers when open (the simulated gripper)
-
 
 class RecoveryNode(GuardedNode):
     def __init__(self):
@@ -143,7 +141,7 @@ class RecoveryNode(GuardedNode):
                 self.value, self.value_at = float(msg.state_value), time.monotonic()
 
     def on_joints(self, msg: JointState) -> None:
-        proprio = conv.proprio_from_joint_state(msg, GRIPPER_OPEN_WIDTH, self.gripper)
+        proprio = conv.proprio_from_joint_state(msg, self.p.gripper_open_width, self.gripper)
         if proprio is None:
             return
         self.gripper = float(proprio[6])  # the last measured closure, without fingers
