@@ -2,7 +2,7 @@
 The SAC defaults are HiL-SERL's (uniintervene_learner.sac.SACConfig)."""
 
 from uniintervene_common.params import GRIPPER_OPEN_WIDTH, Param
-from uniintervene_common.topics import POLICY_WEIGHTS
+from uniintervene_common.topics import POLICY_WEIGHTS, TRANSITIONS
 from uniintervene_learner.learner import LearnerConfig
 from uniintervene_learner.sac import SACConfig
 
@@ -13,7 +13,7 @@ LEARNER_NODE = (
     Param("data_dir", "learner", "folder of the buffers (prior/, online/) and the checkpoint"),
     Param(
         "transition_topics",
-        ["uniintervene/transitions"],
+        [TRANSITIONS],
         "transition topics to learn from (one per cell, e.g. /cell_1/uniintervene/transitions)",
     ),
     Param("weights_topic", POLICY_WEIGHTS, "where the actor's weights go"),

@@ -4,6 +4,7 @@
 Run-time changes of the non-read-only supervisor parameters take effect at the next tick
 (safety limits, timeouts) or the next episode (cooldown, warm-up, recovery length)."""
 
+from uniintervene_common import topics
 from uniintervene_common.params import GRIPPER_OPEN_WIDTH, Param
 from uniintervene_supervisor.gripper_io import ToolGripperConfig
 from uniintervene_supervisor.teleop import TeleopConfig
@@ -146,7 +147,7 @@ SUPERVISOR_NODE = (
         False,
         "shift TCP twists to the flange before sending (MoveIt Servo moves tool0)",
     ),
-    Param("reset_service", "uniintervene/sim/reset", "task reset service ('' = none)"),
+    Param("reset_service", topics.SIM_RESET, "task reset service ('' = none)"),
     Param("reset_wait", 2.0, "s to wait for the reset service", 0.0, 60.0, read_only=False),
     Param("seed_base", 0, "seed of the first episode's reset (then +1 per episode)", 0, 2**31 - 1),
     Param("record", True, "record each episode to MCAP", read_only=False),

@@ -15,6 +15,7 @@ from rclpy.callback_groups import ReentrantCallbackGroup
 from rclpy.executors import MultiThreadedExecutor
 from rclpy.node import Node
 
+from uniintervene_common import topics
 from uniintervene_common.node import run
 from uniintervene_testing.interfaces import filled, import_interface
 
@@ -29,7 +30,7 @@ class ContractActionServer(Node):
             describe(description="action type, pkg/action/Name"),
         ).value
         action_name = self.declare_parameter(
-            "action_name", "/uniintervene/arbitrate", describe(description="action name")
+            "action_name", "/" + topics.ARBITRATE, describe(description="action name")
         ).value
         self.feedback_count = self.declare_parameter(
             "feedback_count", 5, describe(description="feedback messages per goal")
