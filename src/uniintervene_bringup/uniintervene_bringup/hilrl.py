@@ -113,7 +113,7 @@ class HilRLRun:
         # the run's own copy of the recovery policy, trained online on the memory's segments
         self.recovery_policy = deepcopy(recovery_policy)
         self.recovery_trainer = None
-        learned_recovery = config.system not in (*CONTROLS, *ORACLE_RECOVERY, POSE_SERVO)
+        learned_recovery = config.system not in (*CONTROLS, *ORACLE_RECOVERY, *POSE_SERVO)
         if (
             memory is not None
             and recovery_policy is not None

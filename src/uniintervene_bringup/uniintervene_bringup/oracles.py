@@ -9,7 +9,8 @@ what UniIntervene would get with a perfect recovery or a perfect trigger.
 - oracle: both at once.
 - pose_servo_recovery: not an oracle (it reads only joints), the bound from the other
   side: UniIntervene's trigger and memory, then a servo straight to the pose the
-  retrieved target's correction left the arm in (uniintervene_recovery.pose_servo).
+  retrieved target's correction left the arm in (uniintervene_recovery.pose_servo);
+  oracle_trigger_pose_servo: the same servo behind the privileged stall detector.
 
 `ExpertAgreement` compares any recovery's executed direction with the expert's on the same
 ticks. The learned system's share of an oracle row's gain says which part limits it.
@@ -20,9 +21,9 @@ import numpy as np
 from uniintervene_recovery.memory import Target
 
 ORACLE_RECOVERY = ("oracle_recovery", "oracle")
-ORACLE_TRIGGER = ("oracle_trigger", "oracle")
-POSE_SERVO = "pose_servo_recovery"
-ORACLES = ("oracle_recovery", "oracle_trigger", "oracle", POSE_SERVO)  # the bounding rows
+POSE_SERVO = ("pose_servo_recovery", "oracle_trigger_pose_servo")
+ORACLE_TRIGGER = ("oracle_trigger", "oracle", "oracle_trigger_pose_servo")
+ORACLES = ("oracle_recovery", "oracle_trigger", "oracle", *POSE_SERVO)  # the bounding rows
 
 
 class ExpertRecoveryPolicy:

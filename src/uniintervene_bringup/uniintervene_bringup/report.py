@@ -22,6 +22,7 @@ NAMES = {
     "oracle_trigger": "oracle trigger (privileged stall + learned recovery)",
     "oracle": "oracle trigger + oracle recovery",
     "pose_servo_recovery": "learned trigger + servo to the memory target's pose",
+    "oracle_trigger_pose_servo": "oracle trigger + servo to the memory target's pose",
 }
 SYSTEMS = (
     "hil_serl",

@@ -124,7 +124,7 @@ class InProcessRecovery:
             if cell is None:
                 raise ValueError(f"{system} drives the scripted expert: it needs the cell")
             policy = ExpertRecoveryPolicy(cell)
-        if system == POSE_SERVO:
+        if system in POSE_SERVO:
             policy = PoseServoPolicy(PoseServoConfig(settings.supervisor.tool_offset))
         return cls(memory, policy, settings, task, grow_memory,
                    use_memory_goal=system != "without_memory_goal")  # fmt: skip
