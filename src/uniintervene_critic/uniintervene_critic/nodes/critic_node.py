@@ -16,12 +16,12 @@ import sys
 import time
 
 import numpy as np
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray
 from sensor_msgs.msg import Image, JointState
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
-from uniintervene_common.node import GuardedNode, diagnostic_name, run
+from uniintervene_common.node import GuardedNode, diagnostics, run
 from uniintervene_common.params import declare_parameters
 from uniintervene_critic.model import CriticBundle, ModelFileError
 from uniintervene_critic.runtime import ABLATION_MODES, CriticRuntime
@@ -201,27 +201,21 @@ class CriticNode(GuardedNode):
             self.invalid(header, "no camera images")
 
     def publish_diagnostics(self) -> None:
-        status = DiagnosticStatus(
-            name=diagnostic_name(self, "uniintervene_critic"), hardware_id="critic"
-        )
         if self.runtime is None:
-            status.level, status.message = DiagnosticStatus.ERROR, f"no model: {self.model_error}"
+            level, message = "ERROR", f"no model: {self.model_error}"
         elif self.last_problem:
-            status.level, status.message = DiagnosticStatus.WARN, self.last_problem
+            level, message = "WARN", self.last_problem
         else:
-            status.level, status.message = DiagnosticStatus.OK, "estimating"
-        status.values = [
-            KeyValue(key=k, value=str(v))
-            for k, v in (
-                ("model_path", self.model_path),
-                ("frames", self.frames),
-                ("invalid_frames", self.invalid_frames),
-            )
-        ]
+            level, message = "OK", "estimating"
+        values = {
+            "model_path": self.model_path,
+            "frames": self.frames,
+            "invalid_frames": self.invalid_frames,
+        }
         self.last_problem = ""
-        array = DiagnosticArray(status=[status])
-        array.header.stamp = self.get_clock().now().to_msg()
-        self.diag_pub.publish(array)
+        self.diag_pub.publish(
+            diagnostics(self, "uniintervene_critic", level, message, values, "critic")
+        )
 
 
 def main(args=None) -> int:

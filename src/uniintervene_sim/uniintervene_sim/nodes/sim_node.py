@@ -12,7 +12,7 @@ import sys
 import time
 
 import numpy as np
-from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import TwistStamped
 from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, JointState
@@ -20,7 +20,7 @@ from std_msgs.msg import Bool, Float64
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
-from uniintervene_common.node import GuardedNode, diagnostic_name, run
+from uniintervene_common.node import GuardedNode, diagnostics, run
 from uniintervene_common.params import declare_parameters
 from uniintervene_msgs.msg import TaskState
 from uniintervene_msgs.srv import ResetTask
@@ -151,27 +151,20 @@ class SimNode(GuardedNode):
             self.overruns += 1
 
     def publish_diagnostics(self) -> None:
-        status = DiagnosticStatus(
-            name=diagnostic_name(self, "uniintervene_sim"), hardware_id="mujoco"
-        )
-        stale = self.commands_stale()
-        status.level = DiagnosticStatus.WARN if self.rejected_commands else DiagnosticStatus.OK
-        status.message = "commands stale: arm holding" if stale else "streaming commands"
+        level = "WARN" if self.rejected_commands else "OK"
+        message = "commands stale: arm holding" if self.commands_stale() else "streaming commands"
         task_status = self.cell.status()
-        status.values = [
-            KeyValue(key=k, value=str(v))
-            for k, v in (
-                ("task", self.cell.task_name),
-                ("seed", self.cell.seed),
-                ("sim_time", f"{self.sim_time:.1f}"),
-                ("progress", f"{task_status.progress:.2f}"),
-                ("rejected_commands", self.rejected_commands),
-                ("tick_overruns", self.overruns),
-            )
-        ]
-        array = DiagnosticArray(status=[status])
-        array.header.stamp = self.get_clock().now().to_msg()
-        self.diag_pub.publish(array)
+        values = {
+            "task": self.cell.task_name,
+            "seed": self.cell.seed,
+            "sim_time": f"{self.sim_time:.1f}",
+            "progress": f"{task_status.progress:.2f}",
+            "rejected_commands": self.rejected_commands,
+            "tick_overruns": self.overruns,
+        }
+        self.diag_pub.publish(
+            diagnostics(self, "uniintervene_sim", level, message, values, "mujoco")
+        )
 
 
 def main(args=None):
