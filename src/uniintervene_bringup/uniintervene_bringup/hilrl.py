@@ -30,11 +30,12 @@ from tqdm import tqdm
 
 from uniintervene_bringup.controls import CONTROLS, ControlRates
 from uniintervene_bringup.evaluation import ABLATIONS, TRIGGER_MODE, TRIGGER_VARIANTS
-from uniintervene_bringup.observations import LearnerObservation
+from uniintervene_bringup.observations import OBSERVATIONS, LearnerObservation
 from uniintervene_bringup.oracles import ORACLE_RECOVERY, ORACLES, POSE_SERVO, ExpertAgreement
 from uniintervene_bringup.supervision import GraphSettings, Supervision
 from uniintervene_bringup.trigger_timing import TriggerTiming
 from uniintervene_common.atomic import atomic_write
+from uniintervene_common.options import option
 from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_learner.action_space import ActionSpace, ActionSpaceConfig
 from uniintervene_learner.learner import Learner, LearnerConfig
@@ -56,26 +57,49 @@ TRIGGER_MODE = {**TRIGGER_MODE, NO_RECOVERY_DATA: "value_risk"} | dict.fromkeys(
 EVAL_SEED_OFFSET = 900_000  # never a training seed (training: seed * 100000 + episode)
 
 
+SYSTEMS_HELP = (
+    "hil_serl, failure_prediction, uniintervene; controls zero_recovery, periodic_trigger "
+    "(need --reference); uniintervene_no_recovery_data; the ablations; oracle_recovery, "
+    "oracle_trigger, oracle, pose_servo_recovery, oracle_trigger_pose_servo (sim-only bounds)"
+)
+
+
 @dataclass
 class HilRLConfig:
-    task: str = "pick_eggplant"
-    system: str = "uniintervene"
-    steps: int = 30_000
-    seed: int = 0
-    demos: int = 20  # scripted-expert demonstrations in the prior buffer (HiL-SERL: 20)
-    updates_per_step: int = 2  # learner iterations per env step (HiL-SERL: ~20 it/s at 10 Hz)
+    """One run; the fields declared with `option` are `uniintervene hilrl`'s options."""
+
+    task: str = option("pick_eggplant", "the simulated task")
+    system: str = option("uniintervene", SYSTEMS_HELP)
+    steps: int = option(30_000, "environment steps of training")
+    seed: int = option(0, "training seed (layouts, exploration, networks)")
+    demos: int = option(20, "scripted-expert demonstrations in the prior buffer (HiL-SERL: 20)")
+    updates_per_step: int = option(
+        2, "learner iterations per environment step (each: 2 critic + 1 actor update); 2 is "
+        "HiL-SERL's learner at ~20 it/s beside a 10 Hz robot",
+    )  # fmt: skip
     warmup_steps: int = 500  # env steps before the first update
-    eval_every: int = 2_000
-    eval_episodes: int = 10
-    final_eval_episodes: int = 20
+    eval_every: int = option(2_000, "environment steps between points of the curve")
+    eval_episodes: int = option(10, "episodes per point of the curve")
+    final_eval_episodes: int = option(20, "held-out layouts of the final evaluation")
     max_episode_ticks: int = 0  # 0: the task's own length (a shorter cap for quick checks)
     # UniIntervene's trigger rate and recovery length on this task (the controls need it)
     control_rates: dict | None = None
-    recovery_max_ticks: int = 0  # 0: the graph's (supervisor.yaml's recovery_max_ticks)
-    recovery_stall_ticks: int = 0  # 0: the graph's (recovery.yaml's stall_ticks)
-    # recovery-policy gradient steps per env step on the memory's segments (0: frozen)
-    recovery_updates_per_step: int = 1
-    observation: str = "latent"  # one of observations.OBSERVATIONS
+    # 4 s: the graph's 3 ticks were tuned for the scripted base policy; 20 to 80 measured
+    # alike on validation seed 10 (docs/notes/2026-12-04-experiment-v2.md)
+    recovery_max_ticks: int = option(
+        40, "a recovery's time cap, ticks; 0: supervisor.yaml's recovery_max_ticks"
+    )
+    recovery_stall_ticks: int = option(
+        0, "ticks without a value gain that end a recovery; 0: recovery.yaml's stall_ticks"
+    )
+    recovery_updates_per_step: int = option(
+        1, "recovery-policy gradient steps per env step on the memory's segments (0: frozen)"
+    )
+    observation: str = option(
+        "latent", "what the learner sees beside the joints: the frozen encoder's latent (as "
+        "deployed), the simulator's privileged object poses (a ceiling), or both",
+        choices=OBSERVATIONS,
+    )  # fmt: skip
     sac: SACConfig = field(default_factory=SACConfig)
     action: ActionSpaceConfig = field(default_factory=ActionSpaceConfig)
 

@@ -7,8 +7,9 @@ from dataclasses import fields, replace
 
 from uniintervene_bringup.controls import CONTROLS
 from uniintervene_bringup.hilrl import SYSTEMS, HilRLConfig, HilRLRun
-from uniintervene_bringup.training_runs import RECOVERY_MAX_TICKS
+from uniintervene_common.options import add_options, option_values
 from uniintervene_learner.action_space import task_action_space
+from uniintervene_learner.sac import SACConfig
 
 
 def reference_rates(path: pathlib.Path | None, task: str) -> dict:
@@ -105,21 +106,19 @@ def load_models(args):
     return bundle, report, memory, recovery_policy
 
 
+RUN_OPTIONS = (  # HilRLConfig's fields on the command line, in --help's order
+    "task", "system", "steps", "seed", "demos", "updates_per_step", "eval_every",
+    "eval_episodes", "final_eval_episodes",
+)  # fmt: skip
+SETTING_OPTIONS = (  # ... and the recovery's and the learner's
+    "recovery_max_ticks", "recovery_stall_ticks", "recovery_updates_per_step", "observation",
+)  # fmt: skip
+SAC_OPTIONS = ("hidden", "batch_size")  # SACConfig's
+
+
 def config_from_args(args) -> HilRLConfig:
     config = HilRLConfig(
-        task=args.task,
-        system=args.system,
-        steps=args.steps,
-        seed=args.seed,
-        demos=args.demos,
-        updates_per_step=args.updates_per_step,
-        eval_every=args.eval_every,
-        eval_episodes=args.eval_episodes,
-        final_eval_episodes=args.final_eval_episodes,
-        recovery_max_ticks=args.recovery_max_ticks,
-        recovery_updates_per_step=args.recovery_updates_per_step,
-        recovery_stall_ticks=args.recovery_stall_ticks,
-        observation=args.observation,
+        **option_values(args, HilRLConfig, RUN_OPTIONS + SETTING_OPTIONS),
         action=override_fields(
             task_action_space(args.task), args.action_settings, "--action-settings"
         ),
@@ -127,49 +126,19 @@ def config_from_args(args) -> HilRLConfig:
         if args.system in CONTROLS
         else None,
     )
-    config.sac = override_fields(
-        replace(config.sac, seed=args.seed, hidden=tuple(args.hidden), batch_size=args.batch_size),
-        args.sac_settings, "--sac-settings",
-    )  # fmt: skip
+    sac = replace(config.sac, seed=args.seed, **option_values(args, SACConfig, SAC_OPTIONS))
+    config.sac = override_fields(sac, args.sac_settings, "--sac-settings")
     return config
 
 
 def add_arguments(parser) -> None:
     """`uniintervene hilrl`'s options: the run, then the learner's and trigger's settings."""
-    parser.add_argument("--task", default="pick_eggplant")
-    parser.add_argument(
-        "--system",
-        default="uniintervene",
-        help="hil_serl, failure_prediction, uniintervene; controls zero_recovery, "
-        "periodic_trigger (need --reference); uniintervene_no_recovery_data; the ablations; "
-        "oracle_recovery, oracle_trigger, oracle (sim-only ceilings)",
-    )
+    add_options(parser, HilRLConfig, RUN_OPTIONS)
     parser.add_argument(
         "--reference", type=pathlib.Path, help="the controls: a UniIntervene run's summary.json"
     )
-    parser.add_argument("--steps", type=int, default=30_000, help="environment steps of training")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--demos", type=int, default=20, help="scripted-expert demonstrations")
-    parser.add_argument(
-        "--updates-per-step",
-        type=int,
-        default=2,
-        help="learner iterations per environment step (each: 2 critic + 1 actor update); "
-        "2 is HiL-SERL's learner at ~20 it/s beside a 10 Hz robot",
-    )
-    parser.add_argument("--eval-every", type=int, default=2_000)
-    parser.add_argument("--eval-episodes", type=int, default=10, help="per point of the curve")
-    parser.add_argument("--final-eval-episodes", type=int, default=20, help="held-out layouts")
-    add_setting_arguments(parser)
-
-
-def add_setting_arguments(parser) -> None:
-    parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256], help="SAC MLP widths")
-    parser.add_argument("--batch-size", type=int, default=256)
-    parser.add_argument(
-        "--recovery-max-ticks", type=int, default=RECOVERY_MAX_TICKS,
-        help="a recovery's time cap, ticks; 0: supervisor.yaml's recovery_max_ticks",
-    )  # fmt: skip
+    add_options(parser, SACConfig, SAC_OPTIONS)
+    add_options(parser, HilRLConfig, SETTING_OPTIONS)
     parser.add_argument(
         "--trigger-settings", nargs="+", default=[], metavar="KEY=VALUE",
         help="override the rule trigger's settings (critic.json's risk: stagnation_limit, "
@@ -184,19 +153,6 @@ def add_setting_arguments(parser) -> None:
         "--action-settings", nargs="+", default=[], metavar="KEY=VALUE",
         help="override the task's action space (action_spaces.yaml: linear_scale, "
         "angular_scale, gripper_binary=1: the gripper fully open or closed by the sign)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--recovery-stall-ticks", type=int, default=0,
-        help="ticks without a value gain that end a recovery; 0: recovery.yaml's stall_ticks",
-    )  # fmt: skip
-    parser.add_argument(
-        "--recovery-updates-per-step", type=int, default=1,
-        help="recovery-policy gradient steps per env step on the memory's segments (0: frozen)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--observation", default="latent", choices=["latent", "state", "latent_state"],
-        help="what the learner sees beside the joints: the frozen encoder's latent (as "
-        "deployed), the simulator's privileged object poses (a ceiling), or both",
     )  # fmt: skip
     parser.add_argument(
         "--threads", type=int, default=1,

@@ -18,12 +18,23 @@ import time
 from dataclasses import dataclass
 
 from uniintervene_bringup.controls import CONTROLS
+from uniintervene_bringup.hilrl import HilRLConfig
 from uniintervene_bringup.run_executors import EXECUTORS, LocalExecutor, RayExecutor
+from uniintervene_common.options import add_options, as_argv, option_values
+from uniintervene_learner.sac import SACConfig
 
 ABLATION_TASKS = ("pick_eggplant", "ram_insertion")  # as the paper's ablation table
-# a training run's recovery time cap, ticks (4 s): the graph's 3 ticks were tuned for the
-# scripted base policy; 20 to 80 measured alike on validation seed 10 (README)
-RECOVERY_MAX_TICKS = 40
+# what every run of the experiment gets (HilRLConfig's options; help and the other
+# defaults there): the budget of a two-core computer, smaller networks than hilrl's
+RUN_DEFAULTS = {
+    "steps": 10_000, "updates_per_step": 1, "hidden": (128, 128), "batch_size": 128,
+    "eval_every": 2_500, "eval_episodes": 5,
+}  # fmt: skip
+RUN_OPTIONS = {
+    HilRLConfig: ("steps", "updates_per_step", "demos", "eval_every", "eval_episodes",
+                  "final_eval_episodes", "recovery_max_ticks", "observation"),
+    SACConfig: ("hidden", "batch_size"),
+}  # fmt: skip
 DEFAULT_SYSTEMS = (
     "hil_serl",
     "failure_prediction",
@@ -167,6 +178,14 @@ def make_executor(args, options: list[str]):
     return LocalExecutor(args.out, options, args.models, args.jobs)
 
 
+def run_options(args) -> list[str]:
+    """The options every run of the experiment gets, as `uniintervene hilrl` reads them."""
+    values = {}
+    for config_type, names in RUN_OPTIONS.items():
+        values |= option_values(args, config_type, names)
+    return as_argv(values)
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("--tasks", default="pick_eggplant,ram_insertion")
     parser.add_argument(
@@ -176,22 +195,8 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument("--ablations", action="store_true", help=f"also on {ABLATION_TASKS}")
     parser.add_argument("--seeds", default="0,1,2", help="training seeds")
-    parser.add_argument("--steps", type=int, default=10_000, help="environment steps per run")
-    parser.add_argument("--updates-per-step", type=int, default=1)
-    parser.add_argument("--hidden", type=int, nargs="+", default=[128, 128])
-    parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--demos", type=int, default=20)
-    parser.add_argument(
-        "--recovery-max-ticks", type=int, default=RECOVERY_MAX_TICKS,
-        help="a recovery's time cap (chosen on validation seeds; 0: supervisor.yaml's)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--observation", default="latent", choices=["latent", "state", "latent_state"],
-        help="what every run's learner sees (state: the simulator's ceiling; see hilrl)",
-    )  # fmt: skip
-    parser.add_argument("--eval-every", type=int, default=2_500)
-    parser.add_argument("--eval-episodes", type=int, default=5, help="per point of the curves")
-    parser.add_argument("--final-eval-episodes", type=int, default=20)
+    for config_type, names in RUN_OPTIONS.items():
+        add_options(parser, config_type, names, RUN_DEFAULTS)
     parser.add_argument("--models", type=pathlib.Path, default=pathlib.Path("models"))
     parser.add_argument("--out", type=pathlib.Path, required=True)
     parser.add_argument(
@@ -217,14 +222,7 @@ def main(args) -> int:
             [int(s) for s in args.seeds.split(",")],
             args.ablations,
         )
-        options = [
-            "--steps", str(args.steps), "--updates-per-step", str(args.updates_per_step),
-            "--hidden", *map(str, args.hidden), "--batch-size", str(args.batch_size),
-            "--demos", str(args.demos), "--eval-every", str(args.eval_every),
-            "--recovery-max-ticks", str(args.recovery_max_ticks),
-            "--observation", args.observation, "--eval-episodes", str(args.eval_episodes),
-            "--final-eval-episodes", str(args.final_eval_episodes),
-        ]  # fmt: skip
+        options = run_options(args)
         settings = run_settings(options)
         failures = run_all(specs, args.out, make_executor(args, options), settings)
         if failures:

@@ -22,12 +22,14 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from uniintervene_common.options import option
+
 LOG_STD_MIN, LOG_STD_MAX = -5.0, 2.0
 
 
 @dataclass
 class SACConfig:
-    hidden: tuple = (256, 256)
+    hidden: tuple = option((256, 256), "MLP widths of the actor and critics")
     num_critics: int = 2
     critic_subsample: int = 2  # members whose minimum is the target (RLPD: a random subset)
     critic_actor_ratio: int = 2  # critic updates per actor update (HiL-SERL's cta_ratio)
@@ -36,7 +38,7 @@ class SACConfig:
     learning_rate: float = 3e-4
     tau: float = 0.005
     discount: float = 0.97
-    batch_size: int = 256
+    batch_size: int = option(256, "transitions per update (half prior, half online)")
     seed: int = 0
 
     def to_dict(self) -> dict:
