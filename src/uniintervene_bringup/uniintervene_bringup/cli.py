@@ -17,9 +17,10 @@ import sys
 from uniintervene_bringup import training_runs
 from uniintervene_bringup.demo import demo_main, print_live
 from uniintervene_common.topics import POLICY_WEIGHTS
-from uniintervene_critic.cli import add_encoder_arguments, encoder_arguments
+from uniintervene_critic.cli import add_encoder_arguments, encoder_options
+from uniintervene_sim.tasks import TASKS as SIM_TASKS
 
-TASKS = "pick_eggplant,tube_insertion,ram_insertion,wipe,fold_towel"
+TASKS = ",".join(SIM_TASKS)  # every task, in the paper's order
 
 
 def import_recordings(args) -> int:
@@ -346,16 +347,10 @@ def collect_episodes(args) -> int:
 
 
 def train_models(args) -> int:
-    """The critic, then the recovery on the critic's latents (each package's own trainer)."""
-    from uniintervene_critic.cli import main as critic_cli
-    from uniintervene_recovery.cli import main as recovery_cli
+    from uniintervene_bringup.train import train_all
 
-    critic = ["train", "--data", str(args.data), "--out", str(args.models / "critic"),
-              "--seed", str(args.seed), *encoder_arguments(args)]  # fmt: skip
-    recovery = ["train", "--data", str(args.data), "--critic", str(args.models / "critic"),
-                "--out", str(args.models / "recovery"), "--seed", str(args.seed),
-                *(["--device", args.device] if args.device else [])]  # fmt: skip
-    return critic_cli(critic) or recovery_cli(recovery)
+    train_all(args.data, args.models, args.seed, encoder_options(args))
+    return 0
 
 
 def write_report(args) -> int:
@@ -367,22 +362,12 @@ def write_report(args) -> int:
 
 
 def evaluate_systems(args) -> int:
-    from uniintervene_bringup.experiment import evaluate
-    from uniintervene_bringup.report import SYSTEMS
+    from uniintervene_bringup.experiment import evaluate_and_print
 
-    results = evaluate(
+    evaluate_and_print(
         args.tasks.split(","), args.episodes, args.seed, args.models, args.out, args.ablations,
         args.failure_rate, args.systems.split(",") if args.systems else None,
     )  # fmt: skip
-    for system in (s for s in SYSTEMS if s in results):
-        a = results[system]["average"]
-        f1 = results[system]["trigger_f1"]
-        print(
-            f"{system:<26} SR {a['success_rate']:.2f}  IR {a['human_intervention_rate']:.3f}"
-            f"  autonomous {a['autonomous_interventions']:.2f}/episode"
-            f"  trigger F1 {'-' if f1 is None else f'{f1:.2f}'}"
-        )
-    print(f"results written to {args.out / 'results.json'}")
     return 0
 
 

@@ -1,9 +1,11 @@
 """`uniintervene demo` (`make demo`): collect, train, evaluate, report, a short HiL-RL
-training run with its learning curve, then one live episode through the ROS graph."""
+training run with its learning curve, then one live episode through the ROS graph. Each
+step calls its command's function with the demo's settings."""
 
-import shlex
 import shutil
 import sys
+
+from uniintervene_sim.tasks import TASKS
 
 
 def print_live(models, recordings, logs, task="tube_insertion") -> int:
@@ -20,34 +22,47 @@ def print_live(models, recordings, logs, task="tube_insertion") -> int:
     return 0
 
 
-def demo_main(args) -> int:
-    from uniintervene_bringup.cli import main as cli_main  # each step is a CLI command
+def short_hilrl_config(steps: int, seed: int):
+    """The demo's training run: `ram_insertion` with the experiment's small learner."""
+    from uniintervene_bringup.hilrl import HilRLConfig
+    from uniintervene_learner.action_space import task_action_space
+    from uniintervene_learner.sac import SACConfig
 
-    work = args.workdir
+    return HilRLConfig(
+        task="ram_insertion", system="uniintervene", steps=steps, seed=seed, demos=10,
+        updates_per_step=1, eval_every=max(steps // 3, 1), eval_episodes=5,
+        final_eval_episodes=10, sac=SACConfig(hidden=(128, 128), batch_size=128, seed=seed),
+        action=task_action_space("ram_insertion"),
+    )  # fmt: skip
+
+
+def demo_main(args) -> int:
+    from uniintervene_bringup.collect import collect
+    from uniintervene_bringup.experiment import evaluate_and_print
+    from uniintervene_bringup.hilrl_command import train_hilrl
+    from uniintervene_bringup.report import write_report
+    from uniintervene_bringup.train import train_all
+
+    work, seed = args.workdir, args.seed
     data, models, results = work / "data" / "episodes", work / "models", work / "results"
-    seed, hilrl_steps = args.seed, args.hilrl_steps
-    # the folders as the shell would quote them: a --workdir may have spaces
-    data_q, models_q, results_q, hilrl_q = (shlex.quote(str(p)) for p in
-                                            (data, models, results, work / "hilrl"))  # fmt: skip
-    steps = [  # (what, the uniintervene command line)
-        ("collect", f"collect --episodes {args.episodes} --seed {seed} --out {data_q}"),
-        ("train", f"train --data {data_q} --models {models_q} --seed {seed}"),
-        ("eval", f"eval --episodes {args.eval_episodes} --seed {seed} --models {models_q} "
-                 f"--out {results_q} --ablations"),
-        ("report", f"report --results {results_q}"),
+    steps = [  # (what, how)
+        ("collect", lambda: print(f"wrote {len(collect(data, list(TASKS), args.episodes, seed))} "
+                                  f"episodes to {data}")),
+        ("train", lambda: train_all(data, models, seed)),
+        ("eval", lambda: evaluate_and_print(list(TASKS), args.eval_episodes, seed, models, results,
+                                            ablations=True)),
+        ("report", lambda: [print(f"wrote {path}") for path in write_report(results)]),
         ("a short HiL-RL training run (the learning curve)",
-         f"hilrl --task ram_insertion --system uniintervene --steps {hilrl_steps} --seed {seed} "
-         "--updates-per-step 1 --hidden 128 128 --batch-size 128 --demos 10 "
-         f"--eval-every {max(hilrl_steps // 3, 1)} --eval-episodes 5 --final-eval-episodes 10 "
-         f"--models {models_q} --out {hilrl_q}"),
+         lambda: train_hilrl(short_hilrl_config(args.hilrl_steps, seed), models, work / "hilrl")),
     ]  # fmt: skip
     shutil.rmtree(work / "hilrl", ignore_errors=True)  # the demo's own previous run
-    for name, command in steps:
+    for name, step in steps:
         print(f"\n=== demo: {name} ===", flush=True)
-        code = cli_main(shlex.split(command))
-        if code:
+        try:
+            step()
+        except Exception:
             print(f"demo stopped: {name} failed", file=sys.stderr)
-            return code
+            raise
     print("\n=== demo: one live episode through the ROS graph ===", flush=True)
     print((results / "results.md").read_text())
     code = print_live(models, work / "recordings", work / "logs")

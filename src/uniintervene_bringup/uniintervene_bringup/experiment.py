@@ -72,6 +72,25 @@ def evaluate(
     return results
 
 
+def evaluate_and_print(tasks, episodes: int, seed: int, models: pathlib.Path,
+                       out: pathlib.Path, ablations: bool, failure_rate: float = 0.6,
+                       systems: list[str] | None = None) -> dict:  # fmt: skip
+    """`evaluate`, then a line per system (SR, IR, autonomous interventions, trigger F1)."""
+    from uniintervene_bringup.report import SYSTEMS
+
+    results = evaluate(tasks, episodes, seed, models, out, ablations, failure_rate, systems)
+    for system in (s for s in SYSTEMS if s in results):
+        a = results[system]["average"]
+        f1 = results[system]["trigger_f1"]
+        print(
+            f"{system:<26} SR {a['success_rate']:.2f}  IR {a['human_intervention_rate']:.3f}"
+            f"  autonomous {a['autonomous_interventions']:.2f}/episode"
+            f"  trigger F1 {'-' if f1 is None else f'{f1:.2f}'}"
+        )
+    print(f"results written to {out / 'results.json'}")
+    return results
+
+
 def checked_systems(systems: list[str] | None, ablations: bool) -> list[str]:
     """The systems to run (default: the baselines and controls, with the ablations when
     asked), UniIntervene's before the controls that match its rates."""

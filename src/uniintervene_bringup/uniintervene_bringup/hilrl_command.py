@@ -52,56 +52,63 @@ def limit_threads(threads: int) -> None:
 
 
 def run_from_cli(args) -> int:
-    """`uniintervene hilrl`: load the models, train, print the summary line."""
-    if args.threads < 1:
+    """`uniintervene hilrl`: the run from the command line (see `train_hilrl`)."""
+    if args.system not in SYSTEMS:
+        raise ValueError(f"--system must be one of {', '.join(SYSTEMS)}")
+    train_hilrl(config_from_args(args), args.models, args.out, args.threads,
+                args.trigger_settings)  # fmt: skip
+    return 0
+
+
+def train_hilrl(config: HilRLConfig, models: pathlib.Path, out: pathlib.Path,
+                threads: int = 1, trigger_settings=()) -> dict:  # fmt: skip
+    """Load the models, train, print the summary line; the run's summary."""
+    if threads < 1:
         raise ValueError("--threads must be at least 1")
-    limit_threads(args.threads)
+    limit_threads(threads)
     from uniintervene_critic.views import camera_mount
     from uniintervene_sim.cell import SimCell
     from uniintervene_sim.model import CameraConfig
     from uniintervene_sim.operator import SimulatedOperator
 
-    if args.system not in SYSTEMS:
-        raise ValueError(f"--system must be one of {', '.join(SYSTEMS)}")
-    bundle, report, memory, recovery_policy = load_models(args)
-    config = config_from_args(args)
+    bundle, report, memory, recovery_policy = load_models(
+        pathlib.Path(models), config.system, trigger_settings
+    )
     # the cameras the critic's training episodes were recorded with; no camera images
     # where nothing reads them (HiL-SERL, no trigger, learning from the privileged state)
     cell = SimCell(
-        args.task,
+        config.task,
         camera=CameraConfig(mount=camera_mount(bundle.config.views)),
-        render=not (args.observation == "state" and args.system == "hil_serl"),
+        render=not (config.observation == "state" and config.system == "hil_serl"),
     )
-    run = HilRLRun(
-        config, cell, SimulatedOperator(), bundle, args.out, report, memory, recovery_policy
-    )
+    run = HilRLRun(config, cell, SimulatedOperator(), bundle, out, report, memory, recovery_policy)
     summary = run.run()
     print(
-        f"{args.system} on {args.task}: success alone {summary['initial_success_rate']:.2f} -> "
-        f"{summary['final_success_rate']:.2f} after {summary['env_steps']} steps, human IR "
-        f"{summary['human_intervention_rate']:.3f}, {summary['wall_seconds']:.0f} s; "
-        f"{args.out}/summary.json, learning_curve.png"
+        f"{config.system} on {config.task}: success alone "
+        f"{summary['initial_success_rate']:.2f} -> {summary['final_success_rate']:.2f} after "
+        f"{summary['env_steps']} steps, human IR {summary['human_intervention_rate']:.3f}, "
+        f"{summary['wall_seconds']:.0f} s; {out}/summary.json, learning_curve.png"
     )
-    return 0
+    return summary
 
 
-def load_models(args):
+def load_models(models: pathlib.Path, system: str, trigger_settings=()):
     """The critic (its trigger settings overridden), its training report, and for every
     system but HiL-SERL the recovery policy and the memory."""
     from uniintervene_critic.model import CriticBundle
     from uniintervene_recovery.memory import InterventionMemory
     from uniintervene_recovery.policy import RecoveryPolicy
 
-    bundle = CriticBundle.load(args.models / "critic")
+    bundle = CriticBundle.load(models / "critic")
     bundle.config.risk = override_fields(
-        bundle.config.risk, args.trigger_settings, "--trigger-settings"
+        bundle.config.risk, list(trigger_settings), "--trigger-settings"
     )
-    report = json.loads((args.models / "critic" / "training_report.json").read_text())
+    report = json.loads((models / "critic" / "training_report.json").read_text())
     memory = recovery_policy = None
-    if args.system != "hil_serl":  # every trigger recovers the same way (controls aside)
-        recovery_policy = RecoveryPolicy.load(args.models / "recovery")
+    if system != "hil_serl":  # every trigger recovers the same way (controls aside)
+        recovery_policy = RecoveryPolicy.load(models / "recovery")
         memory = InterventionMemory.load(
-            args.models / "recovery" / "memory.safetensors", bundle.config.latent_dim
+            models / "recovery" / "memory.safetensors", bundle.config.latent_dim
         )
     return bundle, report, memory, recovery_policy
 

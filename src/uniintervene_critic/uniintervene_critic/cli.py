@@ -85,10 +85,15 @@ def encoder_options(args) -> dict:
     return {n: getattr(args, n) for n in ENCODER_OPTIONS if getattr(args, n) is not None}
 
 
-def encoder_arguments(args) -> list[str]:
-    """The encoder options given, as command-line words (to pass them on)."""
-    options = encoder_options(args)
-    return [w for n, v in options.items() for w in (f"--{n.replace('_', '-')}", str(v))]
+def train_from_folder(data: pathlib.Path, out: pathlib.Path, config) -> dict:
+    """Train a critic (`TrainConfig`) on an episode folder, print its figures; the report."""
+    from uniintervene_critic.dataset import load_episodes
+    from uniintervene_critic.train import train_critic
+
+    report = train_critic(load_episodes(data), out, config)
+    print_table(report)
+    print(f"\nmodel, report and loss plot written to {out}")
+    return report
 
 
 def main(argv=None) -> int:
@@ -114,13 +119,12 @@ def main(argv=None) -> int:
     evaluate.add_argument("--report", required=True, type=pathlib.Path, help="model folder")
     args = parser.parse_args(argv)
 
-    from uniintervene_critic.dataset import EpisodeFileError, load_episodes
+    from uniintervene_critic.dataset import EpisodeFileError
 
     try:
         if args.command == "train":
-            from uniintervene_critic.train import TrainConfig, train_critic
+            from uniintervene_critic.train import TrainConfig
 
-            episodes = load_episodes(args.data)
             config = TrainConfig(
                 seed=args.seed,
                 autoencoder_epochs=args.autoencoder_epochs,
@@ -129,9 +133,7 @@ def main(argv=None) -> int:
                 hold=args.hold,
                 **encoder_options(args),
             )
-            report = train_critic(episodes, args.out, config)
-            print_table(report)
-            print(f"\nmodel, report and loss plot written to {args.out}")
+            train_from_folder(args.data, args.out, config)
         else:
             print_table(json.loads((args.report / "training_report.json").read_text()))
     except (EpisodeFileError, FileNotFoundError, ValueError) as error:
