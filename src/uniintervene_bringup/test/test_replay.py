@@ -56,7 +56,7 @@ def node():
 def start(node: SupervisorNode) -> None:
     node.now = lambda: 99.0
     goal = SimpleNamespace(task="tube_insertion", autonomous_intervention=True, max_ticks=0)
-    node.begin_episode(StandInGoalHandle(), goal, seed=4)
+    node.episodes.begin(StandInGoalHandle(), goal, seed=4)
     node.core.max_ticks = 0  # the harness's episode ends on the task (asserted), not on time
 
 

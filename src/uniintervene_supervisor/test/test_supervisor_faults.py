@@ -37,7 +37,7 @@ def node(tmp_path):
     rclpy.init(args=["--ros-args", "--params-file", yaml_file, "-p", f"recording_dir:={tmp_path}"])
     node = SupervisorNode()
     node.published = []
-    node.servo_pub.publish = node.published.append  # what would reach MoveIt Servo
+    node.outputs.servo_pub.publish = node.published.append  # what would reach MoveIt Servo
     yield node
     node.destroy_node()
     rclpy.shutdown()
@@ -46,7 +46,7 @@ def node(tmp_path):
 def start(node, task="wipe") -> str:
     node.now = lambda: 10.0
     goal = Arbitrate.Goal(task=task, autonomous_intervention=False, max_ticks=0)
-    return node.begin_episode(StandInGoalHandle(), goal, seed=0)
+    return node.episodes.begin(StandInGoalHandle(), goal, seed=0)
 
 
 def tick(node, now: float) -> None:

@@ -16,9 +16,9 @@ def node(request):
     rclpy.init(args=["--ros-args", "-p", "record:=false", *getattr(request, "param", [])])
     node = SupervisorNode()
     node.sent = {"servo": [], "marker": [], "executed": []}
-    node.servo_pub.publish = node.sent["servo"].append
-    node.marker_pub.publish = node.sent["marker"].append
-    node.command_pub.publish = node.sent["executed"].append
+    node.outputs.servo_pub.publish = node.sent["servo"].append
+    node.outputs.marker_pub.publish = node.sent["marker"].append
+    node.outputs.command_pub.publish = node.sent["executed"].append
     yield node
     node.destroy_node()
     rclpy.shutdown()
@@ -37,7 +37,7 @@ def test_hold_between_episodes_sends_a_zero_twist(node):
 def test_status_marker_floats_above_the_tcp_in_base_link(node):
     q = HOME + np.array([0.3, 0.1, -0.1, 0.0, 0.0, 0.0])
     node.inputs["joints"].set(q, node.now())
-    node.publish_status_marker(Mode.POLICY, node.get_clock().now().to_msg())
+    node.outputs.publish_status_marker(Mode.POLICY, node.get_clock().now().to_msg())
     (marker,) = node.sent["marker"]
     tcp = tcp_pose(q, 0.16)[:3, 3]
     assert marker.header.frame_id == "base_link"
@@ -51,7 +51,7 @@ def test_twists_are_shifted_to_the_flange_and_the_tcp_twist_is_recorded(node):
     q = HOME + 0.1
     node.inputs["joints"].set(q, node.now())
     command = np.array([0.02, 0.0, -0.01, 0.3, 0.0, 0.2, 1.0])
-    node.publish_command(command, Mode.POLICY)
+    node.outputs.publish_command(command, Mode.POLICY)
     (twist,) = node.sent["servo"]
     t = twist.twist
     sent = [t.linear.x, t.linear.y, t.linear.z, t.angular.x, t.angular.y, t.angular.z]

@@ -11,7 +11,7 @@ from uniintervene_msgs.msg import InterventionEvent
 
 class RecoveryGoals:
     def __init__(self, node, group):
-        """node: the supervisor (its core, lock, event() and parameters)."""
+        """node: the supervisor (its core, lock, outputs.event() and parameters)."""
         self.node = node
         self.client = ActionClient(node, Recover, topics.RECOVER, callback_group=group)
         self.handle = None
@@ -22,7 +22,7 @@ class RecoveryGoals:
     def start(self, reason: str, trigger_value: float, task: str) -> None:
         node = self.node
         if not self.client.server_is_ready():
-            node.event(InterventionEvent.RECOVERY_FAILED, "recovery server not available")
+            node.outputs.event(InterventionEvent.RECOVERY_FAILED, "recovery server not available")
             node.core.recovery_ended()
             return
         goal = Recover.Goal(
@@ -43,11 +43,11 @@ class RecoveryGoals:
                 return
             if not handle.accepted:
                 node.core.recovery_ended()
-                node.event(InterventionEvent.RECOVERY_FAILED, "goal rejected")
+                node.outputs.event(InterventionEvent.RECOVERY_FAILED, "goal rejected")
                 return
             self.handle = handle
             node.core.recovery_started()
-            node.event(InterventionEvent.RECOVERY_STARTED, "recovering")
+            node.outputs.event(InterventionEvent.RECOVERY_STARTED, "recovering")
             handle.get_result_async().add_done_callback(lambda f, h=handle: self.on_result(h))
 
     def on_result(self, handle) -> None:

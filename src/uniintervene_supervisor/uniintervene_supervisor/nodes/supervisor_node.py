@@ -16,31 +16,24 @@ import threading
 import time
 
 import numpy as np
-from diagnostic_msgs.msg import DiagnosticArray
-from geometry_msgs.msg import TwistStamped
-from rclpy.action import ActionServer, CancelResponse
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup, ReentrantCallbackGroup
 from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image, JointState
-from std_msgs.msg import Bool, Float64
+from std_msgs.msg import Bool
 from std_srvs.srv import Trigger
-from visualization_msgs.msg import Marker
 
 from uniintervene_common import conversions as conv
 from uniintervene_common import qos, topics
 from uniintervene_common.node import GuardedNode, run
 from uniintervene_common.params import declare_parameters
-from uniintervene_msgs.action import Arbitrate
 from uniintervene_msgs.msg import (
     ActionCommand,
-    ControlMode,
     InterventionEvent,
     Latent,
     RiskState,
     TaskState,
     ValueEstimate,
 )
-from uniintervene_msgs.srv import ResetTask
 from uniintervene_supervisor.arbitration import Mode
 from uniintervene_supervisor.command_path import ControllerWatch, ServoHalt
 from uniintervene_supervisor.core import SupervisorConfig, SupervisorCore, SupervisorInputs
@@ -81,7 +74,11 @@ RECORDED = {  # topic -> type recorded with each episode
 }
 
 
-class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
+class SupervisorNode(GuardedNode):
+    """Holds the state between callbacks and its helpers: `outputs` (what it publishes),
+    `episodes` (the Arbitrate server), `recovery` (Recover goals), `learner` (transitions)
+    and `recording` (the episode's MCAP)."""
+
     def __init__(self):
         super().__init__("supervisor_node")
         self.p = declare_parameters(self, SUPERVISOR_NODE, on_change=self.on_parameters)
@@ -95,10 +92,12 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         self._init_state()
 
         group = ReentrantCallbackGroup()
-        self._create_outputs()
+        self.outputs = SupervisorOutputs(self)
+        self.recording = EpisodeRecording(self, RECORDED)
+        self.learner = LearnerStream(self)
         self._subscribe(group)
         self._serve(group)
-        self.publish_mode(Mode.HOLD, "idle", 0)
+        self.outputs.publish_mode(Mode.HOLD, "idle", 0)
         self.get_logger().info(f"ready: {topics.ARBITRATE} takes episodes; holding until one")
 
     def _init_state(self) -> None:
@@ -118,24 +117,10 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         self.operator_hold = False
         self.rejected = {source: 0 for source in topics.COMMAND}
         self.rejected_inputs = {"joint_states": 0, "latents": 0}
-        self.episode = None
+        self.episode = None  # the running Arbitrate episode (ArbitrateEpisodes sets it)
         self.episode_count = 0
-        self.last_mode = None
         self.last_decision = None
-        self.faults_reported, self.last_problem = 0, ""
-        self.output_at = -np.inf  # when a twist last went to the robot (acceleration limit)
-
-    def _create_outputs(self) -> None:
-        self.servo_pub = self.create_publisher(TwistStamped, topics.SERVO_TWIST, qos.COMMANDS)
-        self.gripper_pub = self.create_publisher(Float64, topics.GRIPPER, qos.COMMANDS)
-        self.command_pub = self.create_publisher(ActionCommand, topics.EXECUTED, qos.COMMANDS)
-        self.measured_pub = self.create_publisher(TwistStamped, topics.MEASURED_TWIST, 10)
-        self.mode_pub = self.create_publisher(ControlMode, topics.CONTROL_MODE, qos.LATCHED)
-        self.event_pub = self.create_publisher(InterventionEvent, topics.EVENTS, 10)
-        self.diag_pub = self.create_publisher(DiagnosticArray, topics.DIAGNOSTICS, 10)
-        self.marker_pub = self.create_publisher(Marker, topics.STATUS_MARKER, 10)
-        self.recording = EpisodeRecording(self, RECORDED)
-        self.learner = LearnerStream(self)
+        self.last_problem = ""
 
     def _subscribe(self, group) -> None:
         def subscribe(msg_type, topic, callback, profile=qos.COMMAND_INPUTS, **kwargs):
@@ -165,25 +150,12 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         self.create_service(Trigger, topics.HOLD, self.on_hold)
         self.create_service(Trigger, topics.RESUME, self.on_resume)
         self.create_service(Trigger, topics.MARK_SUCCESS, self.on_mark_success)
-        self.reset_client = None
-        if self.p.reset_service:
-            self.reset_client = self.create_client(
-                ResetTask, self.p.reset_service, callback_group=group
-            )
         self.recovery = RecoveryGoals(self, group)
-        self.server = ActionServer(
-            self,
-            Arbitrate,
-            topics.ARBITRATE,
-            execute_callback=self.execute,
-            goal_callback=self.on_goal,
-            cancel_callback=lambda h: CancelResponse.ACCEPT,
-            callback_group=group,
-        )
+        self.episodes = ArbitrateEpisodes(self, group)
         self.create_timer(
             self.p.control_period, self.tick, callback_group=MutuallyExclusiveCallbackGroup()
         )
-        self.create_timer(1.0, self.publish_diagnostics, callback_group=group)
+        self.create_timer(1.0, self.outputs.publish_diagnostics, callback_group=group)
         if self.servo_switch is not None:
             watch_servo_command_type(self, group)
         if self.controller_watch is not None:
@@ -194,7 +166,7 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
     def on_callback_fault(self, name: str, error: Exception) -> None:
         """A guarded callback failed (GuardedNode): a failed tick stops the arm first."""
         if name == "tick":
-            self.servo_pub.publish(self.twist_msg(np.zeros(7)))
+            self.outputs.stop_twist(np.zeros(7))
         self.on_fault(name, error)
 
     def on_fault(self, name: str, error: Exception) -> None:
@@ -204,7 +176,7 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         with self.lock:
             if self.episode is not None:
                 self.episode.note_problem(problem)
-        self.event(EVENT_KINDS["fault"], problem)
+        self.outputs.event(EVENT_KINDS["fault"], problem)
 
     def count_fault(self, name: str, error: Exception) -> None:
         """A fault caught here (not by a guarded callback, which counts its own)."""
@@ -249,12 +221,10 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
             result = self.core.takeover(self.gather_inputs())
             if result is None:
                 return
-            self.servo_pub.publish(self.twist_msg(result.command))
-            self.output_at = self.now()
-            if np.isfinite(result.command[6]):
-                self.gripper_pub.publish(Float64(data=float(result.command[6])))
-            if self.last_mode is None or self.last_mode.mode != Mode.HUMAN:
-                self.publish_mode(Mode.HUMAN, "human takeover", self.core.tick)
+            self.outputs.publish_motion(result.command)
+            last_mode = self.outputs.last_mode
+            if last_mode is None or last_mode.mode != Mode.HUMAN:
+                self.outputs.publish_mode(Mode.HUMAN, "human takeover", self.core.tick)
 
     def on_joints(self, msg: JointState) -> None:
         self.record(topics.JOINT_STATES, msg)
@@ -337,42 +307,43 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
             task_success=bool(fresh_task and task.success) or classified or self.marked_success,
             task_failure=bool(fresh_task and task.failure),
             cancel_requested=bool(episode and episode.handle.is_cancel_requested),
-            since_output=self.now() - self.output_at,
+            since_output=now - self.outputs.output_at,
         )
 
     def tick(self) -> None:
+        out = self.outputs
         with self.lock:
             inputs = self.gather_inputs()
             episode = self.episode
             if episode is None:
                 decision = self.core.idle_step(inputs)
                 if decision.mode == Mode.HUMAN:
-                    self.publish_command(decision.command, decision.mode)
+                    out.publish_command(decision.command, decision.mode)
                 else:  # a zero twist: Servo would run the last one until its timeout
-                    self.servo_pub.publish(self.twist_msg(decision.command))
-                self.publish_mode(decision.mode, decision.reason, 0)
+                    out.stop_twist(decision.command)
+                out.publish_mode(decision.mode, decision.reason, 0)
                 self.last_decision = decision
                 return
             decision = self.core.step(inputs)
             self.last_decision = decision
             measured = self.measure(inputs, decision.command)
             if decision.cancel_recovery:
-                self.cancel_recovery()
+                self.recovery.cancel()
             if not decision.ran:  # the episode ended before this tick: stop the arm now
-                self.servo_pub.publish(self.twist_msg(decision.command))
+                out.stop_twist(decision.command)
                 self.learner.end(inputs.task_success, inputs.task_failure, measured)
                 episode.end(decision.outcome)
                 return
             self.learner.tick(decision, measured)
             for kind, detail in decision.events:
-                self.event(EVENT_KINDS[kind], detail)
+                out.event(EVENT_KINDS[kind], detail)
                 if detail.startswith("HOLD: ") and detail != "HOLD: operator hold":
                     episode.note_problem(detail)  # said in the result
             if decision.start_recovery:
                 self.start_recovery(decision.start_recovery)
-            self.publish_command(decision.command, decision.mode)
-            self.publish_mode(decision.mode, decision.reason, self.core.tick)
-            self.publish_feedback(episode)
+            out.publish_command(decision.command, decision.mode)
+            out.publish_mode(decision.mode, decision.reason, self.core.tick)
+            out.publish_feedback(episode)
             if decision.outcome:
                 episode.end(decision.outcome)
 
@@ -382,19 +353,13 @@ class SupervisorNode(SupervisorOutputs, ArbitrateEpisodes, GuardedNode):
         joints_at = self.now() - inputs.joints_age
         measured = self.tracker.tick(inputs.joints, joints_at, command)
         if measured is not None:
-            stamp = self.get_clock().now().to_msg()
-            msg = conv.twist_stamped_msg(measured, stamp, self.p.base_frame)
-            self.measured_pub.publish(msg)
-            self.record(topics.MEASURED_TWIST, msg)
+            self.outputs.publish_measured(measured)
         return measured
 
     def start_recovery(self, reason: str) -> None:
         value = self.inputs["value"].value
         trigger_value = float(value.value) if value else float("nan")
         self.recovery.start(reason, trigger_value, self.episode.task if self.episode else "")
-
-    def cancel_recovery(self) -> None:
-        self.recovery.cancel()
 
 
 def close_recording(node: SupervisorNode) -> None:
