@@ -18,6 +18,6 @@ if [ -z "${ROS_DISTRO:-}" ]; then
 fi
 # shellcheck disable=SC1091
 source "$_UNIINTERVENE_ROOT/install/setup.bash"
-# The `uniintervene` command line (as `ros2 run uniintervene_bringup uniintervene`).
-export PATH="$_UNIINTERVENE_ROOT/install/uniintervene_bringup/lib/uniintervene_bringup:$PATH"
+# The `uniintervene` command line (as `ros2 run uniintervene_experiments uniintervene`).
+export PATH="$_UNIINTERVENE_ROOT/install/uniintervene_experiments/lib/uniintervene_experiments:$PATH"
 unset _UNIINTERVENE_ROOT

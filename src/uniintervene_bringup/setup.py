@@ -29,7 +29,6 @@ setup(
     zip_safe=True,
     maintainer="UniIntervene developers",
     maintainer_email="dev@uniintervene.org",
-    description="Launch files, parameters, RViz and the uniintervene command line.",
+    description="Launch files, parameters, RViz/rqt and the ROS graph of the cell.",
     license="Apache-2.0",
-    entry_points={"console_scripts": ["uniintervene = uniintervene_bringup.cli:main"]},
 )

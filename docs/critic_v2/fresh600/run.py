@@ -5,9 +5,9 @@ import json
 import pathlib
 import time
 
-from uniintervene_bringup.collect import collect
 from uniintervene_critic.dataset import load_episodes
 from uniintervene_critic.train import TrainConfig, train_critic
+from uniintervene_experiments.collect import collect
 
 TASKS = ["pick_eggplant", "ram_insertion", "tube_insertion", "wipe", "fold_towel"]
 out = pathlib.Path("/tmp/exp4")

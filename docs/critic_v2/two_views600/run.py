@@ -18,9 +18,9 @@ import sys
 import time
 from dataclasses import replace
 
-from uniintervene_bringup.collect import collect
 from uniintervene_critic.dataset import load_episodes
 from uniintervene_critic.train import TrainConfig, train_critic
+from uniintervene_experiments.collect import collect
 
 TASKS = ["pick_eggplant", "ram_insertion", "tube_insertion", "wipe", "fold_towel"]
 ARMS = {"wrist": (False, 64), "both_32": (True, 32), "both_64": (True, 64)}

@@ -1,1 +1,2 @@
-"""Launch files, parameters, RViz and the uniintervene command line."""
+"""Launch files, parameters, RViz/rqt and the ROS graph of the cell: its nodes as graph.yaml
+describes them, started by `ros2 launch` (launch/) or in process (runner, launched_graph)."""

@@ -43,7 +43,8 @@ OUR_KEYS = {
     "python3-ray-pip",
 }
 # The order of the layers (DESIGN: msgs <- common <- {sim, critic <- recovery, critic <-
-# learner, supervisor} <- bringup); a package may depend only on lower layers.
+# learner, supervisor} <- bringup, and the experiments and the command line on top); a
+# package may depend only on lower layers.
 LAYER = {
     "uniintervene_msgs": 0,
     "uniintervene_common": 1,
@@ -54,6 +55,7 @@ LAYER = {
     "uniintervene_recovery": 3,
     "uniintervene_learner": 3,
     "uniintervene_bringup": 4,
+    "uniintervene_experiments": 5,
 }
 ROBOT_SIDE_NODES = [
     "uniintervene_critic.nodes.critic_node",

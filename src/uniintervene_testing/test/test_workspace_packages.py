@@ -17,6 +17,7 @@ DESIGN_PACKAGES = {
     "uniintervene_supervisor",
     "uniintervene_sim",
     "uniintervene_bringup",
+    "uniintervene_experiments",
 }
 
 
@@ -34,8 +35,11 @@ def test_package_xml_is_format_3_and_names_its_build_type(name):
     assert build_type == expected
     dependencies = {dep.name for dep in package.exec_depends + package.build_depends}
     workspace_dependencies = dependencies & set(PACKAGES)
-    # Dependencies point one way (DESIGN.md): nothing depends on bringup, msgs on nothing.
-    assert "uniintervene_bringup" not in workspace_dependencies
+    # Dependencies point one way (DESIGN.md): nothing depends on the experiments, only they
+    # on bringup, msgs on nothing.
+    assert "uniintervene_experiments" not in workspace_dependencies
+    if name != "uniintervene_experiments":
+        assert "uniintervene_bringup" not in workspace_dependencies
     if name == "uniintervene_msgs":
         assert not workspace_dependencies
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from uniintervene_bringup.hilrl import EVAL_SEED_OFFSET, HilRLConfig, HilRLRun
+from uniintervene_experiments.hilrl_loop import EVAL_SEED_OFFSET, HilRLConfig, HilRLRun
 from uniintervene_learner.action_space import task_action_space
 from uniintervene_learner.buffer import TransitionBuffer
 from uniintervene_learner.checkpoint import load_checkpoint
@@ -127,7 +127,7 @@ def test_hil_serl_on_the_state_runs_the_same_without_camera_images(tmp_path, tin
 
 
 def test_command_line_overrides_name_a_field_and_a_number():
-    from uniintervene_bringup.hilrl_command import override_fields
+    from uniintervene_experiments.hilrl import override_fields
 
     sac = override_fields(SACConfig(), ["discount=0.99", "num_critics=10"], "--sac-settings")
     assert (sac.discount, sac.num_critics) == (0.99, 10) and isinstance(sac.num_critics, int)

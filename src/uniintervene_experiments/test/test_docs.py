@@ -24,8 +24,8 @@ import subprocess
 
 import pytest
 
-from uniintervene_bringup.cli import build_parser
-from uniintervene_bringup.report import markdown
+from uniintervene_experiments.cli import build_parser
+from uniintervene_experiments.report import markdown
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 README = ROOT / "README.md"

@@ -5,9 +5,9 @@ import json
 import pathlib
 from dataclasses import fields, replace
 
-from uniintervene_bringup.controls import CONTROLS
-from uniintervene_bringup.hilrl import SYSTEMS, HilRLConfig, HilRLRun
 from uniintervene_common.options import add_options, option_values
+from uniintervene_experiments.controls import CONTROLS
+from uniintervene_experiments.hilrl_loop import SYSTEMS, HilRLConfig, HilRLRun
 from uniintervene_learner.action_space import task_action_space
 from uniintervene_learner.sac import SACConfig
 

@@ -4,7 +4,7 @@ checked, not the figures)."""
 
 import json
 
-from uniintervene_bringup.cli import main
+from uniintervene_experiments.cli import main
 
 
 def test_eval_writes_the_documented_keys_and_is_reproducible(tmp_path, capsys, tiny_model_dir):

@@ -2,9 +2,9 @@
 
 import pytest
 
-from uniintervene_bringup.live import live_episode
-from uniintervene_bringup.recordings import episode_from_recording
 from uniintervene_critic.dataset import HUMAN
+from uniintervene_experiments.live import live_episode
+from uniintervene_experiments.recordings import episode_from_recording
 from uniintervene_supervisor.recorder import read_recording
 
 pytestmark = pytest.mark.ros

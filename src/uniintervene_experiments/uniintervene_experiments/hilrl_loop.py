@@ -28,15 +28,15 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from uniintervene_bringup.controls import CONTROLS, ControlRates
-from uniintervene_bringup.evaluation import ABLATIONS, TRIGGER_MODE, TRIGGER_VARIANTS
-from uniintervene_bringup.observations import OBSERVATIONS, LearnerObservation
-from uniintervene_bringup.oracles import ORACLE_RECOVERY, ORACLES, POSE_SERVO, ExpertAgreement
-from uniintervene_bringup.supervision import GraphSettings, Supervision
-from uniintervene_bringup.trigger_timing import TriggerTiming
 from uniintervene_common.atomic import atomic_write
 from uniintervene_common.options import option
 from uniintervene_critic.runtime import CriticRuntime
+from uniintervene_experiments.controls import CONTROLS, ControlRates
+from uniintervene_experiments.evaluation import ABLATIONS, TRIGGER_MODE, TRIGGER_VARIANTS
+from uniintervene_experiments.observations import OBSERVATIONS, LearnerObservation
+from uniintervene_experiments.oracles import ORACLE_RECOVERY, ORACLES, POSE_SERVO, ExpertAgreement
+from uniintervene_experiments.supervision import GraphSettings, Supervision
+from uniintervene_experiments.trigger_timing import TriggerTiming
 from uniintervene_learner.action_space import ActionSpace, ActionSpaceConfig
 from uniintervene_learner.learner import Learner, LearnerConfig
 from uniintervene_learner.sac import SACAgent, SACConfig

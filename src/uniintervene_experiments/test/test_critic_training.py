@@ -5,14 +5,14 @@ import json
 import numpy as np
 import pytest
 
-from uniintervene_bringup.collect import collect
-from uniintervene_bringup.evaluation import GraphSettings, run_episode
 from uniintervene_critic.cli import main as cli_main
 from uniintervene_critic.dataset import load_episodes
 from uniintervene_critic.model import CriticBundle, ValueEnsemble
 from uniintervene_critic.risk import FiringConfig
 from uniintervene_critic.train import TrainConfig, train_critic
 from uniintervene_critic.views import camera_mount
+from uniintervene_experiments.collect import collect
+from uniintervene_experiments.evaluation import GraphSettings, run_episode
 from uniintervene_recovery.build import build_memory
 from uniintervene_recovery.policy import PolicyConfig, RecoveryPolicy
 from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig

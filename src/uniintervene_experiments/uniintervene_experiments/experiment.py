@@ -17,10 +17,10 @@ import pathlib
 import time
 from dataclasses import dataclass
 
-from uniintervene_bringup.controls import CONTROLS
-from uniintervene_bringup.hilrl import HilRLConfig
-from uniintervene_bringup.run_executors import EXECUTORS, LocalExecutor, RayExecutor
 from uniintervene_common.options import add_options, as_argv, option_values
+from uniintervene_experiments.controls import CONTROLS
+from uniintervene_experiments.hilrl_loop import HilRLConfig
+from uniintervene_experiments.run_executors import EXECUTORS, LocalExecutor, RayExecutor
 from uniintervene_learner.sac import SACConfig
 
 ABLATION_TASKS = ("pick_eggplant", "ram_insertion")  # as the paper's ablation table
@@ -64,7 +64,7 @@ class RunSpec:
 
 def plan(tasks, systems, seeds, ablations: bool) -> list[RunSpec]:
     """Every run, UniIntervene's before the controls that need it."""
-    from uniintervene_bringup.evaluation import ABLATIONS  # torch: only when planning
+    from uniintervene_experiments.evaluation import ABLATIONS  # torch: only when planning
 
     systems = list(systems)
     if any(s in CONTROLS for s in systems) and "uniintervene" not in systems:
@@ -212,7 +212,7 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
-    from uniintervene_bringup.runs_report import markdown, write
+    from uniintervene_experiments.runs_report import markdown, write
 
     args.out.mkdir(parents=True, exist_ok=True)
     if not args.aggregate_only:

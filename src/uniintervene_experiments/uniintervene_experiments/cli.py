@@ -1,4 +1,4 @@
-"""The `uniintervene` command line (the bringup package's entry point).
+"""The `uniintervene` command line (the experiments package's entry point).
 
 uniintervene collect --episodes 30 --out data/episodes
 uniintervene import recordings/ --out data/episodes --labels labels.yaml
@@ -14,10 +14,10 @@ import argparse
 import pathlib
 import sys
 
-from uniintervene_bringup import training_runs
-from uniintervene_bringup.demo import demo_main, print_live
 from uniintervene_common.topics import POLICY_WEIGHTS
 from uniintervene_critic.cli import add_encoder_arguments, encoder_options
+from uniintervene_experiments import experiment as experiment_command
+from uniintervene_experiments.demo import demo_main, print_live
 from uniintervene_sim.tasks import TASKS as SIM_TASKS
 
 TASKS = ",".join(SIM_TASKS)  # every task, in the paper's order
@@ -28,9 +28,9 @@ def import_recordings(args) -> int:
     import yaml
     from tqdm import tqdm
 
-    from uniintervene_bringup.recordings import RecordingError, episode_from_recording
-    from uniintervene_bringup.tracking_report import report_lag
     from uniintervene_critic.dataset import save_episode
+    from uniintervene_experiments.recordings import RecordingError, episode_from_recording
+    from uniintervene_experiments.tracking_report import report_lag
 
     labels = {}
     if args.labels:
@@ -285,7 +285,7 @@ def _add_demo(commands) -> None:
 
 
 def _add_hilrl(commands) -> None:
-    from uniintervene_bringup import hilrl_command
+    from uniintervene_experiments import hilrl as hilrl_command
 
     hil = _command(
         commands, "hilrl", "train a policy by HiL-RL on the simulated cell",
@@ -301,15 +301,16 @@ def _add_hilrl(commands) -> None:
 def _add_experiment(commands) -> None:
     experiment = _command(
         commands, "experiment", "the paper's table as HiL-RL training runs, with controls",
-        "OUT/runs/, results.json, results.md, 3 plots", "42 runs in 103 min", training_runs.main,
+        "OUT/runs/, results.json, results.md, 3 plots", "42 runs in 103 min",
+        experiment_command.main,
         details="OUT/runs/<task>/<system>/seed<k>/ per run. 42 runs of 10 000 steps took "
         "55 + 48 min on 2 cores (--jobs 2)",
     )  # fmt: skip
-    training_runs.add_arguments(experiment)
+    experiment_command.add_arguments(experiment)
 
 
 def _add_train_reward(commands) -> None:
-    from uniintervene_bringup.reward_training import train_reward_from_cli
+    from uniintervene_experiments.train_reward import train_reward_from_cli
 
     rew = _command(
         commands, "train-reward", "the real cell's success classifier from labelled episodes",
@@ -339,7 +340,7 @@ def _add_report(commands) -> None:
 
 # -- the commands ---------------------------------------------------------------------------
 def collect_episodes(args) -> int:
-    from uniintervene_bringup.collect import collect
+    from uniintervene_experiments.collect import collect
 
     paths = collect(args.out, args.tasks.split(","), args.episodes, args.seed, cameras=args.cameras)
     print(f"wrote {len(paths)} episodes to {args.out}")
@@ -347,14 +348,14 @@ def collect_episodes(args) -> int:
 
 
 def train_models(args) -> int:
-    from uniintervene_bringup.train import train_all
+    from uniintervene_experiments.train import train_all
 
     train_all(args.data, args.models, args.seed, encoder_options(args))
     return 0
 
 
 def write_report(args) -> int:
-    from uniintervene_bringup.report import write_report as write
+    from uniintervene_experiments.report import write_report as write
 
     for path in write(args.results):
         print(f"wrote {path}")
@@ -362,7 +363,7 @@ def write_report(args) -> int:
 
 
 def evaluate_systems(args) -> int:
-    from uniintervene_bringup.experiment import evaluate_and_print
+    from uniintervene_experiments.evaluate import evaluate_and_print
 
     evaluate_and_print(
         args.tasks.split(","), args.episodes, args.seed, args.models, args.out, args.ablations,

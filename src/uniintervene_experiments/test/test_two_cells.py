@@ -8,7 +8,7 @@ import contextlib
 import pytest
 
 from uniintervene_bringup.launched_graph import graph_runner
-from uniintervene_bringup.recordings import episode_from_recording
+from uniintervene_experiments.recordings import episode_from_recording
 from uniintervene_supervisor.recorder import read_recording
 from uniintervene_testing.episodes import run_episodes
 from uniintervene_testing.harness import WaitTimeout

@@ -5,8 +5,8 @@ import json
 
 import numpy as np
 
-from uniintervene_bringup.cli import main
 from uniintervene_critic.dataset import Episode, save_episode
+from uniintervene_experiments.cli import main
 from uniintervene_learner.reward import RewardClassifier
 
 TICKS = 30

@@ -8,9 +8,9 @@ import sys
 import numpy as np
 import pytest
 
-from uniintervene_bringup import run_executors, runs_report
-from uniintervene_bringup.run_executors import LocalExecutor
-from uniintervene_bringup.training_runs import RunSpec, finished, plan, run_all, run_settings
+from uniintervene_experiments import run_executors, runs_report
+from uniintervene_experiments.experiment import RunSpec, finished, plan, run_all, run_settings
+from uniintervene_experiments.run_executors import LocalExecutor
 
 
 def summary(task, system, seed, sr, ir, steps=100) -> dict:

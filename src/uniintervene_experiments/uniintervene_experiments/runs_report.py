@@ -6,7 +6,7 @@ import pathlib
 
 import numpy as np
 
-from uniintervene_bringup.report import NAMES
+from uniintervene_experiments.report import NAMES
 
 BUDGET = ("steps", "updates_per_step", "demos", "final_eval_episodes")
 TASK_ORDER = ("pick_eggplant", "tube_insertion", "ram_insertion", "wipe", "fold_towel")
@@ -292,7 +292,7 @@ def plots(results: dict, out: pathlib.Path) -> list[pathlib.Path]:
 
 def plot_pooled_leads(out: pathlib.Path, system: str = "uniintervene") -> pathlib.Path | None:
     """trigger_lead.png: every run's trigger and takeover leads of `system`, pooled."""
-    from uniintervene_bringup.trigger_timing import plot_leads
+    from uniintervene_experiments.trigger_timing import plot_leads
 
     triggers, takeovers = [], []
     for path in sorted((out / "runs").glob(f"*/{system}/seed*/trigger_timing.json")):

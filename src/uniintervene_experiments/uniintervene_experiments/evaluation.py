@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from uniintervene_bringup.controls import ControlRates
-from uniintervene_bringup.supervision import (  # noqa: F401  (re-exported for callers)
+from uniintervene_critic.labels import score_triggers, segments, unproductive_flags
+from uniintervene_critic.runtime import CriticRuntime
+from uniintervene_experiments.controls import ControlRates
+from uniintervene_experiments.supervision import (  # noqa: F401  (re-exported for callers)
     GraphSettings,
     InProcessRecovery,
     Supervision,
@@ -28,8 +30,6 @@ from uniintervene_bringup.supervision import (  # noqa: F401  (re-exported for c
     periodic_trigger,
     tick_inputs,
 )
-from uniintervene_critic.labels import score_triggers, segments, unproductive_flags
-from uniintervene_critic.runtime import CriticRuntime
 from uniintervene_supervisor.arbitration import Mode
 
 SYSTEMS = ("hil_serl", "failure_prediction", "uniintervene")

@@ -11,14 +11,15 @@ from types import SimpleNamespace
 import yaml
 from ament_index_python.packages import get_package_share_directory
 
-from uniintervene_bringup.controls import (
+from uniintervene_common.params import from_values
+from uniintervene_experiments.controls import (
     ControlRates,
     PeriodicTrigger,
     ZeroTwistPolicy,
     supervise_inputs,
     zero_recovery_config,
 )
-from uniintervene_bringup.oracles import (
+from uniintervene_experiments.oracles import (
     ORACLE_RECOVERY,
     ORACLE_TRIGGER,
     POSE_SERVO,
@@ -26,7 +27,6 @@ from uniintervene_bringup.oracles import (
     StallTrigger,
     oracle_target,
 )
-from uniintervene_common.params import from_values
 from uniintervene_recovery.controller import Recovery, RecoveryConfig, start_recovery
 from uniintervene_recovery.memory import Target
 from uniintervene_recovery.pose_servo import PoseServoConfig, PoseServoPolicy

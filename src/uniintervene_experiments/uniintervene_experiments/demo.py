@@ -9,7 +9,7 @@ from uniintervene_sim.tasks import TASKS
 
 
 def print_live(models, recordings, logs, task="tube_insertion") -> int:
-    from uniintervene_bringup.live import live_episode
+    from uniintervene_experiments.live import live_episode
 
     result = live_episode(models, recordings, task, log_dir=logs)
     print(
@@ -24,7 +24,7 @@ def print_live(models, recordings, logs, task="tube_insertion") -> int:
 
 def short_hilrl_config(steps: int, seed: int):
     """The demo's training run: `ram_insertion` with the experiment's small learner."""
-    from uniintervene_bringup.hilrl import HilRLConfig
+    from uniintervene_experiments.hilrl_loop import HilRLConfig
     from uniintervene_learner.action_space import task_action_space
     from uniintervene_learner.sac import SACConfig
 
@@ -37,11 +37,11 @@ def short_hilrl_config(steps: int, seed: int):
 
 
 def demo_main(args) -> int:
-    from uniintervene_bringup.collect import collect
-    from uniintervene_bringup.experiment import evaluate_and_print
-    from uniintervene_bringup.hilrl_command import train_hilrl
-    from uniintervene_bringup.report import write_report
-    from uniintervene_bringup.train import train_all
+    from uniintervene_experiments.collect import collect
+    from uniintervene_experiments.evaluate import evaluate_and_print
+    from uniintervene_experiments.hilrl import train_hilrl
+    from uniintervene_experiments.report import write_report
+    from uniintervene_experiments.train import train_all
 
     work, seed = args.workdir, args.seed
     data, models, results = work / "data" / "episodes", work / "models", work / "results"

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from uniintervene_bringup.oracles import ExpertAgreement, ExpertRecoveryPolicy, StallTrigger
-from uniintervene_bringup.trigger_timing import TriggerTiming
+from uniintervene_experiments.oracles import ExpertAgreement, ExpertRecoveryPolicy, StallTrigger
+from uniintervene_experiments.trigger_timing import TriggerTiming
 from uniintervene_sim.operator import OperatorConfig, SimulatedOperator
 from uniintervene_sim.scene import TaskStatus
 

@@ -2,7 +2,7 @@
 
 import json
 
-from uniintervene_bringup.cli import main
+from uniintervene_experiments.cli import main
 
 
 def entry(sr, ir, f1=None, autonomous=0.0):

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from uniintervene_bringup.training_runs import RunSpec, finished
+from uniintervene_experiments.experiment import RunSpec, finished
 
 ray = pytest.importorskip("ray")
 SYSTEMS = ("hil_serl", "uniintervene", "zero_recovery")

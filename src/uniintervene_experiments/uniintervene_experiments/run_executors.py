@@ -30,7 +30,7 @@ _PR_SET_PDEATHSIG = 1
 
 def hilrl_argv(spec, out: pathlib.Path, options: list[str], models) -> list[str]:
     command = [
-        sys.executable, "-m", "uniintervene_bringup.cli", "hilrl",
+        sys.executable, "-m", "uniintervene_experiments.cli", "hilrl",
         "--task", spec.task, "--system", spec.system, "--seed", str(spec.seed),
         "--out", str(spec.folder(out)), *options, "--models", str(models),
     ]  # fmt: skip

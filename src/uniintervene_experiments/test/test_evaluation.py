@@ -5,8 +5,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from uniintervene_bringup.controls import ControlRates, PeriodicTrigger
-from uniintervene_bringup.evaluation import (
+from uniintervene_experiments.controls import ControlRates, PeriodicTrigger
+from uniintervene_experiments.evaluation import (
     GraphSettings,
     InProcessRecovery,
     control_rates,

@@ -6,15 +6,15 @@ import pytest
 from rclpy.serialization import serialize_message
 from std_msgs.msg import Bool
 
-from uniintervene_bringup.cli import main
-from uniintervene_bringup.recordings import (
+from uniintervene_common import conversions as conv
+from uniintervene_common.kinematics import HOME
+from uniintervene_critic.dataset import HUMAN, POLICY, load_episodes
+from uniintervene_experiments.cli import main
+from uniintervene_experiments.recordings import (
     RecordingError,
     episode_from_recording,
     takeover_warnings,
 )
-from uniintervene_common import conversions as conv
-from uniintervene_common.kinematics import HOME
-from uniintervene_critic.dataset import HUMAN, POLICY, load_episodes
 from uniintervene_msgs.msg import ControlMode
 from uniintervene_supervisor.nodes.supervisor_node import RECORDED
 from uniintervene_supervisor.recorder import EpisodeRecorder

@@ -19,9 +19,9 @@ def evaluate(
 ) -> dict:
     from tqdm import tqdm
 
-    from uniintervene_bringup.controls import CONTROLS
-    from uniintervene_bringup.evaluation import GraphSettings, control_rates, run_episode
     from uniintervene_critic.views import camera_mount
+    from uniintervene_experiments.controls import CONTROLS
+    from uniintervene_experiments.evaluation import GraphSettings, control_rates, run_episode
     from uniintervene_sim.base_policy import BasePolicy, BasePolicyConfig
     from uniintervene_sim.cell import SimCell
     from uniintervene_sim.model import CameraConfig
@@ -76,7 +76,7 @@ def evaluate_and_print(tasks, episodes: int, seed: int, models: pathlib.Path,
                        out: pathlib.Path, ablations: bool, failure_rate: float = 0.6,
                        systems: list[str] | None = None) -> dict:  # fmt: skip
     """`evaluate`, then a line per system (SR, IR, autonomous interventions, trigger F1)."""
-    from uniintervene_bringup.report import SYSTEMS
+    from uniintervene_experiments.report import SYSTEMS
 
     results = evaluate(tasks, episodes, seed, models, out, ablations, failure_rate, systems)
     for system in (s for s in SYSTEMS if s in results):
@@ -94,8 +94,8 @@ def evaluate_and_print(tasks, episodes: int, seed: int, models: pathlib.Path,
 def checked_systems(systems: list[str] | None, ablations: bool) -> list[str]:
     """The systems to run (default: the baselines and controls, with the ablations when
     asked), UniIntervene's before the controls that match its rates."""
-    from uniintervene_bringup.controls import CONTROLS
-    from uniintervene_bringup.evaluation import ABLATIONS, SYSTEMS, TRIGGER_MODE
+    from uniintervene_experiments.controls import CONTROLS
+    from uniintervene_experiments.evaluation import ABLATIONS, SYSTEMS, TRIGGER_MODE
 
     default = list(SYSTEMS) + list(CONTROLS) + (list(ABLATIONS) if ablations else [])
     systems = list(systems) if systems else default
@@ -124,7 +124,7 @@ def load_models(models: pathlib.Path):
 def summarise_systems(config: dict, systems, tasks, outcomes: dict, example) -> dict:
     """results.json's content: the config, each system's average and per-task summary (the
     ablations apart), and an example UniIntervene episode that triggered."""
-    from uniintervene_bringup.evaluation import ABLATIONS, summarise
+    from uniintervene_experiments.evaluation import ABLATIONS, summarise
 
     results = {"config": config}
     for system in systems:
