@@ -1,5 +1,5 @@
 """`uniintervene hilrl`: load the models, build the run from the command line, train,
-print the summary line (the loop itself is hilrl.py)."""
+print the summary line (the loop itself is hilrl_loop.py)."""
 
 import json
 import pathlib

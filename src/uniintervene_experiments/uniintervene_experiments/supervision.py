@@ -1,7 +1,7 @@
 """The supervisor's side of a tick in-process, as the ROS graph runs it: the graph's
 parameters, the supervisor's inputs, the Recover goal's life, and the per-episode
 `Supervision` that the supervised-episode harness (evaluation.py) and the HiL-RL loop
-(hilrl.py) both tick, so the two cannot drift apart."""
+(hilrl_loop.py) both tick, so the two cannot drift apart."""
 
 import pathlib
 from collections import Counter
