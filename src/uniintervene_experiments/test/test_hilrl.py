@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from uniintervene_experiments.hilrl_loop import EVAL_SEED_OFFSET, HilRLConfig, HilRLRun
+from uniintervene_experiments.hilrl_config import EVAL_SEED_OFFSET, HilRLConfig
+from uniintervene_experiments.hilrl_loop import HilRLRun
 from uniintervene_learner.action_space import task_action_space
 from uniintervene_learner.buffer import TransitionBuffer
 from uniintervene_learner.checkpoint import load_checkpoint

@@ -24,7 +24,7 @@ def print_live(models, recordings, logs, task="tube_insertion") -> int:
 
 def short_hilrl_config(steps: int, seed: int):
     """The demo's training run: `ram_insertion` with the experiment's small learner."""
-    from uniintervene_experiments.hilrl_loop import HilRLConfig
+    from uniintervene_experiments.hilrl_config import HilRLConfig
     from uniintervene_learner.action_space import task_action_space
     from uniintervene_learner.sac import SACConfig
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from uniintervene_common.options import add_options, as_argv, option_values
 from uniintervene_experiments.controls import CONTROLS
-from uniintervene_experiments.hilrl_loop import HilRLConfig
+from uniintervene_experiments.hilrl_config import HilRLConfig
 from uniintervene_experiments.run_executors import EXECUTORS, LocalExecutor, RayExecutor
 from uniintervene_learner.sac import SACConfig
 

@@ -7,7 +7,8 @@ from dataclasses import fields, replace
 
 from uniintervene_common.options import add_options, option_values
 from uniintervene_experiments.controls import CONTROLS
-from uniintervene_experiments.hilrl_loop import SYSTEMS, HilRLConfig, HilRLRun
+from uniintervene_experiments.hilrl_config import SYSTEMS, HilRLConfig
+from uniintervene_experiments.hilrl_loop import HilRLRun
 from uniintervene_learner.action_space import task_action_space
 from uniintervene_learner.sac import SACConfig
 
